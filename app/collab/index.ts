@@ -1,0 +1,32 @@
+/**
+ * Collaborative delivery state (path 3 of the design): Yjs documents persisted in the
+ * profile's SQLite file and synced with the sync server, plus the typed board model the
+ * operator API uses. Y types stay inside this folder except CollabDoc.ydoc.
+ */
+export { CollabDocs, type CollabDocsOptions } from './collab-docs';
+export type { CollabDoc, CollabErrorContext } from './collab-doc';
+export type { DocSyncStatus } from './sync-status.tracker';
+export { isDocName, yjsEndpoint } from './doc-name';
+export {
+  addChecklistItem,
+  addNote,
+  claim,
+  MAX_CHECKLIST_LABEL,
+  observeDelivery,
+  readDeliveryState,
+  releaseClaim,
+  setFlag,
+  toggleChecklistItem,
+  type BoardDoc,
+} from './board-model';
+export {
+  DEFAULT_FLAGS,
+  PRIORITIES,
+  type ChecklistItem,
+  type Claim,
+  type DeliveryFlags,
+  type DeliveryState,
+  type Note,
+  type Priority,
+} from './board-schema';
+export { LOCAL_ORIGIN } from './transaction-origins';

@@ -1,0 +1,2 @@
+export * from './effective-view';
+export * from './command-builder';

@@ -1,0 +1,90 @@
+import type { DeliverySnapshot } from '../../domain/shipping';
+import type { Result } from '../../domain/shared';
+import {
+  addNote,
+  CollabDocs,
+  observeDelivery,
+  readDeliveryState,
+  type CollabDoc,
+  type DeliveryState,
+} from '../collab';
+import type { RecordReader, WritableDb } from '../replica';
+import type { CollabFacade } from './operator-handlers';
+
+/** What the core hands the collaborative-documents module. */
+export interface CollabContext {
+  readonly db: WritableDb;
+  readonly serverUrl: string;
+  readonly token: () => string | null;
+  readonly onStatus: (
+    docName: string,
+    patch: {
+      state: 'online' | 'offline' | 'degraded';
+      lastConfirmedAt?: number | null;
+      pending?: number;
+    },
+  ) => void;
+  readonly onChanged: (deliveryId: string) => void;
+}
+
+/**
+ * Which shared board a delivery's notes live on: the region's board for the day
+ * its delivery window opens (documents are coarse, one per region and day, so a
+ * desktop holds few sockets). Deterministic, so every desktop picks the same one.
+ */
+export function boardFor(region: string, delivery: DeliverySnapshot): string {
+  const day = new Date(delivery.window.start).toISOString().slice(0, 10);
+  return `board/${region}/${day}`;
+}
+
+/** The operator API's view of the collaborative documents (notes, flags, claims, checklists). */
+export function createCollabFacade(
+  ctx: CollabContext,
+  reader: RecordReader,
+  region: string,
+): CollabFacade & { close(): void; resume(): void } {
+  const docs = new CollabDocs({
+    db: ctx.db,
+    serverUrl: ctx.serverUrl,
+    getToken: () => ctx.token() ?? '',
+  });
+  const watched = new Set<string>();
+  docs.onStatus((name, s) => {
+    ctx.onStatus(name, {
+      state: s.state === 'online' ? (s.access === 'read' ? 'degraded' : 'online') : 'offline',
+      lastConfirmedAt: s.lastSyncedAt,
+      pending: s.pendingLocalUpdates ? 1 : 0,
+    });
+  });
+  const docOf = (deliveryId: string): CollabDoc | null => {
+    const delivery = reader.get<DeliverySnapshot>('delivery', deliveryId);
+    if (!delivery) return null;
+    const doc = docs.open(boardFor(region, delivery.body));
+    if (!watched.has(deliveryId)) {
+      watched.add(deliveryId);
+      observeDelivery(doc, deliveryId, () => ctx.onChanged(deliveryId));
+    }
+    return doc;
+  };
+  return {
+    addNote(deliveryId, author, text, at): Result<unknown> {
+      const doc = docOf(deliveryId);
+      if (!doc)
+        return {
+          ok: false,
+          error: { code: 'DELIVERY.NOT_FOUND', message: 'That delivery is not on this desktop.' },
+        };
+      return addNote(doc, deliveryId, author, text, at);
+    },
+    get(deliveryId): DeliveryState | null {
+      const doc = docOf(deliveryId);
+      return doc ? readDeliveryState(doc, deliveryId) : null;
+    },
+    /** Signed in (again): use the current token and upload edits made while offline. */
+    resume: () => {
+      docs.tokenChanged();
+      docs.openUnconfirmed();
+    },
+    close: () => docs.close(),
+  };
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandBuilder, EffectiveView } from '../commands';
+import {
+  validateCall,
+  type ApiResult,
+  type OperatorEventName,
+  type OperatorEvents,
+} from '../contract';
+import { FeedConsumer } from '../feed';
+import type { OperatorCore, OperatorEventListener } from '../host';
+import { ServerClient } from '../net';
+import { OutboxSender, OutboxStore, toEntryView } from '../outbox';
+import { openReadableReplica, openWritableReplica, RecordReader } from '../replica';
+import { ReplicaSearch } from '../search';
+import { SessionStore } from '../session';
+import { SyncStatusTracker } from '../status';
+import { TelemetryClient } from '../telemetry';
+import { createCollabFacade } from './collab-facade';
+import {
+  createOperatorHandlers,
+  type CollabFacade,
+  type OperatorHandlers,
+} from './operator-handlers';
+
+export interface CoreConfig {
+  readonly syncServerUrl: string;
+  readonly profileDir: string;
+  /** The area this desktop watches on the fleet map: west, south, east, north. */
+  readonly area?: readonly [number, number, number, number];
+  /** Region of this desk's shared boards (board/<region>/<day>). Default 'berlin'. */
+  readonly region?: string;
+  /** Run the collaborative documents (default true; benchmarks of other paths turn it off). */
+  readonly collab?: boolean;
+  readonly feedWaitMs?: number;
+  readonly sender?: { baseDelayMs: number; maxDelayMs: number; idleMs: number };
+}
+
+const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
+
+/**
+ * Starts the desktop core for one operator profile: opens the replica, restores
+ * the session, and (when signed in) runs the feed consumer, the outbox sender,
+ * the telemetry client and the collaborative documents. Everything the UI does
+ * goes through `call`, validated against the operator-API contract.
+ */
+// Async by contract: a future core may await (an OS keychain, a migration prompt) before serving.
+// eslint-disable-next-line @typescript-eslint/require-await
+export async function startCore(
+  config: CoreConfig,
+): Promise<OperatorCore & { readonly dbPath: string }> {
+  mkdirSync(config.profileDir, { recursive: true });
+  const dbPath = join(config.profileDir, 'replica.sqlite');
+  const db = openWritableReplica(dbPath);
+  const readDb = openReadableReplica(dbPath);
+  const listeners = new Set<OperatorEventListener>();
+  const emit = <E extends OperatorEventName>(event: E, payload: OperatorEvents[E]): void => {
+    for (const l of listeners) l(event, payload);
+  };
+
+  const session = new SessionStore(db);
+  const desktopId = session.desktopId(() => `desk-${randomUUID().slice(0, 8)}`);
+  const server = new ServerClient(config.syncServerUrl, () => session.token());
+  const outbox = new OutboxStore(db);
+  const reader = new RecordReader(readDb);
+  const view = new EffectiveView(new RecordReader(db), outbox);
+  const status = new SyncStatusTracker((s) => emit('sync.statusChanged', s));
+  const refreshOutboxStatus = (): void => {
+    const c = outbox.counts();
+    status.outbox({
+      pending: c.queued + c.sending + c.processing,
+      needsAttention: c.rejected + c.failed,
+    });
+  };
+
+  const sender = new OutboxSender(
+    outbox,
+    server,
+    {
+      changed: (entry) => {
+        refreshOutboxStatus();
+        emit('outbox.changed', toEntryView(entry));
+      },
+      connection: (state, at) =>
+        status.outbox(
+          state === 'online' ? { state, lastConfirmedAt: at } : { state: 'offline', detail: state },
+        ),
+    },
+    config.sender,
+  );
+  const feed = new FeedConsumer(
+    db,
+    server,
+    {
+      applied: (records) => {
+        sender.reconcile(records);
+        emit('records.changed', {
+          kinds: [...new Set(records.map((r) => r.kind))],
+          ids: records.slice(0, 200).map((r) => r.id),
+        });
+      },
+      progress: (p) => {
+        status.feed({ phase: p.phase, received: p.received });
+        emit('feed.progress', { phase: p.phase, received: p.received });
+      },
+      connection: (state, at) =>
+        status.feed(
+          state === 'online' ? { state, lastConfirmedAt: at } : { state: 'offline', detail: state },
+        ),
+    },
+    {
+      pageSize: 500,
+      chunkRows: 200,
+      waitMs: config.feedWaitMs ?? 20_000,
+      baseDelayMs: 250,
+      maxDelayMs: 15_000,
+    },
+  );
+  status.feed({ phase: feed.state().phase, received: feed.state().received });
+  refreshOutboxStatus();
+
+  let telemetry: TelemetryClient | null = null;
+  const collab =
+    config.collab === false
+      ? undefined
+      : createCollabFacade(
+          {
+            db,
+            serverUrl: config.syncServerUrl,
+            token: () => session.token(),
+            onStatus: (name, patch) => status.document(name, patch),
+            onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
+          },
+          new RecordReader(db),
+          config.region ?? 'berlin',
+        );
+  const noCollab: CollabFacade = {
+    addNote: () => ({
+      ok: false,
+      error: {
+        code: 'COLLAB.UNAVAILABLE',
+        message: 'Shared notes are not available on this desktop.',
+      },
+    }),
+    get: () => null,
+  };
+
+  let loops: Promise<void>[] = [];
+  const startLoops = (): void => {
+    if (loops.length > 0) return;
+    loops = [feed.run(), sender.run()];
+    collab?.resume();
+    const s = session.current(Date.now());
+    if (s && s.role !== 'agent') {
+      telemetry = new TelemetryClient(
+        db,
+        {
+          serverUrl: config.syncServerUrl,
+          token: () => session.token(),
+          bbox: config.area ?? BERLIN,
+          persistEveryMs: 5000,
+        },
+        {
+          fixes: (at, fixes) => emit('fleet.fixes', { at, fixes }),
+          connection: (state, at) =>
+            status.telemetry(state === 'online' ? { state, lastConfirmedAt: at } : { state }),
+        },
+      );
+      telemetry.start();
+    }
+  };
+  const stopLoops = async (): Promise<void> => {
+    feed.stop();
+    sender.stop();
+    telemetry?.stop();
+    telemetry = null;
+    await Promise.all(loops);
+    loops = [];
+  };
+
+  const handlers: OperatorHandlers = createOperatorHandlers({
+    now: Date.now,
+    desktopId,
+    newKey: () => `${desktopId}:${randomUUID()}`,
+    server,
+    session,
+    reader,
+    view,
+    search: new ReplicaSearch(readDb),
+    builder: new CommandBuilder(view),
+    outbox,
+    sender,
+    status,
+    telemetry: () => telemetry,
+    collab: collab ?? noCollab,
+    onLogin: startLoops,
+    onLogout: () => void stopLoops(),
+  });
+  if (session.current(Date.now())) startLoops();
+
+  return {
+    dbPath,
+    async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
+      const valid = validateCall(name, payload);
+      if (!valid.ok) return valid;
+      const handler = handlers[valid.value.method] as (
+        input: unknown,
+      ) => Promise<ApiResult<unknown>> | ApiResult<unknown>;
+      try {
+        return await handler(valid.value.input);
+      } catch (error) {
+        // A bug must not take the core down: report it, keep serving.
+        console.error(`operator API ${valid.value.method} failed`, error);
+        return {
+          ok: false,
+          error: {
+            code: 'CORE.INTERNAL',
+            message: 'Something went wrong on this desktop; the action was not taken.',
+          },
+        };
+      }
+    },
+    subscribe(listener: OperatorEventListener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close(): Promise<void> {
+      await stopLoops();
+      collab?.close();
+      readDb.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Entry of Electron's utilityProcess (forked by main/core-supervisor): runs the
+ * desktop core there, so SQL and sync never run on the main process.
+ * Not runnable on the CI machines (no Electron binary); type-checked only.
+ */
+// Loads Electron's typings, which declare process.parentPort in a utility process.
+import type {} from 'electron';
+import { startCore } from '../core';
+import { runCoreProcess } from './core-process';
+
+runCoreProcess(startCore, process.parentPort, process.argv, process.env, (code) =>
+  process.exit(code),
+);

@@ -1,0 +1,3 @@
+export * from './backoff';
+export * from './server-client';
+export * from './wakeable-sleep';

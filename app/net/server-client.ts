@@ -1,0 +1,57 @@
+/**
+ * Thin HTTP client for the sync server's JSON API. It never throws for HTTP
+ * statuses: callers get {status, body}; network failures and timeouts are
+ * reported as status 0 so "offline" is just another answer.
+ */
+export interface ServerReply<B = unknown> {
+  /** HTTP status, or 0 when the server could not be reached (offline, timeout). */
+  readonly status: number;
+  readonly body: B;
+}
+
+export class ServerClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly getToken: () => string | null,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  /** The same server with a different credential (signing in with a new token). */
+  withToken(token: string): ServerClient {
+    return new ServerClient(this.baseUrl, () => token, this.timeoutMs);
+  }
+
+  async request<B = unknown>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extraTimeoutMs = 0,
+  ): Promise<ServerReply<B>> {
+    const token = this.getToken();
+    const headers: Record<string, string> = {};
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs + extraTimeoutMs),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? (JSON.parse(text) as unknown) : null;
+      } catch {
+        // Non-JSON (a proxy's error page): keep the text for diagnostics.
+      }
+      return { status: res.status, body: parsed as B };
+    } catch {
+      return { status: 0, body: null as B };
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './outbox-store';
+export * from './outbox-sender';
+export * from './outbox-view';

@@ -1,0 +1,5 @@
+/** The operator profile's SQLite replica: one writer, branded handles, numbered migrations. */
+export * from './replica-db';
+export * from './replica-migrations';
+export * from './record-repository';
+export * from './search-index';

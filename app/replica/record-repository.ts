@@ -1,0 +1,97 @@
+import type { ReadableDb, WritableDb } from './replica-db';
+
+/** One authoritative record as replicated from the server's change feed. */
+export interface ReplicaRecord<Body = unknown> {
+  readonly kind: string;
+  readonly id: string;
+  readonly version: number;
+  readonly seq: number;
+  readonly body: Body;
+}
+
+interface Row {
+  kind: string;
+  id: string;
+  version: number;
+  seq: number;
+  body: string;
+}
+
+const parse = <B>(r: Row): ReplicaRecord<B> => ({
+  kind: r.kind,
+  id: r.id,
+  version: r.version,
+  seq: r.seq,
+  body: JSON.parse(r.body) as B,
+});
+
+/**
+ * Writes replicated records. Idempotent by version: a record is replaced only
+ * by a strictly newer version, so replays, overlapping pages and out-of-order
+ * deliveries of the same change are harmless.
+ */
+export class RecordWriter {
+  private readonly upsert;
+
+  constructor(private readonly db: WritableDb) {
+    this.upsert = db.prepare<[string, string, number, number, string]>(
+      `INSERT INTO records (kind, id, version, seq, body) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, body = excluded.body
+       WHERE excluded.version > records.version`,
+    );
+  }
+
+  /** Applies a batch in one transaction; returns how many records changed. */
+  applyBatch(
+    records: readonly { kind: string; id: string; version: number; seq: number; body: unknown }[],
+  ): number {
+    return this.db.transaction(() => {
+      let changed = 0;
+      for (const r of records)
+        changed += this.upsert.run(r.kind, r.id, r.version, r.seq, JSON.stringify(r.body)).changes;
+      return changed;
+    })();
+  }
+}
+
+/** Reads replicated records (works on the read-only connection too). */
+export class RecordReader {
+  private readonly byId;
+  private readonly byKind;
+  private readonly byCustomer;
+  private readonly paymentByDelivery;
+
+  constructor(db: ReadableDb) {
+    this.byId = db.prepare<[string, string], Row>(
+      'SELECT kind, id, version, seq, body FROM records WHERE kind = ? AND id = ?',
+    );
+    this.byKind = db.prepare<[string, number], Row>(
+      'SELECT kind, id, version, seq, body FROM records WHERE kind = ? ORDER BY id LIMIT ?',
+    );
+    this.byCustomer = db.prepare<[string, string], Row>(
+      `SELECT kind, id, version, seq, body FROM records
+       WHERE kind IN ('delivery', 'payment') AND json_extract(body, '$.customerId') = ? AND kind = ? ORDER BY id DESC`,
+    );
+    this.paymentByDelivery = db.prepare<[string], Row>(
+      `SELECT kind, id, version, seq, body FROM records WHERE kind = 'payment' AND json_extract(body, '$.deliveryId') = ?`,
+    );
+  }
+
+  get<B>(kind: string, id: string): ReplicaRecord<B> | undefined {
+    const row = this.byId.get(kind, id);
+    return row ? parse<B>(row) : undefined;
+  }
+
+  list<B>(kind: string, limit = 10_000): ReplicaRecord<B>[] {
+    return this.byKind.all(kind, limit).map((r) => parse<B>(r));
+  }
+
+  deliveriesOf<B>(customerId: string): ReplicaRecord<B>[] {
+    return this.byCustomer.all(customerId, 'delivery').map((r) => parse<B>(r));
+  }
+
+  paymentOf<B>(deliveryId: string): ReplicaRecord<B> | undefined {
+    const row = this.paymentByDelivery.get(deliveryId);
+    return row ? parse<B>(row) : undefined;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './replica-search';
+export * from './search-query';

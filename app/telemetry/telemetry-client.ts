@@ -1,0 +1,188 @@
+import WebSocket from 'ws';
+import type { DroneFixView } from '../contract';
+import { fullJitterDelay } from '../net';
+import type { WritableDb } from '../replica';
+
+export interface TelemetryOptions {
+  readonly serverUrl: string;
+  readonly token: () => string | null;
+  /** West, south, east, north: the area this operator watches. */
+  readonly bbox: readonly [number, number, number, number];
+  /** Last-known fixes are written to SQLite at most this often (the stream itself is never stored). */
+  readonly persistEveryMs: number;
+}
+
+export interface TelemetryEvents {
+  fixes?(at: number, fixes: readonly DroneFixView[]): void;
+  connection?(state: 'online' | 'offline', at: number): void;
+}
+
+type Tuple = [string, number, number, number, number, number, string, number];
+
+/**
+ * Follows the server's drone-position stream for the operator's area and keeps
+ * the last known fix per drone, in memory for the live map and (throttled) in
+ * the replica, so the map opens on last-known positions while offline.
+ */
+export class TelemetryClient {
+  readonly #latest = new Map<string, DroneFixView>();
+  readonly #dirty = new Set<string>();
+  readonly #upsert;
+  #socket: WebSocket | null = null;
+  #persistTimer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #failures = 0;
+  #stopped = false;
+  #lastFrameAt: number | null = null;
+
+  constructor(
+    private readonly db: WritableDb,
+    private readonly options: TelemetryOptions,
+    private readonly events: TelemetryEvents = {},
+  ) {
+    this.#upsert = db.prepare<[string, number, number, number, number, number, string, number]>(
+      `INSERT INTO drone_fixes (drone_id, lat, lng, heading, speed, battery, status, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (drone_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, heading = excluded.heading,
+         speed = excluded.speed, battery = excluded.battery, status = excluded.status, at = excluded.at
+       WHERE excluded.at > drone_fixes.at`,
+    );
+    const rows = db
+      .prepare<
+        [],
+        {
+          drone_id: string;
+          lat: number;
+          lng: number;
+          heading: number;
+          speed: number;
+          battery: number;
+          status: string;
+          at: number;
+        }
+      >('SELECT drone_id, lat, lng, heading, speed, battery, status, at FROM drone_fixes')
+      .all();
+    for (const r of rows) {
+      this.#latest.set(r.drone_id, {
+        id: r.drone_id,
+        lat: r.lat,
+        lng: r.lng,
+        headingDeg: r.heading,
+        speedMps: r.speed,
+        batteryPct: r.battery,
+        status: r.status,
+        at: r.at,
+      });
+    }
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.connect();
+    this.#persistTimer = setInterval(() => this.persist(), this.options.persistEveryMs);
+    this.#persistTimer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#persistTimer) clearInterval(this.#persistTimer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#socket?.terminate();
+    this.persist();
+  }
+
+  /** Last known fix of every drone (live or restored from the replica). */
+  snapshot(): DroneFixView[] {
+    return [...this.#latest.values()];
+  }
+
+  lastFrameAt(): number | null {
+    return this.#lastFrameAt;
+  }
+
+  isConnected(): boolean {
+    return this.#socket?.readyState === WebSocket.OPEN;
+  }
+
+  private connect(): void {
+    const token = this.options.token();
+    if (this.#stopped || token === null) return;
+    const url = new URL('/telemetry', this.options.serverUrl.replace(/^http/, 'ws'));
+    url.searchParams.set('bbox', this.options.bbox.join(','));
+    url.searchParams.set('token', token);
+    const ws = new WebSocket(url);
+    this.#socket = ws;
+    ws.on('open', () => {
+      this.#failures = 0;
+      this.events.connection?.('online', Date.now());
+    });
+    ws.on('message', (data: Buffer) => this.onFrame(data));
+    ws.on('error', () => undefined); // 'close' follows and schedules the retry
+    ws.on('close', () => {
+      this.events.connection?.('offline', Date.now());
+      if (this.#stopped) return;
+      this.#retryTimer = setTimeout(
+        () => this.connect(),
+        500 + fullJitterDelay((this.#failures += 1), 500, 15_000),
+      );
+      this.#retryTimer.unref();
+    });
+  }
+
+  private onFrame(data: Buffer): void {
+    let frame: { t?: unknown; d?: unknown };
+    try {
+      frame = JSON.parse(data.toString('utf8')) as { t?: unknown; d?: unknown };
+    } catch {
+      return; // a bad frame is dropped; the next one will do
+    }
+    if (typeof frame.t !== 'number' || !Array.isArray(frame.d)) return;
+    const fixes: DroneFixView[] = [];
+    for (const raw of frame.d as unknown[]) {
+      if (!Array.isArray(raw) || raw.length !== 8) continue;
+      const [id, lat, lng, headingDeg, speedMps, batteryPct, status, at] = raw as Tuple;
+      if (
+        typeof id !== 'string' ||
+        ![lat, lng, headingDeg, speedMps, batteryPct, at].every(Number.isFinite)
+      )
+        continue;
+      const fix: DroneFixView = {
+        id,
+        lat,
+        lng,
+        headingDeg,
+        speedMps,
+        batteryPct,
+        status,
+        at,
+      };
+      this.#latest.set(id, fix);
+      this.#dirty.add(id);
+      fixes.push(fix);
+    }
+    this.#lastFrameAt = frame.t;
+    if (fixes.length > 0) this.events.fixes?.(frame.t, fixes);
+  }
+
+  /** Throttled write of the fixes that changed since the last write, in one transaction. */
+  persist(): void {
+    if (this.#dirty.size === 0) return;
+    const ids = [...this.#dirty];
+    this.#dirty.clear();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const f = this.#latest.get(id);
+        if (f)
+          this.#upsert.run(
+            f.id,
+            f.lat,
+            f.lng,
+            f.headingDeg,
+            f.speedMps,
+            f.batteryPct,
+            f.status,
+            f.at,
+          );
+      }
+    })();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: every benchmark, one after another (they must not share the
+ * 2-core machine with each other). Each writes bench/results/<name>.md/.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+const suites = [
+  { name: 'sync-server fan-out vs peers', entry: join(here, 'fanout', 'run.ts') },
+  { name: 'desktop core: ingest, search, catch-up', entry: join(here, 'core', 'run.ts') },
+  { name: 'fleet map in Chromium', entry: join(here, 'map', 'run.ts') },
+];
+
+let failed = 0;
+for (const suite of suites) {
+  if (!existsSync(suite.entry)) {
+    console.log(`\n== ${suite.name}: not present (${suite.entry})`);
+    continue;
+  }
+  console.log(`\n== ${suite.name}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', suite.entry], { stdio: 'inherit' });
+  if (run.status !== 0) {
+    failed += 1;
+    console.error(`== ${suite.name} failed (${String(run.status ?? run.signal)})`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);

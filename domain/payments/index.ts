@@ -1,0 +1,4 @@
+/** Payments context: one Payment per delivery order, and the change-payment-method process. */
+export * from './payment-gateway.port';
+export * from './change-method.process';
+export * from './payment.aggregate';

@@ -1,0 +1,27 @@
+export const DELIVERY_STAGES = [
+  'created',
+  'scheduled',
+  'en-route-to-pickup',
+  'picked-up',
+  'headed-to-dropoff',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
+export type DeliveryStage = (typeof DELIVERY_STAGES)[number];
+
+/** Forward lifecycle; cancel and fail are handled by their own guards. */
+export const NEXT_STAGE: Readonly<Partial<Record<DeliveryStage, DeliveryStage>>> = {
+  created: 'scheduled',
+  scheduled: 'en-route-to-pickup',
+  'en-route-to-pickup': 'picked-up',
+  'picked-up': 'headed-to-dropoff',
+  'headed-to-dropoff': 'completed',
+};
+
+const BEFORE_PICKUP: readonly DeliveryStage[] = ['created', 'scheduled', 'en-route-to-pickup'];
+const TERMINAL: readonly DeliveryStage[] = ['completed', 'cancelled', 'failed'];
+
+/** A customer may cancel or reschedule only while the parcel has not been picked up. */
+export const isBeforePickup = (stage: DeliveryStage): boolean => BEFORE_PICKUP.includes(stage);
+export const isTerminal = (stage: DeliveryStage): boolean => TERMINAL.includes(stage);

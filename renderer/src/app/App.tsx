@@ -1,0 +1,70 @@
+import { useState } from 'react';
+import { AgentWorkspace } from '../features/agent/AgentWorkspace';
+import { FleetMapView } from '../features/fleet/FleetMapView';
+import { PendingPanel } from '../features/outbox/PendingPanel';
+import { SignIn } from '../features/session/SignIn';
+import { signedOut, type Role } from '../features/session/session-slice';
+import { StatusBar } from '../features/sync/StatusBar';
+import { useOperator } from './operator-context';
+import { useAppDispatch, useAppSelector } from './store';
+
+type View = 'agent' | 'fleet' | 'pending';
+
+const VIEWS_BY_ROLE: Record<Role, readonly View[]> = {
+  agent: ['agent', 'pending'],
+  'fleet-manager': ['fleet', 'pending'],
+  supervisor: ['agent', 'fleet', 'pending'],
+};
+const VIEW_LABEL: Record<View, string> = {
+  agent: 'Customers & deliveries',
+  fleet: 'Fleet map',
+  pending: 'Pending & attention',
+};
+
+export function App() {
+  const session = useAppSelector((s) => s.session);
+  const dispatch = useAppDispatch();
+  const client = useOperator();
+  const views = session.role ? VIEWS_BY_ROLE[session.role] : [];
+  const [chosen, setView] = useState<View | null>(null);
+  const view = chosen && views.includes(chosen) ? chosen : views[0];
+
+  if (session.status === 'unknown') return <p className="boot">Starting Fleetdesk…</p>;
+  if (session.status === 'signed-out') return <SignIn />;
+  return (
+    <div className="shell">
+      <header className="top-bar">
+        <span className="brand">Fleetdesk</span>
+        <nav aria-label="Main">
+          {views.map((v) => (
+            <button
+              key={v}
+              type="button"
+              aria-current={v === view ? 'page' : undefined}
+              onClick={() => setView(v)}
+            >
+              {VIEW_LABEL[v]}
+            </button>
+          ))}
+        </nav>
+        <span className="who">
+          {session.userId} ({session.role})
+        </span>
+        <button
+          type="button"
+          onClick={() => {
+            void client.call('session.logout', {}).then(() => dispatch(signedOut()));
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <div className="content">
+        {view === 'agent' && <AgentWorkspace />}
+        {view === 'fleet' && <FleetMapView />}
+        {view === 'pending' && <PendingPanel />}
+      </div>
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import type { OperatorClient } from '../api/operator-client';
+import { outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
+import { sessionLoaded, type Role } from '../features/session/session-slice';
+import {
+  coreConnectionChanged,
+  feedProgressed,
+  syncStatusChanged,
+} from '../features/sync/sync-slice';
+import type { OutboxEntryView, SyncStatus } from '../../../app/contract';
+import type { AppStore } from './store';
+
+/** Loads the initial state from the core and keeps the store in step with its push events. */
+export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
+  client.on('sync.statusChanged', (s) => store.dispatch(syncStatusChanged(s)));
+  client.on('feed.progress', (p) => store.dispatch(feedProgressed(p)));
+  client.on('outbox.changed', (e) => store.dispatch(outboxEntryChanged(e)));
+  client.onConnection((state) => {
+    store.dispatch(coreConnectionChanged(state === 'open'));
+    if (state === 'open') void refresh(client, store);
+  });
+  void refresh(client, store);
+}
+
+export async function refresh(client: OperatorClient, store: AppStore): Promise<void> {
+  const session = await client.call('session.get', {});
+  if (session.ok)
+    store.dispatch(
+      sessionLoaded(session.value as { userId: string; role: Role; expiresAt: number } | null),
+    );
+  const status = await client.call('sync.status', {});
+  if (status.ok) store.dispatch(syncStatusChanged(status.value as SyncStatus));
+  const outbox = await client.call('outbox.list', {});
+  if (outbox.ok) {
+    const v = outbox.value as {
+      pending: OutboxEntryView[];
+      needsAttention: OutboxEntryView[];
+      recent: OutboxEntryView[];
+    };
+    store.dispatch(outboxListed([...v.pending, ...v.needsAttention, ...v.recent]));
+  }
+}

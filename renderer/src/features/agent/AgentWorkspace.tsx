@@ -1,0 +1,54 @@
+import { useState } from 'react';
+import { CustomerView } from './CustomerView';
+import { DeliveryView } from './DeliveryView';
+import { SearchBox } from './SearchBox';
+import type { Selection } from './agent-types';
+
+/**
+ * The agent's desk during a call: search (Ctrl+K), the customer, and the
+ * delivery they are calling about — all from the local replica, so it keeps
+ * working offline; commands queue and show their progress.
+ */
+export function AgentWorkspace() {
+  const [customerId, setCustomerId] = useState<string | null>(null);
+  const [deliveryId, setDeliveryId] = useState<string | null>(null);
+
+  const open = (s: Selection): void => {
+    if (s.kind === 'account') {
+      setCustomerId(s.id);
+      setDeliveryId(null);
+    } else {
+      setDeliveryId(s.id);
+      if (s.customerId) setCustomerId(s.customerId);
+    }
+  };
+
+  return (
+    <main className="agent" aria-label="Customers and deliveries">
+      <h1 className="sr-only">Customers and deliveries</h1>
+      <SearchBox onOpen={open} />
+      {customerId === null && deliveryId === null ? (
+        <p className="agent-empty">
+          Find the caller by name, phone, email, address or parcel tag — press Ctrl+K to search.
+        </p>
+      ) : (
+        <div className="agent-columns">
+          {customerId !== null && (
+            <CustomerView
+              customerId={customerId}
+              selectedDelivery={deliveryId}
+              openDelivery={(id) => setDeliveryId(id)}
+            />
+          )}
+          {deliveryId !== null && (
+            <DeliveryView
+              key={deliveryId}
+              deliveryId={deliveryId}
+              onCustomerKnown={setCustomerId}
+            />
+          )}
+        </div>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,117 @@
+import { useEffect } from 'react';
+import type { DeliveryStage } from '../../../../domain/shipping';
+import { DeliveryActions } from './DeliveryActions';
+import { NotesPanel } from './NotesPanel';
+import { PaymentPanel } from './PaymentPanel';
+import { dateTime, STAGE_LABEL } from './agent-format';
+import type { DeliveryData } from './agent-types';
+import { useOperatorQuery } from './use-operator-query';
+
+const FORWARD: readonly DeliveryStage[] = [
+  'created',
+  'scheduled',
+  'en-route-to-pickup',
+  'picked-up',
+  'headed-to-dropoff',
+  'completed',
+];
+
+const watchIds = (d: DeliveryData): string[] => [
+  d.delivery.id,
+  ...(d.payment ? [d.payment.id] : []),
+  ...(d.drone ? [d.drone.id] : []),
+];
+
+/** One delivery: where it is, when, by which drone, its payment, and the shared notes. */
+export function DeliveryView({
+  deliveryId,
+  onCustomerKnown,
+}: {
+  deliveryId: string;
+  onCustomerKnown: (customerId: string) => void;
+}) {
+  const q = useOperatorQuery<'deliveries.get', DeliveryData>(
+    'deliveries.get',
+    { deliveryId },
+    watchIds,
+    deliveryId,
+  );
+  const customerId = q.data?.delivery.body.customerId;
+  useEffect(() => {
+    if (customerId) onCustomerKnown(customerId);
+  }, [customerId, onCustomerKnown]);
+  if (q.loading && !q.data)
+    return (
+      <section className="card" aria-label="Delivery" aria-busy="true">
+        <p role="status">Loading delivery…</p>
+      </section>
+    );
+  if (!q.data)
+    return (
+      <section className="card" aria-label="Delivery">
+        <p role="alert" className="error">
+          {q.error ?? 'That delivery could not be loaded.'}
+        </p>
+      </section>
+    );
+  const { delivery, payment, drone, collab } = q.data;
+  const d = delivery.body;
+  return (
+    <section className="delivery" aria-labelledby="delivery-title">
+      <div className="card">
+        <h2 id="delivery-title">Delivery {d.parcel.tag}</h2>
+        <Timeline stage={d.stage} />
+        <dl className="facts" aria-label="Delivery details">
+          <dt>Stage</dt>
+          <dd>
+            {STAGE_LABEL[d.stage]}
+            {delivery.pending.length > 0 && (
+              <span className="badge state-processing"> change pending</span>
+            )}
+          </dd>
+          <dt>Window</dt>
+          <dd>
+            {dateTime(d.window.start)} – {dateTime(d.window.end)}
+          </dd>
+          <dt>ETA</dt>
+          <dd>{d.eta ? dateTime(d.eta.arrivesAt) : 'Not yet estimated'}</dd>
+          <dt>Drone</dt>
+          <dd>
+            {drone
+              ? `${drone.id} (${drone.body.model.name}, battery ${String(drone.body.batteryPct)}%)`
+              : (d.droneId ?? 'Not assigned')}
+          </dd>
+          <dt>Reference</dt>
+          <dd>{d.id}</dd>
+        </dl>
+      </div>
+      <PaymentPanel key={payment?.id ?? 'none'} payment={payment} />
+      <DeliveryActions key={delivery.id} delivery={delivery} />
+      <NotesPanel deliveryId={delivery.id} notes={collab?.notes ?? null} onAdded={q.reload} />
+    </section>
+  );
+}
+
+function Timeline({ stage }: { stage: DeliveryStage }) {
+  const offPath = stage === 'cancelled' || stage === 'failed';
+  const reached = FORWARD.indexOf(stage);
+  return (
+    <ol className="timeline" aria-label="Delivery progress">
+      {FORWARD.map((s, i) => (
+        <li
+          key={s}
+          className={!offPath && i <= reached ? 'reached' : undefined}
+          aria-current={s === stage ? 'step' : undefined}
+        >
+          {STAGE_LABEL[s]}
+          {!offPath && i < reached && <span className="sr-only"> (done)</span>}
+        </li>
+      ))}
+      {offPath && (
+        <li className="off-path" aria-current="step">
+          {STAGE_LABEL[stage]}
+        </li>
+      )}
+    </ol>
+  );
+}

@@ -1,0 +1,117 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useOperator } from '../../app/operator-context';
+import type { SearchHit, Selection } from './agent-types';
+
+/**
+ * Global search over the local replica (works offline). Ctrl+K focuses it;
+ * arrows move through the results, Enter opens one, Escape clears.
+ */
+export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
+  const client = useOperator();
+  const input = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState('');
+  const [hits, setHits] = useState<readonly SearchHit[]>([]);
+  const [active, setActive] = useState(0);
+  const [searching, setSearching] = useState(false);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent): void => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        input.current?.focus();
+        input.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
+    const query = text.trim();
+    const mine = ++seq.current;
+    if (query === '') {
+      setHits([]);
+      setSearching(false);
+      return;
+    }
+    setSearching(true);
+    const timer = setTimeout(() => {
+      void client.call('search.query', { text: query, limit: 20 }).then((r) => {
+        if (mine !== seq.current) return;
+        setSearching(false);
+        setHits(r.ok ? (r.value as SearchHit[]) : []);
+        setActive(0);
+      });
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [client, text]);
+
+  const open = (hit: SearchHit | undefined): void => {
+    if (!hit) return;
+    onOpen({ kind: hit.kind, id: hit.id });
+    setHits([]);
+    setText('');
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
+    if (e.key === 'ArrowDown' && hits.length > 0) {
+      e.preventDefault();
+      setActive((a) => (a + 1) % hits.length);
+    } else if (e.key === 'ArrowUp' && hits.length > 0) {
+      e.preventDefault();
+      setActive((a) => (a - 1 + hits.length) % hits.length);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      open(hits[active]);
+    } else if (e.key === 'Escape') {
+      setText('');
+    }
+  };
+
+  const optionId = (i: number): string => `search-hit-${String(i)}`;
+  const query = text.trim();
+  return (
+    <div role="search" className="agent-search">
+      <input
+        ref={input}
+        type="search"
+        aria-label="Search customers and deliveries"
+        placeholder="Search customers and deliveries (Ctrl+K)"
+        aria-controls={hits.length > 0 ? 'search-results' : undefined}
+        aria-activedescendant={hits.length > 0 ? optionId(active) : undefined}
+        autoComplete="off"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <p className="sr-only" aria-live="polite">
+        {query === ''
+          ? ''
+          : searching
+            ? 'Searching…'
+            : `${String(hits.length)} result${hits.length === 1 ? '' : 's'}`}
+      </p>
+      {query !== '' && hits.length === 0 && (
+        <p className="search-hits muted">{searching ? 'Searching…' : 'No matches on this desk.'}</p>
+      )}
+      {hits.length > 0 && (
+        <ul id="search-results" role="listbox" aria-label="Search results" className="search-hits">
+          {hits.map((h, i) => (
+            <li
+              key={`${h.kind}:${h.id}`}
+              id={optionId(i)}
+              role="option"
+              aria-selected={i === active}
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => open(h)}
+            >
+              <span className="hit-kind">{h.kind === 'account' ? 'Customer' : 'Delivery'}</span>{' '}
+              <strong>{h.title}</strong> <span className="muted">{h.subtitle}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useOperator } from '../../app/operator-context';
+import type { OperatorInput, OperatorMethod } from '../../../../app/contract';
+
+export interface QueryState<T> {
+  readonly data: T | null;
+  readonly error: string | null;
+  readonly loading: boolean;
+}
+
+/**
+ * Loads one operator API query and reloads it whenever the core says something
+ * it shows has changed: records (by id), the outbox (by target) or notes.
+ * `watchIds(data)` names the record ids on screen.
+ */
+export function useOperatorQuery<M extends OperatorMethod, T>(
+  method: M,
+  payload: OperatorInput<M>,
+  watchIds: (data: T) => readonly string[],
+  deliveryForNotes?: string,
+): QueryState<T> & { reload: () => void } {
+  const client = useOperator();
+  const [state, setState] = useState<QueryState<T>>({ data: null, error: null, loading: true });
+  const key = JSON.stringify(payload);
+  const seq = useRef(0);
+  const ids = useRef<ReadonlySet<string>>(new Set());
+  const watch = useRef(watchIds);
+  watch.current = watchIds;
+
+  const load = useCallback(() => {
+    const mine = ++seq.current;
+    void client.call(method, JSON.parse(key) as OperatorInput<M>).then((r) => {
+      if (mine !== seq.current) return;
+      if (r.ok) {
+        const data = r.value as T;
+        ids.current = new Set(watch.current(data));
+        setState({ data, error: null, loading: false });
+      } else setState((s) => ({ data: s.data, error: r.error.message, loading: false }));
+    });
+  }, [client, method, key]);
+
+  useEffect(() => {
+    setState({ data: null, error: null, loading: true });
+    load();
+  }, [load]);
+
+  useEffect(() => {
+    const offs = [
+      client.on('records.changed', (e) => {
+        if (e.ids.some((id) => ids.current.has(id))) load();
+      }),
+      client.on('outbox.changed', (e) => {
+        if (e.target && ids.current.has(e.target.id)) load();
+      }),
+      client.on('collab.changed', (e) => {
+        if (deliveryForNotes !== undefined && e.deliveryId === deliveryForNotes) load();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [client, load, deliveryForNotes]);
+
+  return { ...state, reload: load };
+}

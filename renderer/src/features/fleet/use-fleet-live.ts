@@ -1,0 +1,172 @@
+import { useEffect, useRef, useState } from 'react';
+import type { DroneSnapshot } from '../../../../domain/fleet';
+import type { DroneFixView } from '../../../../app/contract';
+import type { OperatorClient } from '../../api/operator-client';
+import { useOperator } from '../../app/operator-context';
+import { useAppDispatch, type AppDispatch } from '../../app/store';
+import { DroneLayer } from './drone-layer';
+import type { Depot, Zone } from './fleet-model';
+import {
+  deliveryEtasLoaded,
+  droneSummariesChanged,
+  fixesAdvanced,
+  fleetPlacesLoaded,
+  fleetSnapshotLoaded,
+  type DeliveryEta,
+  type DroneSummary,
+} from './fleet-slice';
+
+const TICK_MS = 1000;
+const ETA_REFRESH_MS = 30_000;
+
+interface Snapshot {
+  drones: { drone: DroneSnapshot; fix: DroneFixView | null }[];
+  asOf: number | null;
+}
+
+/**
+ * Owns the live fleet: positions in a DroneLayer (plain Map, pushed to maplibre once
+ * per frame), summaries in Redux only when they change, a 1 Hz tick for ageing.
+ * Returns the layer and the tick counter (for panels that read live values).
+ */
+export function useFleetLive(): { layer: DroneLayer; tick: number } {
+  const client = useOperator();
+  const dispatch = useAppDispatch();
+  const layerRef = useRef<DroneLayer | null>(null);
+  layerRef.current ??= new DroneLayer('update');
+  const layer = layerRef.current;
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const shown = new Map<string, DroneSummary>();
+    const assigned = new Map<string, { model: string; deliveryId: string | null }>();
+    let stopped = false;
+
+    const publish = (all: boolean) => {
+      const changed: DroneSummary[] = [];
+      for (const d of layer.drones.values()) {
+        const meta = assigned.get(d.id);
+        const next: DroneSummary = {
+          id: d.id,
+          model: meta?.model ?? '',
+          status: d.status,
+          batteryPct: Math.round(d.batteryPct),
+          freshness: d.freshness,
+          assignedDeliveryId: meta?.deliveryId ?? null,
+        };
+        const prev = shown.get(d.id);
+        if (
+          all ||
+          !prev ||
+          prev.status !== next.status ||
+          prev.batteryPct !== next.batteryPct ||
+          prev.freshness !== next.freshness ||
+          prev.assignedDeliveryId !== next.assignedDeliveryId
+        ) {
+          shown.set(d.id, next);
+          changed.push(next);
+        }
+      }
+      return changed;
+    };
+
+    const loadSnapshot = async () => {
+      const r = await client.call('fleet.snapshot', {});
+      if (!r.ok || stopped) return;
+      const snap = r.value as Snapshot;
+      layer.load(
+        snap.drones.map(({ drone, fix }) => {
+          const at = fix?.at ?? drone.lastFix?.at ?? null;
+          assigned.set(drone.id, { model: drone.model.name, deliveryId: drone.assignedDeliveryId });
+          return {
+            id: drone.id,
+            lat: fix?.lat ?? drone.lastFix?.location.lat ?? 0,
+            lng: fix?.lng ?? drone.lastFix?.location.lng ?? 0,
+            headingDeg: fix?.headingDeg ?? drone.lastFix?.headingDeg ?? 0,
+            speedMps: fix?.speedMps ?? drone.lastFix?.speedMps ?? 0,
+            batteryPct: fix?.batteryPct ?? drone.batteryPct,
+            status: drone.status,
+            at,
+            reportIntervalMs: drone.model.reportIntervalMs,
+          };
+        }),
+      );
+      const newest = Math.max(0, ...[...layer.drones.values()].map((d) => d.at ?? 0));
+      dispatch(fleetSnapshotLoaded({ drones: publish(true), asOf: snap.asOf ?? (newest || null) }));
+      void loadEtas(client, dispatch, assigned);
+    };
+
+    const loadPlaces = async () => {
+      const r = await client.call('fleet.places', {});
+      if (r.ok && !stopped) dispatch(fleetPlacesLoaded(r.value as { depots: Depot[]; zones: Zone[] }));
+    };
+
+    let newestFix = 0;
+    const offFixes = client.on('fleet.fixes', (batch) => {
+      layer.applyFixes(batch.fixes);
+      for (const f of batch.fixes) if (f.at > newestFix) newestFix = f.at;
+    });
+    const offRecords = client.on('records.changed', (c) => {
+      if (c.kinds.includes('drone') || c.kinds.includes('delivery')) scheduleSnapshot();
+    });
+    let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+    const scheduleSnapshot = () => {
+      snapshotTimer ??= setTimeout(() => {
+        snapshotTimer = null;
+        void loadSnapshot();
+      }, 2000);
+    };
+
+    void loadSnapshot();
+    void loadPlaces();
+    const ticker = setInterval(() => {
+      layer.refreshFreshness();
+      const changed = publish(false);
+      if (changed.length > 0) dispatch(droneSummariesChanged(changed));
+      if (newestFix > 0) dispatch(fixesAdvanced(newestFix));
+      setTick((t) => t + 1);
+    }, TICK_MS);
+    const etaTimer = setInterval(() => void loadEtas(client, dispatch, assigned), ETA_REFRESH_MS);
+
+    return () => {
+      stopped = true;
+      offFixes();
+      offRecords();
+      clearInterval(ticker);
+      clearInterval(etaTimer);
+      if (snapshotTimer) clearTimeout(snapshotTimer);
+    };
+  }, [client, dispatch, layer]);
+
+  return { layer, tick };
+}
+
+async function loadEtas(
+  client: OperatorClient,
+  dispatch: AppDispatch,
+  assigned: ReadonlyMap<string, { deliveryId: string | null }>,
+): Promise<void> {
+  const ids = [...new Set([...assigned.values()].flatMap((a) => (a.deliveryId ? [a.deliveryId] : [])))];
+  const out: DeliveryEta[] = [];
+  // Sequential, small: one replica read per assigned delivery.
+  for (const deliveryId of ids) {
+    const r = await client.call('deliveries.get', { deliveryId });
+    if (!r.ok) continue;
+    const body = deliveryBody(r.value);
+    if (body) out.push({ deliveryId, stage: body.stage, arrivesAt: body.eta?.arrivesAt ?? null });
+  }
+  dispatch(deliveryEtasLoaded(out));
+}
+
+export interface DeliveryBody {
+  stage: string;
+  pickup: { lat: number; lng: number };
+  dropoff: { lat: number; lng: number };
+  eta: { arrivesAt: number } | null;
+}
+
+/** The delivery record's body from a 'deliveries.get' answer. */
+export function deliveryBody(value: unknown): DeliveryBody | null {
+  const v = value as { delivery?: { body?: DeliveryBody } } | null;
+  return v?.delivery?.body ?? null;
+}

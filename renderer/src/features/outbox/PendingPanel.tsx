@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import type { OutboxEntryView } from '../../../../app/contract';
+import { useOperator } from '../../app/operator-context';
+import { useAppDispatch, useAppSelector } from '../../app/store';
+import { outboxListed, outboxSelectors } from './outbox-slice';
+
+const STATE_LABEL: Record<string, string> = {
+  queued: 'Queued — will send when online',
+  sending: 'Sending…',
+  processing: 'Processing',
+  done: 'Done',
+  rejected: 'Rejected',
+  failed: 'Failed',
+  discarded: 'Discarded',
+};
+
+/** "Pending" and "Needs attention": every command this desk issued that is not settled yet. */
+export function PendingPanel() {
+  const client = useOperator();
+  const dispatch = useAppDispatch();
+  const entries = useAppSelector((s) => outboxSelectors.selectAll(s.outbox));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const pending = entries.filter(
+    (e) => e.state === 'queued' || e.state === 'sending' || e.state === 'processing',
+  );
+  const attention = entries.filter((e) => e.state === 'rejected' || e.state === 'failed');
+
+  /** Retry or discard, then reload the list so the panel shows the core's word, not a guess. */
+  async function act(kind: 'outbox.retry' | 'outbox.discard', key: string): Promise<void> {
+    setBusy(key);
+    setError(null);
+    const r = await client.call(kind, { idempotencyKey: key });
+    if (!r.ok) setError(r.error.message);
+    const list = await client.call('outbox.list', {});
+    setBusy(null);
+    if (list.ok) {
+      const v = list.value as {
+        pending: OutboxEntryView[];
+        needsAttention: OutboxEntryView[];
+        recent: OutboxEntryView[];
+      };
+      dispatch(outboxListed([...v.pending, ...v.needsAttention, ...v.recent]));
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="pending-title">
+      <h2 id="pending-title">Pending</h2>
+      {pending.length === 0 ? (
+        <p>Nothing waiting.</p>
+      ) : (
+        <ul aria-label="Pending commands">
+          {pending.map((e) => (
+            <li key={e.idempotencyKey}>
+              <span>{e.summary}</span>{' '}
+              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2 id="attention-title">Needs attention</h2>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {attention.length === 0 ? (
+        <p>Nothing needs attention.</p>
+      ) : (
+        <ul aria-labelledby="attention-title">
+          {attention.map((e) => (
+            <li key={e.idempotencyKey}>
+              <span>{e.summary}</span>{' '}
+              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+              <p className="reason">{e.error?.reason}</p>
+              <button
+                type="button"
+                disabled={busy === e.idempotencyKey}
+                onClick={() => void act('outbox.retry', e.idempotencyKey)}
+              >
+                Retry {e.summary}
+              </button>{' '}
+              <button
+                type="button"
+                disabled={busy === e.idempotencyKey}
+                onClick={() => void act('outbox.discard', e.idempotencyKey)}
+              >
+                Discard {e.summary}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

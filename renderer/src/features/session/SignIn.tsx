@@ -1,0 +1,49 @@
+import { useState, type SyntheticEvent } from 'react';
+import { useOperator } from '../../app/operator-context';
+import { useAppDispatch, useAppSelector } from '../../app/store';
+import { sessionLoaded, signInFailed, type Role } from './session-slice';
+
+/** Sign in with the access token issued to the operator (see README: sync-server token). */
+export function SignIn() {
+  const client = useOperator();
+  const dispatch = useAppDispatch();
+  const error = useAppSelector((s) => s.session.error);
+  const [token, setToken] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: SyntheticEvent): Promise<void> {
+    e.preventDefault();
+    setBusy(true);
+    const result = await client.call('session.login', { token: token.trim() });
+    setBusy(false);
+    if (result.ok)
+      dispatch(sessionLoaded(result.value as { userId: string; role: Role; expiresAt: number }));
+    else dispatch(signInFailed(result.error.message));
+  }
+
+  return (
+    <main className="sign-in">
+      <h1>Fleetdesk</h1>
+      <form onSubmit={(e) => void submit(e)} aria-label="Sign in">
+        <label htmlFor="token">Access token</label>
+        <textarea
+          id="token"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          rows={3}
+          autoComplete="off"
+          spellCheck={false}
+          required
+        />
+        <button type="submit" disabled={busy || token.trim().length < 10}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,41 @@
+import { useAppSelector } from '../../app/store';
+
+const time = (ms: number | null): string =>
+  ms === null
+    ? 'never'
+    : new Date(ms).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+
+/** Always visible: is my work saved and synced? Online / offline / degraded, pending, last confirmed. */
+export function StatusBar() {
+  const status = useAppSelector((s) => s.sync.status);
+  const coreConnected = useAppSelector((s) => s.sync.coreConnected);
+  const snapshot = useAppSelector((s) => s.sync.snapshot);
+  const overall = !coreConnected ? 'offline' : (status?.overall ?? 'offline');
+  const pending = status?.outbox.pending ?? 0;
+  const attention = status?.outbox.needsAttention ?? 0;
+  const confirmed =
+    Math.max(status?.feed.lastConfirmedAt ?? 0, status?.outbox.lastConfirmedAt ?? 0) || null;
+  return (
+    <footer
+      className={`status-bar status-${overall}`}
+      role="status"
+      aria-live="polite"
+      aria-label="Sync status"
+    >
+      <span className="status-pill">
+        {overall === 'online' ? 'Online' : overall === 'degraded' ? 'Degraded' : 'Offline'}
+      </span>
+      {!coreConnected && <span>Desktop core not reachable</span>}
+      {snapshot?.phase === 'snapshot' && (
+        <span>Initial sync: {snapshot.received.toLocaleString()} records…</span>
+      )}
+      <span>{pending === 0 ? 'All changes sent' : `${pending} pending`}</span>
+      {attention > 0 && <span className="attention">{attention} need attention</span>}
+      <span>Last confirmed {time(confirmed)}</span>
+    </footer>
+  );
+}

@@ -1,0 +1,94 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRole, type Role } from '../../domain/protocol';
+
+/** Who a request acts for, as proven by a signed access token. */
+export interface Principal {
+  readonly userId: string;
+  readonly role: Role;
+  /** Epoch ms after which the token (and any socket opened with it) is refused. */
+  readonly expiresAt: number;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly principal: Principal }
+  | {
+      readonly ok: false;
+      readonly status: 401;
+      readonly reason: 'missing' | 'malformed' | 'bad-signature' | 'expired';
+    };
+
+const SECRET_FILE = 'token-secret';
+const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+
+/**
+ * The HMAC-SHA256 signing secret, kept in the data dir (mode 0600) and created
+ * on first use, so tokens stay valid across restarts of the same server.
+ */
+export function loadOrCreateSecret(dataDir: string): Buffer {
+  const file = join(dataDir, SECRET_FILE);
+  if (!existsSync(file)) {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  if (secret.length < 32) throw new Error(`${file} is corrupt (expected 64 hex characters)`);
+  return secret;
+}
+
+/** Compact token: base64url(JSON claims) "." base64url(HMAC-SHA256(claims)). */
+export function signToken(
+  secret: Buffer,
+  claims: { userId: string; role: Role; expiresAt: number },
+): string {
+  const body = b64(
+    JSON.stringify({ sub: claims.userId, role: claims.role, exp: claims.expiresAt }),
+  );
+  return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`;
+}
+
+/** Verifies signature, shape and expiry. Never throws on any input. */
+export function verifyToken(
+  secret: Buffer,
+  token: string | null | undefined,
+  now: number,
+): TokenCheck {
+  if (!token) return { ok: false, status: 401, reason: 'missing' };
+  const parts = token.split('.');
+  if (parts.length !== 2 || token.length > 2048)
+    return { ok: false, status: 401, reason: 'malformed' };
+  const [body = '', sig = ''] = parts;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, status: 401, reason: 'bad-signature' };
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, status: 401, reason: 'malformed' };
+  }
+  if (typeof claims !== 'object' || claims === null)
+    return { ok: false, status: 401, reason: 'malformed' };
+  const { sub, role, exp } = claims as Record<string, unknown>;
+  if (
+    typeof sub !== 'string' ||
+    !/^[A-Za-z0-9_.:-]{1,80}$/.test(sub) ||
+    !isRole(role) ||
+    typeof exp !== 'number'
+  ) {
+    return { ok: false, status: 401, reason: 'malformed' };
+  }
+  if (exp <= now) return { ok: false, status: 401, reason: 'expired' };
+  return { ok: true, principal: { userId: sub, role, expiresAt: exp } };
+}
+
+/** Parses "30s", "15m", "8h", "7d" into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
+  if (!m) throw new Error(`Invalid duration ${JSON.stringify(text)} (use e.g. 30s, 15m, 8h, 7d)`);
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}

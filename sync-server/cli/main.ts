@@ -1,0 +1,243 @@
+/**
+ * Sync-server command line:
+ *   npm run sync-server -- serve [flags]
+ *   npm run sync-server -- token --data <dir> --user <id> --role <agent|fleet-manager|supervisor> [--ttl 8h]
+ * Every flag has an environment variable (flag wins). `--help` prints them all.
+ */
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isRole } from '../../domain/protocol';
+import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
+import { DEFAULT_CONFIG, startSyncServer, type ServerConfig } from '../server';
+
+const FLAGS = {
+  host: {
+    type: 'string',
+    env: 'FLEETDESK_HOST',
+    help: `interface to listen on (default ${DEFAULT_CONFIG.host})`,
+  },
+  port: {
+    type: 'string',
+    env: 'FLEETDESK_PORT',
+    help: `TCP port, 0 = any free port (default ${DEFAULT_CONFIG.port})`,
+  },
+  data: {
+    type: 'string',
+    env: 'FLEETDESK_DATA',
+    help: `data directory: SQLite file and token secret (default ${DEFAULT_CONFIG.dataDir})`,
+  },
+  'no-seed': {
+    type: 'boolean',
+    env: 'FLEETDESK_NO_SEED',
+    help: 'do not seed the demo dataset into an empty data dir',
+  },
+  customers: {
+    type: 'string',
+    env: 'FLEETDESK_SEED_CUSTOMERS',
+    help: `customers in the demo dataset (default ${DEFAULT_CONFIG.seedCustomers})`,
+  },
+  deliveries: {
+    type: 'string',
+    env: 'FLEETDESK_SEED_DELIVERIES',
+    help: `deliveries in the demo dataset (default ${DEFAULT_CONFIG.seedDeliveries})`,
+  },
+  drones: {
+    type: 'string',
+    env: 'FLEETDESK_DRONES',
+    help: `drones in the demo dataset (default ${DEFAULT_CONFIG.drones}; used when seeding)`,
+  },
+  hz: {
+    type: 'string',
+    env: 'FLEETDESK_HZ',
+    help: `telemetry frames per second (default ${DEFAULT_CONFIG.hz})`,
+  },
+  'no-simulate': {
+    type: 'boolean',
+    env: 'FLEETDESK_NO_SIMULATE',
+    help: 'do not run the drone simulator',
+  },
+  'allowed-origins': {
+    type: 'string',
+    env: 'FLEETDESK_ALLOWED_ORIGINS',
+    help: 'comma-separated browser Origins allowed (default: any)',
+  },
+  'log-level': {
+    type: 'string',
+    env: 'FLEETDESK_LOG_LEVEL',
+    help: `pino level (default ${DEFAULT_CONFIG.logLevel})`,
+  },
+  fsync: {
+    type: 'string',
+    env: 'FLEETDESK_FSYNC',
+    help: 'normal (survives process kill; default) or full (also power loss)',
+  },
+  'gateway-latency': {
+    type: 'string',
+    env: 'FLEETDESK_GATEWAY_LATENCY_MS',
+    help: 'sandbox gateway latency range "min-max" ms (default 40-160)',
+  },
+  'payment-sweep-ms': {
+    type: 'string',
+    env: 'FLEETDESK_PAYMENT_SWEEP_MS',
+    help: 'retry interval for unfinished payment changes (default 1000)',
+  },
+  'breaker-half-open-ms': {
+    type: 'string',
+    env: 'FLEETDESK_BREAKER_HALF_OPEN_MS',
+    help: 'gateway circuit breaker probe delay (default 5000)',
+  },
+  user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token: user id' },
+  role: {
+    type: 'string',
+    env: 'FLEETDESK_TOKEN_ROLE',
+    help: 'token: agent | fleet-manager | supervisor',
+  },
+  ttl: {
+    type: 'string',
+    env: 'FLEETDESK_TOKEN_TTL',
+    help: 'token: lifetime, e.g. 30m, 8h, 7d (default 8h)',
+  },
+  help: { type: 'boolean', env: '', help: 'print this help' },
+} as const;
+
+type FlagName = keyof typeof FLAGS;
+
+function usage(): string {
+  const lines = Object.entries(FLAGS).map(
+    ([name, f]) => `  --${name.padEnd(22)} ${f.env ? `[${f.env}] ` : ''}${f.help}`,
+  );
+  return [
+    'Usage:',
+    '  npm run sync-server -- serve [flags]',
+    '  npm run sync-server -- token --data <dir> --user <id> --role <role> [--ttl 8h]',
+    '',
+    'Flags [environment variable]:',
+    ...lines,
+  ].join('\n');
+}
+
+function readFlags(argv: string[]): {
+  command: string | undefined;
+  get: (name: FlagName) => string | boolean | undefined;
+} {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }]),
+  );
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options,
+    allowPositionals: true,
+    strict: true,
+  });
+  return {
+    command: positionals[0],
+    get: (name) => {
+      const v = values[name];
+      if (v !== undefined) return v;
+      const env = FLAGS[name].env ? process.env[FLAGS[name].env] : undefined;
+      if (env === undefined || env === '') return undefined;
+      return FLAGS[name].type === 'boolean' ? env !== '0' && env !== 'false' : env;
+    },
+  };
+}
+
+function int(value: string | boolean | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new Error(`--${name} must be an integer >= ${min}, got ${String(value)}`);
+  return n;
+}
+
+function configFrom(get: (name: FlagName) => string | boolean | undefined): ServerConfig {
+  const str = (name: FlagName): string | undefined => {
+    const v = get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const origins = str('allowed-origins');
+  const fsync = (str('fsync') ?? 'normal').toUpperCase();
+  if (fsync !== 'NORMAL' && fsync !== 'FULL') throw new Error('--fsync must be normal or full');
+  const latency = /^(\d+)-(\d+)$/.exec(str('gateway-latency') ?? '40-160');
+  if (!latency) throw new Error('--gateway-latency must look like 40-160');
+  const hz = Number(str('hz') ?? DEFAULT_CONFIG.hz);
+  if (!(hz > 0 && hz <= 50)) throw new Error('--hz must be between 0 and 50');
+  return {
+    ...DEFAULT_CONFIG,
+    host: str('host') ?? DEFAULT_CONFIG.host,
+    port: int(get('port'), 'port', DEFAULT_CONFIG.port),
+    dataDir: str('data') ?? DEFAULT_CONFIG.dataDir,
+    seed: get('no-seed') !== true,
+    seedCustomers: int(get('customers'), 'customers', DEFAULT_CONFIG.seedCustomers),
+    seedDeliveries: int(get('deliveries'), 'deliveries', DEFAULT_CONFIG.seedDeliveries),
+    drones: int(get('drones'), 'drones', DEFAULT_CONFIG.drones),
+    simulate: get('no-simulate') !== true,
+    hz,
+    allowedOrigins: origins ? origins.split(',').map((o) => o.trim()) : 'any',
+    logLevel: str('log-level') ?? DEFAULT_CONFIG.logLevel,
+    fsync,
+    gatewayLatencyMs: { min: Number(latency[1]), max: Number(latency[2]) },
+    paymentSweepMs: int(
+      get('payment-sweep-ms'),
+      'payment-sweep-ms',
+      DEFAULT_CONFIG.paymentSweepMs,
+      10,
+    ),
+    gatewayHalfOpenAfterMs: int(
+      get('breaker-half-open-ms'),
+      'breaker-half-open-ms',
+      DEFAULT_CONFIG.gatewayHalfOpenAfterMs,
+      10,
+    ),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { command, get } = readFlags(argv);
+  if (get('help') === true || command === undefined) {
+    console.log(usage());
+    return command === undefined && get('help') !== true ? 2 : 0;
+  }
+  if (command === 'token') {
+    const dataDir = (get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir;
+    const user = get('user');
+    const role = get('role');
+    if (typeof user !== 'string' || !/^[A-Za-z0-9_.:-]{1,80}$/.test(user))
+      throw new Error('--user <id> is required (letters, digits, _.:-)');
+    if (!isRole(role)) throw new Error('--role must be agent, fleet-manager or supervisor');
+    const ttl = parseDuration((get('ttl') as string | undefined) ?? '8h');
+    mkdirSync(dataDir, { recursive: true });
+    console.log(
+      signToken(loadOrCreateSecret(dataDir), { userId: user, role, expiresAt: Date.now() + ttl }),
+    );
+    return 0;
+  }
+  if (command !== 'serve')
+    throw new Error(`Unknown command ${JSON.stringify(command)}; use serve or token (see --help)`);
+  const server = await startSyncServer(configFrom(get));
+  // Machine-readable line for scripts and tests that start the server on port 0.
+  console.log(`fleetdesk-sync-server listening ${server.url}`);
+  console.log(
+    [
+      `  health:   ${server.url}/healthz   readiness: ${server.url}/readyz   metrics: ${server.url}/metrics`,
+      `  yjs:      ${server.url.replace('http', 'ws')}/yjs/board/<region>/<yyyy-mm-dd>   telemetry: ${server.url.replace('http', 'ws')}/telemetry`,
+      '  token:    npm run sync-server -- token --data <dir> --user <id> --role agent|fleet-manager|supervisor',
+    ].join('\n'),
+  );
+  const shutdown = (signal: string): void => {
+    console.log(`received ${signal}, draining…`);
+    void server.stop(signal === 'SIGHUP' ? 1012 : 1001).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  },
+);

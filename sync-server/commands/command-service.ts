@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  canonicalCommandBody,
+  mayIssue,
+  parseCommand,
+  type Command,
+  type CommandName,
+  type CommandOutcome,
+} from '../../domain/protocol';
+import type { Clock } from '../../domain/shared';
+import type { Principal } from '../auth';
+import type { RecordStorePort } from '../records';
+import type { CommandHandler, CommandHandlers, HandlerResult } from './command-handler';
+import { statusOf, type CommandRecordBody } from './command-record';
+
+/** The HTTP-level answer: a status code and a JSON body. */
+export type CommandReply =
+  | { readonly http: 200 | 202; readonly body: CommandOutcome & { readonly repeat: boolean } }
+  | {
+      readonly http: 400 | 403 | 409;
+      readonly body: { readonly code: string; readonly message: string };
+    };
+
+/**
+ * Receives commands: validates their shape, checks the caller may issue them,
+ * applies them at most once per idempotency key, and remembers the first
+ * outcome for every repeat. Effects and the idempotency record commit in one
+ * transaction.
+ */
+export class CommandService {
+  constructor(
+    private readonly store: RecordStorePort,
+    private readonly handlers: CommandHandlers,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly onOutcome: (name: string, code: string) => void = () => undefined,
+  ) {}
+
+  async handle(raw: unknown, principal: Principal): Promise<CommandReply> {
+    const parsed = parseCommand(raw);
+    if (!parsed.ok) return { http: 400, body: parsed.error };
+    const command = parsed.value;
+    if (command.issuedBy.userId !== principal.userId || command.issuedBy.role !== principal.role) {
+      return {
+        http: 403,
+        body: {
+          code: 'COMMAND.ISSUER_MISMATCH',
+          message: 'The command names a different user than the one signed in.',
+        },
+      };
+    }
+    if (!mayIssue(principal.role, command.name)) {
+      return {
+        http: 403,
+        body: {
+          code: 'COMMAND.FORBIDDEN',
+          message: `Your role (${principal.role}) may not do that.`,
+        },
+      };
+    }
+    const bodyHash = createHash('sha256').update(canonicalCommandBody(command)).digest('hex');
+    let after: (() => void) | undefined;
+    const reply = await this.store.transact(async (tx): Promise<CommandReply> => {
+      const previous = await tx.get<CommandRecordBody>('command', command.idempotencyKey);
+      if (previous) {
+        if (previous.body.bodyHash !== bodyHash || previous.owner !== principal.userId) {
+          return {
+            http: 409,
+            body: {
+              code: 'COMMAND.KEY_REUSED',
+              message: 'This request id was already used for a different request.',
+            },
+          };
+        }
+        return reply200(previous.body.firstOutcome, true);
+      }
+      const now = this.clock.now();
+      const result = await this.dispatch(command, { tx, now });
+      after = result.afterCommit;
+      const record: CommandRecordBody = {
+        name: command.name,
+        bodyHash,
+        issuedBy: principal.userId,
+        receivedAt: now,
+        firstOutcome: result.outcome,
+        current: statusOf(result.outcome),
+        target: result.target,
+      };
+      await tx.put('command', command.idempotencyKey, 1, record, principal.userId);
+      return reply200(result.outcome, false);
+    });
+    if (reply.http === 200 || reply.http === 202) {
+      const code = reply.body.status === 'rejected' ? reply.body.code : reply.body.status;
+      if (!reply.body.repeat) this.onOutcome(command.name, code);
+      this.log.info(
+        {
+          command: command.name,
+          key: command.idempotencyKey,
+          user: principal.userId,
+          outcome: code,
+          repeat: reply.body.repeat,
+        },
+        'command',
+      );
+    }
+    after?.();
+    return reply;
+  }
+
+  private dispatch(
+    command: Command,
+    ctx: Parameters<CommandHandler<CommandName>>[1],
+  ): Promise<HandlerResult> {
+    // The handler map is keyed by the same union as the command, so this lookup is sound.
+    const handler = this.handlers[command.name] as CommandHandler<CommandName>;
+    return handler(command, ctx);
+  }
+}
+
+const reply200 = (outcome: CommandOutcome, repeat: boolean): CommandReply => ({
+  http: outcome.status === 'processing' ? 202 : 200,
+  body: { ...outcome, repeat },
+});

@@ -1,0 +1,3 @@
+export * from './command-handler';
+export * from './command-record';
+export * from './command-service';

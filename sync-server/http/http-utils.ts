@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A request failure with an HTTP status and a stable code, rendered as JSON. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Reads a JSON body of at most `limit` bytes; oversize or invalid JSON is a 413/400 HttpError. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json'))
+    throw new HttpError(
+      415,
+      'HTTP.UNSUPPORTED_MEDIA_TYPE',
+      'Send JSON (content-type: application/json).',
+    );
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit)
+    throw new HttpError(413, 'HTTP.BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit)
+      throw new HttpError(413, 'HTTP.BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`);
+    chunks.push(buf);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'HTTP.INVALID_JSON', 'The request body is not valid JSON.');
+  }
+}
+
+/** The bearer token from `Authorization: Bearer …`, or a `token` query parameter (WebSockets cannot set headers). */
+export function tokenFrom(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return url.searchParams.get('token');
+}
+
+/** Requests without an Origin (native desktop cores, curl) pass; browsers must come from an allowed origin. */
+export function originAllowed(req: IncomingMessage, allowed: readonly string[] | 'any'): boolean {
+  const origin = req.headers.origin;
+  return origin === undefined || allowed === 'any' || allowed.includes(origin);
+}
+
+export function intParam(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new HttpError(400, 'HTTP.BAD_PARAMETER', `${name} must be a non-negative integer.`);
+  return n;
+}

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** Every metric the server exports on GET /metrics, in one registry per server instance. */
+/** `sources` are read at scrape time, so gauges cannot drift from the components they describe. */
+export function createMetrics(sources: { telemetrySockets: () => number }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fleetdesk_' });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const metrics = {
+    registry,
+    // Yjs sockets, documents, updates and rejected frames are registered by the Yjs hub itself (fleetdesk_yjs_*).
+    telemetrySockets: new Gauge({
+      name: 'fleetdesk_telemetry_open_sockets',
+      help: 'Open telemetry WebSockets',
+      registers: [registry],
+      collect() {
+        this.set(sources.telemetrySockets());
+      },
+    }),
+    rejectedRequests: new Counter({
+      name: 'fleetdesk_rejected_requests_total',
+      help: 'HTTP requests and telemetry upgrades refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    commandOutcomes: new Counter({
+      name: 'fleetdesk_command_outcomes_total',
+      help: 'Command outcomes by command and code',
+      labelNames: ['command', 'code'] as const,
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'fleetdesk_payment_gateway_breaker_open',
+      help: '1 while the payment gateway circuit breaker is open or half-open',
+      registers: [registry],
+    }),
+    feedHighWaterMark: new Gauge({
+      name: 'fleetdesk_feed_high_water_mark',
+      help: 'Highest committed change-feed sequence',
+      registers: [registry],
+    }),
+    telemetryFrames: new Counter({
+      name: 'fleetdesk_telemetry_frames_sent_total',
+      help: 'Telemetry frames sent to fleet managers',
+      registers: [registry],
+    }),
+    httpRequests: new Histogram({
+      name: 'fleetdesk_http_request_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['route', 'status'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    eventLoopLagP99: new Gauge({
+      name: 'fleetdesk_event_loop_lag_p99_seconds',
+      help: 'Event-loop delay p99 since the last scrape',
+      registers: [registry],
+      collect() {
+        this.set(loop.percentile(99) / 1e9);
+        loop.reset();
+      },
+    }),
+    stop: () => {
+      loop.disable();
+    },
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,5 @@
+/** Payments backend: the change-payment-method command, its processor, and the gateway behind an ACL. */
+export * from './change-method.handler';
+export * from './payment-change.processor';
+export * from './gateway-resilience';
+export * from './sandbox-gateway';

@@ -1,0 +1,40 @@
+import { asId } from '../../../domain/shared';
+import type { AuthorizeOutcome, DeclineCode, VoidOutcome } from '../../../domain/payments';
+import type { RawDeclineCode, RawResponse } from './sandbox-gateway.raw';
+
+const DECLINES: Readonly<Record<RawDeclineCode, DeclineCode>> = {
+  insufficient_funds: 'insufficient-funds',
+  expired_card: 'card-expired',
+  do_not_honor: 'do-not-honor',
+  fraudulent: 'suspected-fraud',
+  card_not_supported: 'invalid-method',
+  invalid_source: 'invalid-method',
+};
+
+/**
+ * Gateway → domain for an authorization. Anything unexpected is "unavailable"
+ * (retried with the same key) rather than a guess at a business outcome —
+ * except a reused key or invalid parameters, which are our bugs and throw.
+ */
+export function translateAuthorize(raw: RawResponse): AuthorizeOutcome {
+  if (raw.http === 200 && 'id' in raw.body && raw.body.status === 'held') {
+    return { kind: 'approved', authorizationId: asId('Authorization', raw.body.id) };
+  }
+  if (raw.http === 402) return { kind: 'declined', decline: DECLINES[raw.body.error.decline_code] };
+  return unavailableOrBug(raw);
+}
+
+export function translateVoid(raw: RawResponse): VoidOutcome {
+  if (raw.http === 200 && 'id' in raw.body && raw.body.status === 'voided')
+    return { kind: 'voided' };
+  if (raw.http === 409) return { kind: 'refused', reason: 'already-captured' };
+  if (raw.http === 404) return { kind: 'refused', reason: 'unknown-authorization' };
+  return unavailableOrBug(raw);
+}
+
+function unavailableOrBug(raw: RawResponse): { kind: 'unavailable'; detail: string } {
+  if (raw.http === 400) {
+    throw new Error(`Payment gateway refused our request as invalid (${JSON.stringify(raw.body)})`);
+  }
+  return { kind: 'unavailable', detail: `gateway http ${raw.http}` };
+}

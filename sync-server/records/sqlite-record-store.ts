@@ -1,0 +1,160 @@
+import type { ServerDatabase } from '../storage';
+import type {
+  RecordFilter,
+  RecordKind,
+  RecordStorePort,
+  RecordTx,
+  SnapshotPage,
+  StoredRecord,
+} from './record-store.port';
+
+interface Row {
+  kind: RecordKind;
+  id: string;
+  version: number;
+  body: string;
+  owner: string | null;
+  seq: number;
+}
+
+const toRecord = (r: Row): StoredRecord => ({
+  kind: r.kind,
+  id: r.id,
+  version: r.version,
+  body: JSON.parse(r.body) as unknown,
+  owner: r.owner,
+  seq: r.seq,
+});
+
+// Cursor = "kind\u0000id" of the last record on the previous page.
+const SEP = '\u0000';
+
+/** RecordStorePort on the server's SQLite file (tables from migration 1). */
+export class SqliteRecordStore implements RecordStorePort {
+  // Transactions are serialized: better-sqlite3 has one connection, so a second
+  // BEGIN while another async transaction awaits would interleave writes.
+  #queue: Promise<unknown> = Promise.resolve();
+  private readonly stmts;
+
+  constructor(private readonly db: ServerDatabase) {
+    this.stmts = {
+      get: db.prepare<[string, string], Row>(
+        'SELECT kind, id, version, body, owner, updated_seq AS seq FROM records WHERE kind = ? AND id = ?',
+      ),
+      list: db.prepare<[string], Row>(
+        'SELECT kind, id, version, body, owner, updated_seq AS seq FROM records WHERE kind = ? ORDER BY id',
+      ),
+      insertFeed: db.prepare<[string, string, number, string, string | null]>(
+        'INSERT INTO feed (kind, id, version, body, owner) VALUES (?, ?, ?, ?, ?)',
+      ),
+      upsert: db.prepare<[string, string, number, string, string | null, number]>(
+        `INSERT INTO records (kind, id, version, body, owner, updated_seq) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body,
+           owner = excluded.owner, updated_seq = excluded.updated_seq`,
+      ),
+      hwm: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM feed'),
+      oldest: db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM feed'),
+    };
+  }
+
+  async transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private readonly tx: RecordTx = {
+    get: (kind, id) => this.get(kind, id),
+    put: (kind, id, version, body, owner = null) => {
+      const existing = this.stmts.get.get(kind, id);
+      if (existing && existing.version >= version) return Promise.resolve(null);
+      const json = JSON.stringify(body);
+      const seq = Number(this.stmts.insertFeed.run(kind, id, version, json, owner).lastInsertRowid);
+      this.stmts.upsert.run(kind, id, version, json, owner, seq);
+      return Promise.resolve(seq);
+    },
+  };
+
+  get<Body>(kind: RecordKind, id: string): Promise<StoredRecord<Body> | undefined> {
+    const row = this.stmts.get.get(kind, id);
+    return Promise.resolve(row ? (toRecord(row) as StoredRecord<Body>) : undefined);
+  }
+
+  list<Body>(kind: RecordKind): Promise<StoredRecord<Body>[]> {
+    return Promise.resolve(this.stmts.list.all(kind).map((r) => toRecord(r) as StoredRecord<Body>));
+  }
+
+  highWaterMark(): Promise<number> {
+    return Promise.resolve(this.stmts.hwm.get()?.seq ?? 0);
+  }
+
+  oldestRetainedSeq(): Promise<number> {
+    return Promise.resolve(this.stmts.oldest.get()?.seq ?? 0);
+  }
+
+  snapshotPage(
+    filter: RecordFilter,
+    upTo: number,
+    after: string | null,
+    limit: number,
+  ): Promise<SnapshotPage> {
+    const [afterKind, afterId] = after === null ? ['', ''] : splitCursor(after);
+    const kinds = filter.kinds.map(() => '?').join(',');
+    const rows = this.db
+      .prepare<unknown[], Row>(
+        `SELECT kind, id, version, body, owner, updated_seq AS seq FROM records
+         WHERE kind IN (${kinds}) AND updated_seq <= ?
+           AND (owner IS NULL OR ? IS NULL OR owner = ?)
+           AND (kind > ? OR (kind = ? AND id > ?))
+         ORDER BY kind, id LIMIT ?`,
+      )
+      .all(
+        ...filter.kinds,
+        upTo,
+        filter.viewer,
+        filter.viewer,
+        afterKind,
+        afterKind,
+        afterId,
+        limit + 1,
+      );
+    const page = rows.slice(0, limit).map(toRecord);
+    const last = page.at(-1);
+    return Promise.resolve({
+      records: page,
+      nextCursor: rows.length > limit && last ? `${last.kind}${SEP}${last.id}` : null,
+    });
+  }
+
+  changesSince(filter: RecordFilter, since: number, limit: number): Promise<StoredRecord[]> {
+    const kinds = filter.kinds.map(() => '?').join(',');
+    const rows = this.db
+      .prepare<unknown[], Row>(
+        `SELECT kind, id, version, body, owner, seq FROM feed
+         WHERE seq > ? AND kind IN (${kinds}) AND (owner IS NULL OR ? IS NULL OR owner = ?)
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(since, ...filter.kinds, filter.viewer, filter.viewer, limit);
+    return Promise.resolve(rows.map(toRecord));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function splitCursor(cursor: string): [string, string] {
+  const i = cursor.indexOf(SEP);
+  if (i < 0) throw new Error('Invalid snapshot cursor');
+  return [cursor.slice(0, i), cursor.slice(i + 1)];
+}

@@ -1,0 +1,2 @@
+export * from './demo-dataset';
+export * from './berlin';

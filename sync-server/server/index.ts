@@ -1,0 +1,2 @@
+export * from './server-config';
+export * from './sync-server';

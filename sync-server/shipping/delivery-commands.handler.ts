@@ -1,0 +1,144 @@
+import { Drone, type DroneSnapshot } from '../../domain/fleet';
+import { expectVersion, type DroneId, type Instant, type Location } from '../../domain/shared';
+import {
+  Delivery,
+  planAssignments,
+  type DeliverySnapshot,
+  type SchedulableDrone,
+} from '../../domain/shipping';
+import { notFound, rejected, type CommandHandler, type HandlerResult } from '../commands';
+import type { RecordTx } from '../records';
+
+type Loaded = { delivery: Delivery } | { failure: HandlerResult };
+
+async function loadDelivery(tx: RecordTx, id: string, expected: number): Promise<Loaded> {
+  const record = await tx.get<DeliverySnapshot>('delivery', id);
+  if (!record) return { failure: notFound('delivery', id) };
+  const version = expectVersion('DELIVERY', record.body.version, expected);
+  if (!version.ok)
+    return {
+      failure: rejected(version.error.code, version.error.message, { kind: 'delivery', id }),
+    };
+  return { delivery: Delivery.fromSnapshot(record.body) };
+}
+
+async function saveDelivery(tx: RecordTx, delivery: Delivery): Promise<number> {
+  const snapshot = delivery.toSnapshot();
+  await tx.put('delivery', snapshot.id, snapshot.version, snapshot);
+  return snapshot.version;
+}
+
+/** A drone freed by a cancel or reschedule goes back to the pool in the same transaction. */
+async function releaseDrone(tx: RecordTx, droneId: DroneId | null, at: Instant): Promise<void> {
+  if (droneId === null) return;
+  const record = await tx.get<DroneSnapshot>('drone', droneId);
+  if (!record) return;
+  const drone = Drone.fromSnapshot(record.body);
+  if (!drone.release(at).ok) return;
+  const snapshot = drone.toSnapshot();
+  await tx.put('drone', droneId, snapshot.version, snapshot);
+}
+
+export const cancelDeliveryHandler: CommandHandler<'shipping.cancelDelivery'> = async (
+  command,
+  { tx, now },
+) => {
+  const { deliveryId, expectedVersion, reason } = command.payload;
+  const loaded = await loadDelivery(tx, deliveryId, expectedVersion);
+  if ('failure' in loaded) return loaded.failure;
+  const cancelled = loaded.delivery.cancel(reason, now);
+  if (!cancelled.ok)
+    return rejected(cancelled.error.code, cancelled.error.message, {
+      kind: 'delivery',
+      id: deliveryId,
+    });
+  const version = await saveDelivery(tx, loaded.delivery);
+  await releaseDrone(tx, cancelled.value.releasedDroneId, now);
+  return {
+    outcome: { status: 'accepted', resultingVersion: version },
+    target: { kind: 'delivery', id: deliveryId },
+  };
+};
+
+export const rescheduleDeliveryHandler: CommandHandler<'shipping.rescheduleDelivery'> = async (
+  command,
+  { tx, now },
+) => {
+  const { deliveryId, expectedVersion, window } = command.payload;
+  const loaded = await loadDelivery(tx, deliveryId, expectedVersion);
+  if ('failure' in loaded) return loaded.failure;
+  const moved = loaded.delivery.reschedule(window, now);
+  if (!moved.ok)
+    return rejected(moved.error.code, moved.error.message, { kind: 'delivery', id: deliveryId });
+  const version = await saveDelivery(tx, loaded.delivery);
+  await releaseDrone(tx, moved.value.releasedDroneId, now);
+  return {
+    outcome: { status: 'accepted', resultingVersion: version },
+    target: { kind: 'delivery', id: deliveryId },
+  };
+};
+
+const UNASSIGNED_MESSAGES = {
+  NO_DRONE_CAN_LIFT: 'That drone cannot lift this parcel.',
+  NO_DRONE_WITH_BATTERY:
+    'That drone does not have enough battery for this route and back to a depot.',
+  NO_DRONE_FREE: 'That drone is busy or not available.',
+} as const;
+
+/**
+ * A fleet manager's manual assignment. It goes through the same Scheduler rules
+ * as automatic assignment (payload, battery with reserve, one delivery per drone).
+ */
+export function assignDroneHandler(
+  depots: () => readonly Location[],
+): CommandHandler<'shipping.assignDrone'> {
+  return async (command, { tx, now }) => {
+    const { deliveryId, expectedVersion, droneId } = command.payload;
+    const target = { kind: 'delivery', id: deliveryId } as const;
+    const loaded = await loadDelivery(tx, deliveryId, expectedVersion);
+    if ('failure' in loaded) return loaded.failure;
+    const droneRecord = await tx.get<DroneSnapshot>('drone', droneId);
+    if (!droneRecord) return notFound('drone', droneId);
+    const d = loaded.delivery.toSnapshot();
+    const plan = planAssignments(
+      [
+        {
+          id: d.id,
+          parcel: d.parcel,
+          pickup: d.pickup,
+          dropoff: d.dropoff,
+          windowStart: d.window.start,
+        },
+      ],
+      [schedulable(droneRecord.body, d.pickup)],
+      depots(),
+      now,
+    );
+    const assignment = plan.assignments[0];
+    if (!assignment) {
+      const reason = plan.unassigned[0]?.reason ?? 'NO_DRONE_FREE';
+      return rejected(`SCHEDULER.${reason}`, UNASSIGNED_MESSAGES[reason], target);
+    }
+    const drone = Drone.fromSnapshot(droneRecord.body);
+    const assigned = drone.assign(d.id, now);
+    if (!assigned.ok) return rejected(assigned.error.code, assigned.error.message, target);
+    const scheduled = loaded.delivery.schedule(drone.id, assignment.eta, now);
+    if (!scheduled.ok) return rejected(scheduled.error.code, scheduled.error.message, target);
+    const version = await saveDelivery(tx, loaded.delivery);
+    const droneSnap = drone.toSnapshot();
+    await tx.put('drone', droneSnap.id, droneSnap.version, droneSnap);
+    return { outcome: { status: 'accepted', resultingVersion: version }, target };
+  };
+}
+
+/** The scheduler's view of a drone; a drone that never reported is assumed at the pickup's depot. */
+export function schedulable(drone: DroneSnapshot, fallback: Location): SchedulableDrone {
+  return {
+    id: drone.id,
+    model: drone.model,
+    status: drone.status,
+    batteryPct: drone.batteryPct,
+    position: drone.lastFix?.location ?? fallback,
+    assignedDeliveryId: drone.assignedDeliveryId,
+  };
+}

@@ -1,0 +1,133 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal, TokenCheck } from '../auth';
+
+/** One drone position as sent on the wire: [id, lat, lng, headingDeg, speedMps, batteryPct, status, fixAtMs]. */
+export type TelemetryTuple = [string, number, number, number, number, number, string, number];
+
+/** West, south, east, north in degrees. */
+export type BBox = readonly [number, number, number, number];
+
+const MAX_CLIENT_MESSAGE = 1024;
+/** A subscriber this far behind gets frames dropped, not queued: telemetry is ephemeral. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+interface Subscriber {
+  readonly socket: WebSocket;
+  readonly principal: Principal;
+  bbox: BBox | null;
+}
+
+export function parseBBox(raw: unknown): BBox | null {
+  const parts =
+    typeof raw === 'string'
+      ? raw.split(',').map(Number)
+      : Array.isArray(raw)
+        ? raw.map(Number)
+        : [];
+  if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) return null;
+  const [w = 0, s = 0, e = 0, n = 0] = parts;
+  if (s > n || s < -90 || n > 90 || w < -180 || e > 180) return null;
+  return [w, s, e, n];
+}
+
+const inside = (b: BBox | null, lat: number, lng: number): boolean =>
+  b === null || (lng >= b[0] && lat >= b[1] && lng <= b[2] && lat <= b[3]);
+
+/**
+ * Fans compact drone-position frames out to fleet managers and supervisors,
+ * each filtered to the area they watch. Nothing here is stored: the stream is
+ * ephemeral by design (desktops keep their own last-known fixes).
+ * Endpoint: ws://host/telemetry?token=…&bbox=west,south,east,north; a client may
+ * send {"bbox":[w,s,e,n]} to move its area.
+ */
+export class TelemetryHub {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE });
+  readonly #subscribers = new Set<Subscriber>();
+
+  constructor(
+    private readonly authenticate: (token: string | null) => TokenCheck,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    private readonly onFrames: (sent: number) => void = () => undefined,
+  ) {}
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    const check = this.authenticate(url.searchParams.get('token'));
+    if (!check.ok) {
+      refuse(socket, 401, 'Unauthorized');
+      return;
+    }
+    if (check.principal.role === 'agent') {
+      refuse(socket, 403, 'Forbidden');
+      return;
+    }
+    const bboxParam = url.searchParams.get('bbox');
+    const bbox = bboxParam === null ? null : parseBBox(bboxParam);
+    if (bboxParam !== null && bbox === null) {
+      refuse(socket, 400, 'Bad Request');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const sub: Subscriber = { socket: ws, principal: check.principal, bbox };
+      this.#subscribers.add(sub);
+      const expiry = setTimeout(
+        () => ws.close(4001, 'token expired'),
+        Math.max(0, check.principal.expiresAt - this.now()),
+      );
+      expiry.unref();
+      ws.on('message', (data: Buffer, isBinary) => {
+        const next = isBinary ? null : parseBBox(safeJson(data.toString('utf8'))?.bbox);
+        if (next === null) ws.close(1002, 'expected {"bbox":[w,s,e,n]}');
+        else sub.bbox = next;
+      });
+      ws.on('close', () => {
+        clearTimeout(expiry);
+        this.#subscribers.delete(sub);
+      });
+      ws.on('error', (err) => this.log.debug({ err }, 'telemetry socket error'));
+    });
+  }
+
+  /** Sends one frame of positions to every subscriber, filtered by its area. */
+  broadcast(at: number, fixes: readonly TelemetryTuple[]): void {
+    let sent = 0;
+    for (const sub of this.#subscribers) {
+      if (
+        sub.socket.readyState !== sub.socket.OPEN ||
+        sub.socket.bufferedAmount > MAX_BUFFERED_BYTES
+      )
+        continue;
+      const visible = fixes.filter((f) => inside(sub.bbox, f[1], f[2]));
+      if (visible.length === 0) continue;
+      sub.socket.send(JSON.stringify({ t: at, d: visible }));
+      sent += 1;
+    }
+    if (sent > 0) this.onFrames(sent);
+  }
+
+  count(): number {
+    return this.#subscribers.size;
+  }
+
+  close(code: number): void {
+    for (const sub of this.#subscribers) sub.socket.close(code, 'server shutting down');
+    this.#wss.close();
+  }
+}
+
+function safeJson(text: string): { bbox?: unknown } | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}

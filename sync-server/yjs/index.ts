@@ -1,0 +1,17 @@
+/** Yjs sync endpoint of the sync server (y-websocket protocol on y-protocols). */
+export { createYjsHub } from './yjs-hub';
+export type { AuthResult, YjsHub, YjsHubOptions } from './yjs-hub';
+export {
+  defaultDocAccess,
+  isKnownDocName,
+  parseDocName,
+  type DocAccess,
+  type DocKind,
+  type ParsedDocName,
+  type Principal,
+} from './doc-access.policy';
+export type { DocStore } from './doc-store.port';
+export { MemoryDocStore } from './memory-doc-store';
+export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
+export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';
+export type { RejectReason } from './yjs-metrics';

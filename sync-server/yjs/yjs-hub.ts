@@ -1,0 +1,302 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type * as Y from 'yjs';
+import {
+  defaultDocAccess,
+  isKnownDocName,
+  type DocAccess,
+  type Principal,
+} from './doc-access.policy';
+import type { DocStore } from './doc-store.port';
+import { refuseUpgrade } from './http-refusal';
+import { HubDoc } from './hub-doc';
+import { CLOSE, YjsConnection } from './yjs-connection';
+import { noopYjsMetrics, promYjsMetrics, type YjsMetrics } from './yjs-metrics';
+
+/** Outcome of checking the `?token=` of an upgrade request. */
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
+
+export interface YjsHubOptions {
+  /** Update log. Called synchronously; the hub does not close it (its owner does). */
+  readonly store: DocStore;
+  /**
+   * Checks the token (`null` when the request has none) before the upgrade. Must be
+   * synchronous and must not throw (if it does, the request gets 500).
+   */
+  authenticate(token: string | null): AuthResult;
+  /** Who may do what with a document. Default: `defaultDocAccess` (see doc-access.policy.ts). */
+  readonly docAccess?: (principal: Principal, docName: string) => DocAccess;
+  /** Which names are documents at all (others get 404). Default: `isKnownDocName`. */
+  readonly isKnownDoc?: (docName: string) => boolean;
+  /** Allowed `Origin` headers; requests without one (native clients) are always allowed. */
+  readonly allowedOrigins: readonly string[] | 'any';
+  /** Largest accepted frame; bigger ones are refused by ws unbuffered, closing with 1009. */
+  readonly maxMessageBytes: number;
+  /** Per-connection token bucket over all client frames; exceeding it closes with 1008. */
+  readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
+  /** Clock in epoch ms, compared with `Principal.expiresAt` and feeding the rate limiter. */
+  now(): number;
+  /** Gets ids only (user, connection, document names), never document content or tokens. */
+  readonly log: Logger;
+  /** Registry to register the `fleetdesk_yjs_*` metrics on (once per registry). */
+  readonly metrics?: Registry;
+  /** URL path prefix; documents live at `${pathPrefix}/<doc-name>`. Default '/yjs'. */
+  readonly pathPrefix?: string;
+  /** How long a document with no connections stays in memory. Default 30 s. */
+  readonly unloadAfterMs?: number;
+  /** Compact a document's log when it has more rows than this. Default 500. */
+  readonly compactAfter?: number;
+  /** Ping interval; a socket that missed the previous pong is dropped. Default 30 s. */
+  readonly heartbeatMs?: number;
+  /** How long `close` waits for clients to finish the closing handshake. Default 2 s. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface YjsHub {
+  /**
+   * Handles an HTTP upgrade for `${pathPrefix}/<doc-name>?token=...`. Checks, in order:
+   * shutting down (503), Origin (403), document name (404), token (401 or the authenticator's
+   * 403), expiry (401), access `none` (403). A refusal writes an HTTP response and destroys
+   * the socket; it never upgrades. Never throws.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Runs `fn` on the document (loading it if needed) in one transaction tagged 'server'. When
+   * it returns, the change is persisted and has been sent to every connected client. Throws
+   * on an unknown document name, after `close`, or if persisting failed.
+   */
+  serverTransact(docName: string, fn: (doc: Y.Doc) => void): void;
+  /**
+   * Stops accepting upgrades (503), closes every socket with `code` (1001 going away,
+   * 1012 restart), waits for them up to `shutdownGraceMs`, then unloads all documents.
+   * Every accepted update is already in the store, so there is nothing else to flush.
+   * Idempotent; later calls return the first call's promise.
+   */
+  close(code: 1001 | 1012): Promise<void>;
+  stats(): { sockets: number; docs: number };
+}
+
+/** Builds the Yjs endpoint. The caller mounts `handleUpgrade` on its HTTP server's 'upgrade'. */
+export function createYjsHub(options: YjsHubOptions): YjsHub {
+  return new Hub(options);
+}
+
+class Hub implements YjsHub {
+  private readonly docs = new Map<string, HubDoc>();
+  private readonly unloadTimers = new Map<HubDoc, NodeJS.Timeout>();
+  private readonly connections = new Set<YjsConnection>();
+  private readonly wss: WebSocketServer;
+  private readonly log: Logger;
+  private readonly metrics: YjsMetrics;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly prefix: string;
+  private closing: Promise<void> | undefined;
+  private closeCode: number = CLOSE.goingAway;
+  private nextConnectionId = 1;
+
+  constructor(private readonly opts: YjsHubOptions) {
+    this.log = opts.log.child({ component: 'yjs-hub' });
+    this.prefix = `${opts.pathPrefix ?? '/yjs'}/`;
+    this.metrics =
+      opts.metrics === undefined
+        ? noopYjsMetrics
+        : promYjsMetrics(opts.metrics, () => this.stats());
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: opts.maxMessageBytes,
+      perMessageDeflate: false,
+    });
+    this.heartbeat = setInterval(() => {
+      for (const connection of this.connections) {
+        if (connection.alive) connection.ping();
+        else connection.terminate();
+      }
+    }, opts.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closing !== undefined) {
+      this.refuse(socket, 503, 'server shutting down');
+      return;
+    }
+    const origin = req.headers.origin;
+    const origins = this.opts.allowedOrigins;
+    if (origin !== undefined && origins !== 'any' && !origins.includes(origin)) {
+      this.refuse(socket, 403, 'origin not allowed');
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://upgrade.invalid');
+    } catch {
+      this.refuse(socket, 400, 'bad request target');
+      return;
+    }
+    const docName = url.pathname.startsWith(this.prefix)
+      ? url.pathname.slice(this.prefix.length)
+      : '';
+    if (!(this.opts.isKnownDoc ?? isKnownDocName)(docName)) {
+      this.refuse(socket, 404, 'unknown document');
+      return;
+    }
+    let principal: Principal;
+    let access: DocAccess;
+    try {
+      const auth = this.opts.authenticate(url.searchParams.get('token'));
+      if (!auth.ok) {
+        this.refuse(socket, auth.status, auth.reason);
+        return;
+      }
+      principal = auth.principal;
+      if (principal.expiresAt <= this.opts.now()) {
+        this.refuse(socket, 401, 'token expired');
+        return;
+      }
+      access = (this.opts.docAccess ?? defaultDocAccess)(principal, docName);
+    } catch (err) {
+      this.log.error({ err, doc: docName }, 'yjs upgrade check threw');
+      this.refuse(socket, 500, 'internal error');
+      return;
+    }
+    if (access === 'none') {
+      this.refuse(socket, 403, 'no access to this document');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.onOpen(ws, principal, docName, access);
+    });
+  }
+
+  serverTransact(docName: string, fn: (doc: Y.Doc) => void): void {
+    if (this.closing !== undefined) throw new Error('yjs hub is closed');
+    if (!(this.opts.isKnownDoc ?? isKnownDocName)(docName)) {
+      throw new Error(`yjs: unknown document ${docName}`);
+    }
+    const hubDoc = this.acquire(docName);
+    try {
+      hubDoc.serverTransact(fn);
+    } finally {
+      this.unloadIfIdle(hubDoc);
+    }
+  }
+
+  close(code: 1001 | 1012): Promise<void> {
+    this.closing ??= this.shutdown(code);
+    return this.closing;
+  }
+
+  stats(): { sockets: number; docs: number } {
+    return { sockets: this.connections.size, docs: this.docs.size };
+  }
+
+  private async shutdown(code: 1001 | 1012): Promise<void> {
+    this.closeCode = code;
+    clearInterval(this.heartbeat);
+    const grace = this.opts.shutdownGraceMs ?? 2_000;
+    await Promise.all([...this.connections].map((c) => c.shutdown(code, grace)));
+    for (const timer of this.unloadTimers.values()) clearTimeout(timer);
+    this.unloadTimers.clear();
+    for (const hubDoc of this.docs.values()) hubDoc.destroy();
+    this.docs.clear();
+    this.wss.close();
+    this.log.info({ code }, 'yjs hub closed');
+  }
+
+  private onOpen(ws: WebSocket, principal: Principal, docName: string, access: 'write' | 'read') {
+    // The handshake may finish after close() began.
+    if (this.closing !== undefined) {
+      ws.close(this.closeCode, 'server shutting down');
+      return;
+    }
+    let hubDoc: HubDoc;
+    try {
+      hubDoc = this.acquire(docName);
+    } catch (err) {
+      this.log.error({ err, doc: docName }, 'yjs doc failed to load');
+      ws.close(CLOSE.internalError, 'document unavailable');
+      return;
+    }
+    const connection = new YjsConnection(this.nextConnectionId++, ws, principal, hubDoc, access, {
+      now: () => this.opts.now(),
+      log: this.log,
+      metrics: this.metrics,
+      rateLimit: this.opts.rateLimit,
+      onClosed: (closed) => {
+        this.connections.delete(closed);
+        this.unloadIfIdle(closed.hubDoc);
+      },
+    });
+    this.connections.add(connection);
+    connection.start();
+  }
+
+  /** The loaded document, loading it synchronously (before any sync reply) if needed. */
+  private acquire(docName: string): HubDoc {
+    const loaded = this.docs.get(docName);
+    if (loaded !== undefined) {
+      clearTimeout(this.unloadTimers.get(loaded));
+      this.unloadTimers.delete(loaded);
+      return loaded;
+    }
+    const hubDoc = HubDoc.load(docName, {
+      store: this.opts.store,
+      log: this.log,
+      metrics: this.metrics,
+      compactAfter: staggered(this.opts.compactAfter ?? 500, docName),
+      onBroken: (broken) => {
+        this.drop(broken);
+      },
+    });
+    this.docs.set(docName, hubDoc);
+    this.log.debug({ doc: docName }, 'yjs doc loaded');
+    return hubDoc;
+  }
+
+  private unloadIfIdle(hubDoc: HubDoc): void {
+    if (hubDoc.peers.size > 0 || this.docs.get(hubDoc.name) !== hubDoc) return;
+    if (this.unloadTimers.has(hubDoc) || this.closing !== undefined) return;
+    const timer = setTimeout(() => {
+      this.unloadTimers.delete(hubDoc);
+      if (hubDoc.peers.size > 0 || this.docs.get(hubDoc.name) !== hubDoc) return;
+      this.docs.delete(hubDoc.name);
+      hubDoc.destroy();
+      this.log.debug({ doc: hubDoc.name }, 'yjs doc unloaded');
+    }, this.opts.unloadAfterMs ?? 30_000);
+    timer.unref();
+    this.unloadTimers.set(hubDoc, timer);
+  }
+
+  // The in-memory doc holds a change the store refused: forget it, and make every client
+  // reconnect and resync from the store (their own copies still hold their edits).
+  private drop(hubDoc: HubDoc): void {
+    this.docs.delete(hubDoc.name);
+    clearTimeout(this.unloadTimers.get(hubDoc));
+    this.unloadTimers.delete(hubDoc);
+    for (const peer of [...hubDoc.peers]) peer.close(CLOSE.internalError, 'document unavailable');
+    hubDoc.destroy();
+  }
+
+  private refuse(socket: Duplex, status: number, reason: string): void {
+    this.metrics.upgradeRefused(status);
+    this.log.info({ status, reason }, 'yjs upgrade refused');
+    refuseUpgrade(socket, status, reason);
+  }
+}
+
+/**
+ * Per-document compaction threshold between `base` and 1.5 × `base`, fixed by the
+ * name: documents opened together and written at the same rate (a region's boards
+ * at the start of a shift) would otherwise all compact in the same instant.
+ */
+function staggered(base: number, docName: string): number {
+  let hash = 0;
+  for (let i = 0; i < docName.length; i += 1) hash = (hash * 31 + docName.charCodeAt(i)) >>> 0;
+  return base + (hash % Math.max(1, Math.floor(base / 2)));
+}

@@ -1,0 +1,178 @@
+/**
+ * Proves the layer rules bite: each case builds a tiny tree in a temp folder
+ * with the repository's real dependency-cruiser config and one forbidden import,
+ * and expects exactly that rule to fail. A second set proves the domain's
+ * TypeScript project has no Node types (so `node:fs` does not even compile).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..');
+const depcruise = join(repo, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+let sandbox: string;
+
+const LEGAL_TREE: Record<string, string> = {
+  'domain/shared/index.ts': 'export const kernel = 1;\n',
+  'domain/shared/money.ts': 'export const money = 1;\n',
+  'domain/shipping/index.ts': "import { kernel } from '../shared';\nexport const s = kernel;\n",
+  'app/contract/index.ts': 'export interface Api { ping(): void }\n',
+  'app/host/index.ts':
+    "import { kernel } from '../../domain/shared';\nexport const host = kernel;\n",
+  'app/replica/db.ts': 'export const db = 1;\n',
+  'renderer/ui/view.ts':
+    "import type { Api } from '../../app/contract';\nimport { kernel } from '../../domain/shared';\nexport const v: Api | number = kernel;\n",
+  'main/shell/window.ts': "import { host } from '../../app/host';\nexport const w = host;\n",
+  'sync-server/http/server.ts':
+    "import { kernel } from '../../domain/shared';\nexport const k = kernel;\n",
+};
+
+function cruise(extra: Record<string, string>): string[] {
+  const dir = mkdtempSync(join(sandbox, 'case-'));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  cpSync(join(repo, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+  cpSync(join(repo, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
+  cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+  for (const [file, text] of Object.entries({ ...LEGAL_TREE, ...extra })) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  const run = spawnSync(
+    process.execPath,
+    [
+      depcruise,
+      '--config',
+      '.dependency-cruiser.cjs',
+      '--output-type',
+      'json',
+      'domain',
+      'app',
+      'main',
+      'renderer',
+      'sync-server',
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  const report = JSON.parse(run.stdout) as {
+    summary: { violations: { rule: { name: string } }[] };
+  };
+  return [...new Set(report.summary.violations.map((v) => v.rule.name))].sort();
+}
+
+beforeAll(() => {
+  sandbox = mkdtempSync(join(tmpdir(), 'fleetdesk-layers-'));
+});
+afterAll(() => {
+  rmSync(sandbox, { recursive: true, force: true });
+});
+
+describe('layer rules (dependency-cruiser)', () => {
+  it('accept the legal tree', () => {
+    expect(cruise({})).toEqual([]);
+  });
+
+  it.each([
+    [
+      'domain importing node:fs',
+      {
+        'domain/shared/io.ts':
+          "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+      },
+      ['domain-is-pure'],
+    ],
+    [
+      'domain importing better-sqlite3',
+      {
+        'domain/shared/db.ts':
+          "import Database from 'better-sqlite3';\nexport const D = Database;\n",
+      },
+      ['domain-is-pure'],
+    ],
+    [
+      'domain importing app',
+      { 'domain/shared/up.ts': "import { host } from '../../app/host';\nexport const h = host;\n" },
+      ['domain-is-pure'],
+    ],
+    [
+      'renderer importing app internals',
+      {
+        'renderer/ui/bad.ts': "import { db } from '../../app/replica/db';\nexport const d = db;\n",
+      },
+      [
+        'no-deep-import-across-contexts',
+        'renderer-contract-type-only',
+        'renderer-only-domain-and-contract',
+      ],
+    ],
+    [
+      'renderer importing the contract as a value',
+      {
+        'renderer/ui/val.ts': "import * as api from '../../app/contract';\nexport const a = api;\n",
+      },
+      ['renderer-contract-type-only'],
+    ],
+    [
+      'renderer importing Node',
+      {
+        'renderer/ui/node.ts':
+          "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+      },
+      ['renderer-no-node'],
+    ],
+    [
+      'main importing renderer',
+      { 'main/shell/ui.ts': "import { v } from '../../renderer/ui/view';\nexport const x = v;\n" },
+      ['main-only-app-host-and-contract', 'no-deep-import-across-contexts'],
+    ],
+    [
+      'sync-server importing app',
+      {
+        'sync-server/http/bad.ts':
+          "import { host } from '../../app/host';\nexport const h = host;\n",
+      },
+      ['sync-server-only-domain'],
+    ],
+    [
+      'a deep import into another context',
+      {
+        'domain/shipping/deep.ts':
+          "import { money } from '../shared/money';\nexport const m = money;\n",
+      },
+      ['no-deep-import-across-contexts'],
+    ],
+  ])('refuse %s', (_name, files, rules) => {
+    expect(cruise(files)).toEqual(rules);
+  });
+});
+
+describe('domain type-check has no Node or DOM', () => {
+  it.each([
+    ["import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"],
+    ['export const w = window.location.href;\n'],
+    ['export const p = process.env;\n'],
+  ])('refuses %j', (source) => {
+    const dir = mkdtempSync(join(sandbox, 'tsc-'));
+    writeFileSync(join(dir, 'probe.ts'), source);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(repo, 'domain', 'tsconfig.json'),
+        compilerOptions: {
+          composite: false,
+          noEmit: true,
+          emitDeclarationOnly: false,
+          rootDir: dir,
+        },
+        include: [join(dir, 'probe.ts')],
+        exclude: [],
+      }),
+    );
+    const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+    const run = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    // TS2307: cannot find module; TS2304/TS2580: cannot find name (no Node/DOM globals).
+    expect(run.stdout).toMatch(/error TS(2307|2304|2580|2591)/);
+  });
+});
