@@ -37,7 +37,8 @@ module.exports = {
     },
     {
       name: 'app-tests-only-server-launcher',
-      comment: 'Desktop-core tests run against the real sync server process, started by its test-support launcher.',
+      comment:
+        'Desktop-core tests run against the real sync server process, started by its test-support launcher.',
       severity: 'error',
       from: { path: '^app/.*(' + TEST_FILE + ')' },
       to: { path: '^(renderer|main)/|^sync-server/(?!test-support/)' },
@@ -76,7 +77,8 @@ module.exports = {
     },
     {
       name: 'no-deep-import-across-contexts',
-      comment: 'Another bounded context is reached only through its index.ts (tests may use shared test-support).',
+      comment:
+        'Another bounded context is reached only through its index.ts (tests may use shared test-support).',
       severity: 'error',
       from: { path: '^' + LAYERS + '/([^/]+)/', pathNot: TEST_FILE },
       to: {

@@ -5,7 +5,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', '.tsbuild/', 'data/', 'renderer/dist/', 'docs/', 'bench/results/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'coverage/',
+      '.tsbuild/',
+      'data/',
+      'renderer/dist/',
+      'docs/',
+      'bench/results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -50,7 +60,13 @@ export default tseslint.config(
   },
   {
     // Config files sit outside every tsconfig project: lint them without type information.
-    files: ['**/*.js', '**/*.cjs', 'vitest.config.ts', 'vitest.e2e.config.ts', 'renderer/vite.config.ts'],
+    files: [
+      '**/*.js',
+      '**/*.cjs',
+      'vitest.config.ts',
+      'vitest.e2e.config.ts',
+      'renderer/vite.config.ts',
+    ],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       parserOptions: { projectService: false },

@@ -35,7 +35,9 @@ it('a fleet manager watches drones move, then sees last known positions when the
   await flying.first().getByRole('button').click();
   const details = page.getByRole('region', { name: /^Drone / });
   await expect.poll(async () => details.isVisible()).toBe(true);
-  await expect.poll(async () => positionOf(page), { timeout: 15_000 }).toMatch(/\d+\.\d+, \d+\.\d+/);
+  await expect
+    .poll(async () => positionOf(page), { timeout: 15_000 })
+    .toMatch(/\d+\.\d+, \d+\.\d+/);
   const before = await positionOf(page);
   await expect.poll(async () => positionOf(page), { timeout: 20_000 }).not.toBe(before);
   // Fixes reach the map too: the drone source is pushed to again and again.
@@ -47,15 +49,15 @@ it('a fleet manager watches drones move, then sees last known positions when the
 
   const axe = await new AxeBuilder({ page }).include('main').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
+  expect(
+    serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
   await page.screenshot({ path: screenshot('fleet-map.png') });
 
   await stack.stopServer();
   const banner = page.getByRole('status').filter({ hasText: 'Last known positions as of' });
   await expect
-    .poll(async () => (await banner.count()) > 0 ? banner.first().textContent() : '', {
+    .poll(async () => ((await banner.count()) > 0 ? banner.first().textContent() : ''), {
       timeout: 60_000,
     })
     .toMatch(/Last known positions as of \d{2}:\d{2}/);

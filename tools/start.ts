@@ -13,11 +13,19 @@ import { join, resolve } from 'node:path';
 const REPO = resolve(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
-function run(name: string, args: string[], onLine: (line: string) => void = () => undefined, echo = true): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+function run(
+  name: string,
+  args: string[],
+  onLine: (line: string) => void = () => undefined,
+  echo = true,
+): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   let buffer = '';
-  child.stdout?.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buffer += d.toString();
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
@@ -56,19 +64,48 @@ run('sync-server', [join(REPO, 'sync-server/cli/main.ts'), 'serve', ...serverArg
   const serverUrl = m[1];
   const electron = electronBinary();
   if (electron) {
-    console.log(`[start] Electron found at ${electron}; the Electron shell is not wired to npm start yet — using the browser host.`);
+    console.log(
+      `[start] Electron found at ${electron}; the Electron shell is not wired to npm start yet — using the browser host.`,
+    );
   } else {
-    console.log('[start] The Electron binary is not available on this machine (it cannot be downloaded here).');
-    console.log('[start] Starting the browser host instead: the same desktop core and UI, in your browser.');
+    console.log(
+      '[start] The Electron binary is not available on this machine (it cannot be downloaded here).',
+    );
+    console.log(
+      '[start] Starting the browser host instead: the same desktop core and UI, in your browser.',
+    );
   }
   if (!existsSync(join(REPO, 'renderer/dist/index.html'))) {
-    console.log('[start] The UI is not built yet: run `npm run build:renderer` (the host serves a placeholder until then).');
+    console.log(
+      '[start] The UI is not built yet: run `npm run build:renderer` (the host serves a placeholder until then).',
+    );
   }
   run('desktop', [join(REPO, 'app/host-browser/cli.ts'), '--server', serverUrl]);
-  const data = serverArgs.includes('--data') ? (serverArgs[serverArgs.indexOf('--data') + 1] ?? './data') : (process.env['FLEETDESK_DATA'] ?? './data');
-  for (const [user, role] of [['agent-1', 'agent'], ['fleet-1', 'fleet-manager'], ['supervisor-1', 'supervisor']] as const) {
-    run(`token ${role}`, [join(REPO, 'sync-server/cli/main.ts'), 'token', '--data', data, '--user', user, '--role', role], (t) => {
-      if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(t)) console.log(`[start] sign in as ${role} (${user}) with: ${t}`);
-    }, false).removeAllListeners('exit');
+  const data = serverArgs.includes('--data')
+    ? (serverArgs[serverArgs.indexOf('--data') + 1] ?? './data')
+    : (process.env['FLEETDESK_DATA'] ?? './data');
+  for (const [user, role] of [
+    ['agent-1', 'agent'],
+    ['fleet-1', 'fleet-manager'],
+    ['supervisor-1', 'supervisor'],
+  ] as const) {
+    run(
+      `token ${role}`,
+      [
+        join(REPO, 'sync-server/cli/main.ts'),
+        'token',
+        '--data',
+        data,
+        '--user',
+        user,
+        '--role',
+        role,
+      ],
+      (t) => {
+        if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(t))
+          console.log(`[start] sign in as ${role} (${user}) with: ${t}`);
+      },
+      false,
+    ).removeAllListeners('exit');
   }
 });

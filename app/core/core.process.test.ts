@@ -99,7 +99,9 @@ describe('desktop core with the real sync server', () => {
     expect(await core.call('search.query', { text: 'x' })).toMatchObject({ ok: true, value: [] });
     await value(core, 'session.login', { token: server.token('agent-1', 'agent') });
     await live(core);
-    const hits = await value<{ id: string; kind: string }[]>(core, 'search.query', { text: 'cus-0' });
+    const hits = await value<{ id: string; kind: string }[]>(core, 'search.query', {
+      text: 'cus-0',
+    });
     expect(hits.length).toBeGreaterThan(0);
     const customer = hits.find((h) => h.kind === 'account');
     expect(customer).toBeDefined();

@@ -159,7 +159,8 @@ export class DroneLayer {
     switch (this.mode) {
       case 'naive': {
         const features: DroneFeature[] = [];
-        for (const d of this.drones.values()) if (this.#visible(d.status)) features.push(toFeature(d));
+        for (const d of this.drones.values())
+          if (this.#visible(d.status)) features.push(toFeature(d));
         source.setData({ type: 'FeatureCollection', features });
         count = features.length;
         break;

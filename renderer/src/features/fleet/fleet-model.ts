@@ -35,7 +35,14 @@ const STATUS_SEVERITY: Record<DroneStatus, number> = {
 };
 const FRESHNESS_SEVERITY: Record<Freshness, number> = { fresh: 0, late: 3, lost: 5 };
 
-export const SEVERITY_LABEL = ['Idle', 'Charging or landed', 'In flight', 'Late telemetry', 'Maintenance', 'Telemetry lost'];
+export const SEVERITY_LABEL = [
+  'Idle',
+  'Charging or landed',
+  'In flight',
+  'Late telemetry',
+  'Maintenance',
+  'Telemetry lost',
+];
 export const SEVERITY_COLOR = ['#2f6fb0', '#7a4bb5', '#1f8a4c', '#d68910', '#c0392b', '#1c1c1c'];
 
 export function severityOf(status: DroneStatus, freshness: Freshness): number {

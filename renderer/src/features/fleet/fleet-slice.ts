@@ -1,4 +1,9 @@
-import { createEntityAdapter, createSelector, createSlice, type PayloadAction } from '@reduxjs/toolkit';
+import {
+  createEntityAdapter,
+  createSelector,
+  createSlice,
+  type PayloadAction,
+} from '@reduxjs/toolkit';
 import type { DroneStatus } from '../../../../domain/fleet';
 import { LOW_BATTERY_PCT, STATUSES, type Depot, type Freshness, type Zone } from './fleet-model';
 
@@ -51,10 +56,7 @@ export const fleetSlice = createSlice({
   name: 'fleet',
   initialState,
   reducers: {
-    fleetSnapshotLoaded: (
-      s,
-      a: PayloadAction<{ drones: DroneSummary[]; asOf: number | null }>,
-    ) => {
+    fleetSnapshotLoaded: (s, a: PayloadAction<{ drones: DroneSummary[]; asOf: number | null }>) => {
       drones.setAll(s.drones, a.payload.drones);
       if (a.payload.asOf !== null) s.lastFixAt = Math.max(s.lastFixAt ?? 0, a.payload.asOf);
       s.loaded = true;

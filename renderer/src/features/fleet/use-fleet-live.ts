@@ -98,7 +98,8 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
 
     const loadPlaces = async () => {
       const r = await client.call('fleet.places', {});
-      if (r.ok && !stopped) dispatch(fleetPlacesLoaded(r.value as { depots: Depot[]; zones: Zone[] }));
+      if (r.ok && !stopped)
+        dispatch(fleetPlacesLoaded(r.value as { depots: Depot[]; zones: Zone[] }));
     };
 
     let newestFix = 0;
@@ -146,7 +147,9 @@ async function loadEtas(
   dispatch: AppDispatch,
   assigned: ReadonlyMap<string, { deliveryId: string | null }>,
 ): Promise<void> {
-  const ids = [...new Set([...assigned.values()].flatMap((a) => (a.deliveryId ? [a.deliveryId] : [])))];
+  const ids = [
+    ...new Set([...assigned.values()].flatMap((a) => (a.deliveryId ? [a.deliveryId] : []))),
+  ];
   const out: DeliveryEta[] = [];
   // Sequential, small: one replica read per assigned delivery.
   for (const deliveryId of ids) {
