@@ -2,3 +2,5 @@
 export * from './payment-gateway.port';
 export * from './change-method.process';
 export * from './payment.aggregate';
+export * from './release.process';
+export * from './payment-identity';

@@ -99,6 +99,7 @@ describe('Payment.create', () => {
       authorizationId: 'auth-1',
       status: 'authorized',
       change: null,
+      release: null,
       version: 1,
       updatedAt: NOW,
     });
@@ -573,7 +574,9 @@ type Command =
   | { readonly kind: 'outcome'; readonly input: ChangeInput }
   /** A plausible gateway answer for the step the change is at (drives runs deep into the process). */
   | { readonly kind: 'answer'; readonly good: boolean; readonly input: ChangeInput }
-  | { readonly kind: 'settle' };
+  | { readonly kind: 'settle' }
+  | { readonly kind: 'release' }
+  | { readonly kind: 'release-answer'; readonly good: boolean };
 
 const DECLINES = Object.keys(DECLINE_MESSAGES) as DeclineCode[];
 const authArb = fc.nat({ max: 50 }).map((n) => authId(`g${n}`));
@@ -615,6 +618,11 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     weight: 5,
   },
   fc.record({ kind: fc.constant('settle' as const) }),
+  fc.record({ kind: fc.constant('release' as const) }),
+  {
+    arbitrary: fc.record({ kind: fc.constant('release-answer' as const), good: fc.boolean() }),
+    weight: 2,
+  },
 );
 
 /** The gateway's good or bad answer to the call the change is waiting for. */
@@ -649,6 +657,7 @@ function expectedRequestOutcome(
   now: Instant,
 ): string {
   if (s.status === 'settled') return 'PAYMENT.ALREADY_SETTLED';
+  if (s.release) return 'PAYMENT.RELEASED';
   if (typeof c.version === 'number' && c.version !== s.version) return 'PAYMENT.STALE_VERSION';
   if (s.change !== null && !isFinalStep(s.change.step)) return 'PAYMENT.CHANGE_IN_PROGRESS';
   if (isExpiredAt(c.method, now)) return 'PAYMENT.METHOD_EXPIRED';
@@ -665,7 +674,13 @@ function checkInvariants(p: Payment): void {
   else expect(s.status === 'authorized').toBe(s.authorizationId !== null);
   // At most one change, and it is "in progress" exactly when not final.
   expect(p.changeInProgress).toBe(c !== null && !isFinalStep(c.step));
-  expect(p.nextGatewayAction() !== null).toBe(p.changeInProgress);
+  // Gateway work: the change first; a release waits for it and needs a hold to void.
+  const releaseWaits = s.release?.step === 'requested' && s.authorizationId !== null;
+  expect(p.nextGatewayAction() !== null).toBe(p.changeInProgress || releaseWaits);
+  if (p.changeInProgress) expect(p.nextGatewayAction()?.kind).not.toBe('release');
+  // Released exactly when a release finished without a refusal; it holds nothing and is never charged.
+  expect(s.status === 'released').toBe(s.release?.step === 'released');
+  if (s.release) expect(s.status).not.toBe('settled');
   if (c === null) {
     expect(s.method).toEqual(VISA_4242);
     return;
@@ -679,25 +694,27 @@ function checkInvariants(p: Payment): void {
     case 'old-voided':
     case 'restoring-old':
     case 'failed-restore':
-      expect(s).toMatchObject({ status: 'unauthorized', authorizationId: null });
+      expect(s.authorizationId).toBeNull();
+      expect(['unauthorized', 'released']).toContain(s.status);
+      if (s.status === 'released') expect(c.step).toBe('failed-restore');
       expect(s.method).toBe(c.previousMethod);
       break;
     case 'new-authorized':
       throw new Error('new-authorized must never be stored: approval completes the change');
     case 'completed':
       expect(s.method).toBe(c.newMethod);
-      expect(s.authorizationId).toBe(c.newAuthorizationId);
-      expect(['authorized', 'settled']).toContain(s.status);
+      if (s.status !== 'released') expect(s.authorizationId).toBe(c.newAuthorizationId);
+      expect(['authorized', 'settled', 'released']).toContain(s.status);
       break;
     case 'failed-declined':
       expect(s.method).toBe(c.previousMethod);
-      expect(s.authorizationId).toBe(c.restoredAuthorizationId);
-      expect(['authorized', 'settled']).toContain(s.status);
+      if (s.status !== 'released') expect(s.authorizationId).toBe(c.restoredAuthorizationId);
+      expect(['authorized', 'settled', 'released']).toContain(s.status);
       break;
     case 'failed-void-refused':
       expect(s.method).toBe(c.previousMethod);
-      expect(s.authorizationId).toBe(c.previousAuthorizationId);
-      expect(['authorized', 'settled']).toContain(s.status);
+      if (s.status !== 'released') expect(s.authorizationId).toBe(c.previousAuthorizationId);
+      expect(['authorized', 'settled', 'released']).toContain(s.status);
       break;
   }
 }
@@ -731,13 +748,43 @@ describe('Payment invariants under random command sequences (property)', () => {
           } else if (command.kind === 'answer') {
             const input = answerFor(before.change?.step, command.good, command.input);
             result = p.applyGatewayOutcome(input, t);
+          } else if (command.kind === 'release') {
+            result = p.requestRelease({
+              key: asId('IdempotencyKey', `cancel-${i}`),
+              reason: 'customer-request',
+              at: t,
+            });
+            expect(result.ok).toBe(before.status !== 'settled');
+          } else if (command.kind === 'release-answer') {
+            const waiting =
+              before.release?.step === 'requested' &&
+              before.authorizationId !== null &&
+              !Payment.fromSnapshot(before).changeInProgress;
+            result = p.applyReleaseOutcome(command.good ? 'voided' : 'refused', t);
+            expect(result.ok).toBe(waiting);
+            if (waiting) expect(p.nextGatewayAction()).toBeNull();
           } else {
             result = p.settle(t);
           }
           const events = p.pullEvents();
           if (result.ok) {
-            expect(p.version).toBe(before.version + 1);
-            expect(events.every((e) => e.aggregateVersion === p.version)).toBe(true);
+            const steps = p.version - before.version;
+            if (command.kind === 'release') {
+              // Nothing for a repeat; two steps when nothing is held and it ends at once.
+              expect([0, 1, 2]).toContain(steps);
+            } else if (
+              before.release &&
+              (command.kind === 'answer' || command.kind === 'outcome')
+            ) {
+              // An answer that ends a change may also finish the release waiting for it.
+              expect([1, 2]).toContain(steps);
+            } else {
+              expect(steps).toBe(1);
+            }
+            for (const e of events) {
+              expect(e.aggregateVersion).toBeGreaterThan(before.version);
+              expect(e.aggregateVersion).toBeLessThanOrEqual(p.version);
+            }
           } else {
             expect(p.toSnapshot()).toBe(before);
             expect(events).toEqual([]);

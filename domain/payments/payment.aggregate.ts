@@ -24,13 +24,21 @@ import {
   type ChangeMethodProcess,
 } from './change-method.process';
 import { DECLINE_MESSAGES, type DeclineCode } from './payment-gateway.port';
+import {
+  finishRelease,
+  releaseGatewayKey,
+  startRelease,
+  type PaymentRelease,
+  type ReleaseOutcome,
+} from './release.process';
 
 /**
  * authorized: an authorization holds the amount on the current method.
  * unauthorized: no hold (mid-change, or a restore failed) — cannot settle.
  * settled: captured; the method can no longer change.
+ * released: the order was cancelled and its hold voided; nothing will be charged.
  */
-export type PaymentStatus = 'authorized' | 'unauthorized' | 'settled';
+export type PaymentStatus = 'authorized' | 'unauthorized' | 'settled' | 'released';
 
 export interface PaymentSnapshot {
   readonly id: PaymentId;
@@ -42,6 +50,8 @@ export interface PaymentSnapshot {
   readonly status: PaymentStatus;
   /** The change in progress, or the last one (kept so its outcome can be shown). */
   readonly change: ChangeMethodProcess | null;
+  /** Set once the delivery order was cancelled (absent in records written before releases existed). */
+  readonly release?: PaymentRelease | null;
   readonly version: number;
   readonly updatedAt: Instant;
 }
@@ -62,7 +72,10 @@ export type PaymentEvent =
         methodInForce: PaymentMethodRef | null;
       }
     >
-  | DomainEvent<'PaymentSettled', { amount: Money }>;
+  | DomainEvent<'PaymentSettled', { amount: Money }>
+  | DomainEvent<'PaymentReleaseRequested', { reason: string }>
+  | DomainEvent<'PaymentReleased', { voidedAuthorizationId: AuthorizationId | null }>
+  | DomainEvent<'PaymentReleaseRefused', { authorizationId: AuthorizationId }>;
 
 /** The next gateway call the change process needs; the key makes each call exactly-once. */
 export type GatewayAction =
@@ -80,6 +93,12 @@ export type GatewayAction =
       readonly kind: 'restore-old';
       readonly idempotencyKey: IdempotencyKey;
       readonly method: PaymentMethodRef;
+    }
+  | {
+      /** Void the hold of a cancelled order (not part of a method change). */
+      readonly kind: 'release';
+      readonly idempotencyKey: IdempotencyKey;
+      readonly authorizationId: AuthorizationId;
     };
 
 // Derived from the command id and the step, so a retry after a crash or an
@@ -111,6 +130,7 @@ export class Payment extends AggregateRoot<PaymentEvent> {
       ...input,
       status: 'authorized',
       change: null,
+      release: null,
       version: 1,
       updatedAt: at,
     });
@@ -142,6 +162,10 @@ export class Payment extends AggregateRoot<PaymentEvent> {
   get changeInProgress(): boolean {
     return this.state.change !== null && !isFinalStep(this.state.change.step);
   }
+  /** Gateway work is outstanding: a method change, or the release of a cancelled order's hold. */
+  get gatewayWorkPending(): boolean {
+    return this.changeInProgress || this.state.release?.step === 'requested';
+  }
 
   /**
    * Starts a change of payment method. Rejected when the payment is settled,
@@ -159,6 +183,12 @@ export class Payment extends AggregateRoot<PaymentEvent> {
       return err(
         'PAYMENT.ALREADY_SETTLED',
         'This order has already been charged, so its payment method can no longer be changed.',
+      );
+    }
+    if (s.release) {
+      return err(
+        'PAYMENT.RELEASED',
+        'This order was cancelled, so its payment hold is being released and nothing will be charged; there is no payment method to change.',
       );
     }
     const version = expectVersion('PAYMENT', s.version, input.expectedVersion);
@@ -205,7 +235,7 @@ export class Payment extends AggregateRoot<PaymentEvent> {
   /** The gateway call the running change needs next, or null when none is running. */
   nextGatewayAction(): GatewayAction | null {
     const c = this.state.change;
-    if (c === null) return null;
+    if (c === null || isFinalStep(c.step)) return this.nextReleaseAction();
     switch (c.step) {
       case 'requested':
         return {
@@ -309,6 +339,8 @@ export class Payment extends AggregateRoot<PaymentEvent> {
         // Only reachable as the internal follow-up of new-approved; advanceChange refused it otherwise.
         break;
     }
+    // A cancel that arrived mid-change: once the change ends holding nothing, the release is done.
+    this.releaseIfNothingHeld(at);
     return ok(change);
   }
 
@@ -316,6 +348,9 @@ export class Payment extends AggregateRoot<PaymentEvent> {
   settle(at: Instant): Result<void> {
     if (this.state.status === 'settled') {
       return err('PAYMENT.ALREADY_SETTLED', 'This order has already been charged.');
+    }
+    if (this.state.release) {
+      return err('PAYMENT.RELEASED', 'This order was cancelled; it will not be charged.');
     }
     if (this.changeInProgress || this.state.status !== 'authorized') {
       return err(
@@ -326,6 +361,71 @@ export class Payment extends AggregateRoot<PaymentEvent> {
     this.apply({ status: 'settled' }, at);
     this.emit('PaymentSettled', at, { amount: this.state.amount });
     return ok(undefined);
+  }
+
+  /**
+   * The delivery order was cancelled: release (void) the hold so the customer is
+   * never charged. Refused once the payment is settled. Idempotent: a second
+   * request changes nothing. If a method change is running, the release waits
+   * for it and then voids whichever authorization the change left in force.
+   */
+  requestRelease(input: { key: IdempotencyKey; reason: string; at: Instant }): Result<void> {
+    const s = this.state;
+    if (s.status === 'settled') {
+      return err(
+        'PAYMENT.ALREADY_SETTLED',
+        'This order has already been charged; a refund is a separate process.',
+      );
+    }
+    if (s.release) return ok(undefined);
+    this.apply({ release: startRelease(input.key, input.reason, input.at) }, input.at);
+    this.emit('PaymentReleaseRequested', input.at, { reason: input.reason });
+    this.releaseIfNothingHeld(input.at);
+    return ok(undefined);
+  }
+
+  /**
+   * Feeds the gateway's answer to the release void. Invariant: a released
+   * payment holds no authorization; a refused void leaves the hold (and the
+   * status) as they were, for a supervisor.
+   */
+  applyReleaseOutcome(outcome: ReleaseOutcome, at: Instant): Result<void> {
+    const release = this.state.release;
+    const held = this.state.authorizationId;
+    if (!release || release.step !== 'requested' || this.changeInProgress || held === null) {
+      return err('PAYMENT.NO_RELEASE_PENDING', 'There is no payment hold waiting to be released.');
+    }
+    if (outcome === 'voided') {
+      this.apply(
+        {
+          release: finishRelease(release, 'voided', at),
+          authorizationId: null,
+          status: 'released',
+        },
+        at,
+      );
+      this.emit('PaymentReleased', at, { voidedAuthorizationId: held });
+    } else {
+      this.apply({ release: finishRelease(release, 'refused', at) }, at);
+      this.emit('PaymentReleaseRefused', at, { authorizationId: held });
+    }
+    return ok(undefined);
+  }
+
+  private nextReleaseAction(): GatewayAction | null {
+    const release = this.state.release;
+    const held = this.state.authorizationId;
+    if (release?.step !== 'requested' || held === null) return null;
+    return { kind: 'release', idempotencyKey: releaseGatewayKey(release), authorizationId: held };
+  }
+
+  /** A release with nothing to void (no hold, and no change that could still create one) ends at once. */
+  private releaseIfNothingHeld(at: Instant): void {
+    const release = this.state.release;
+    if (release?.step !== 'requested' || this.changeInProgress) return;
+    if (this.state.authorizationId !== null) return;
+    this.apply({ release: finishRelease(release, 'nothing-held', at), status: 'released' }, at);
+    this.emit('PaymentReleased', at, { voidedAuthorizationId: null });
   }
 
   /** The decline that ended the last change, if any (for the agent's screen). */

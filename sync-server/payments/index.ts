@@ -3,3 +3,4 @@ export * from './change-method.handler';
 export * from './payment-change.processor';
 export * from './gateway-resilience';
 export * from './sandbox-gateway';
+export * from './release-on-cancel';

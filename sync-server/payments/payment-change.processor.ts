@@ -7,17 +7,24 @@ import {
   type PaymentEvent,
   type PaymentGatewayPort,
   type PaymentSnapshot,
+  type ReleaseOutcome,
 } from '../../domain/payments';
 import { asId, type Clock } from '../../domain/shared';
 import { finishCommand, type CommandStatus } from '../commands';
 import type { RecordStorePort } from '../records';
 import { GatewayUnavailableError } from './gateway-resilience';
 
+/** What one gateway call produced, for the aggregate method that consumes it. */
+type GatewayAnswer =
+  | { readonly for: 'change'; readonly input: ChangeInput }
+  | { readonly for: 'release'; readonly outcome: ReleaseOutcome };
+
 /**
- * Drives every payment-method change to a final state, one gateway call at a
- * time, each call keyed by the domain's per-step idempotency key. The state
- * after every call is committed before the next call, so a crash or restart
- * resumes at the right step and the gateway applies nothing twice.
+ * Drives every payment's outstanding gateway work to a final state: method
+ * changes, and the release of a cancelled order's hold. One gateway call at a
+ * time, each keyed by the domain's per-step idempotency key. The state after
+ * every call is committed before the next call, so a crash or restart resumes
+ * at the right step and the gateway applies nothing twice.
  */
 export class PaymentChangeProcessor {
   readonly #pending = new Set<string>();
@@ -37,7 +44,7 @@ export class PaymentChangeProcessor {
   /** Finds changes left unfinished by a previous run, then sweeps every `sweepMs`. */
   async start(sweepMs: number): Promise<void> {
     for (const record of await this.store.list<PaymentSnapshot>('payment')) {
-      if (Payment.fromSnapshot(record.body).changeInProgress) this.#pending.add(record.id);
+      if (Payment.fromSnapshot(record.body).gatewayWorkPending) this.#pending.add(record.id);
     }
     this.#timer = setInterval(() => {
       this.sweep();
@@ -51,7 +58,7 @@ export class PaymentChangeProcessor {
     if (this.#timer) clearInterval(this.#timer);
   }
 
-  /** Called after a change was accepted: start on it now rather than at the next sweep. */
+  /** Called after a change or a release was accepted: start on it now rather than at the next sweep. */
   kick(paymentId: string): void {
     this.#pending.add(paymentId);
     void this.drive(paymentId);
@@ -86,9 +93,9 @@ export class PaymentChangeProcessor {
           this.#pending.delete(paymentId);
           return;
         }
-        const input = await this.callGateway(record.body, action);
-        if (input === null) return; // gateway unavailable: stays pending for the next sweep
-        const committed = await this.commit(paymentId, record.version, input);
+        const answer = await this.callGateway(record.body, action);
+        if (answer === null) return; // gateway unavailable: stays pending for the next sweep
+        const committed = await this.commit(paymentId, record.version, answer);
         if (!committed) return;
       }
     } catch (error) {
@@ -102,18 +109,23 @@ export class PaymentChangeProcessor {
   private async callGateway(
     p: PaymentSnapshot,
     action: GatewayAction,
-  ): Promise<ChangeInput | null> {
+  ): Promise<GatewayAnswer | null> {
     const paymentId = p.id;
     try {
-      return await this.policy.execute(async () => {
-        if (action.kind === 'void') {
+      return await this.policy.execute(async (): Promise<GatewayAnswer> => {
+        if (action.kind === 'void' || action.kind === 'release') {
           const out = await this.gateway.voidAuthorization({
             idempotencyKey: action.idempotencyKey,
             paymentId,
             authorizationId: action.authorizationId,
           });
           if (out.kind === 'unavailable') throw new GatewayUnavailableError(out.detail);
-          return out.kind === 'voided' ? { type: 'old-voided' } : { type: 'old-void-refused' };
+          if (action.kind === 'release')
+            return { for: 'release', outcome: out.kind === 'voided' ? 'voided' : 'refused' };
+          return {
+            for: 'change',
+            input: out.kind === 'voided' ? { type: 'old-voided' } : { type: 'old-void-refused' },
+          };
         }
         const out = await this.gateway.authorize({
           idempotencyKey: action.idempotencyKey,
@@ -123,13 +135,21 @@ export class PaymentChangeProcessor {
         });
         if (out.kind === 'unavailable') throw new GatewayUnavailableError(out.detail);
         if (action.kind === 'authorize-new') {
-          return out.kind === 'approved'
-            ? { type: 'new-approved', authorizationId: out.authorizationId }
-            : { type: 'new-declined', decline: out.decline };
+          return {
+            for: 'change',
+            input:
+              out.kind === 'approved'
+                ? { type: 'new-approved', authorizationId: out.authorizationId }
+                : { type: 'new-declined', decline: out.decline },
+          };
         }
-        return out.kind === 'approved'
-          ? { type: 'old-restored', authorizationId: out.authorizationId }
-          : { type: 'old-restore-declined' };
+        return {
+          for: 'change',
+          input:
+            out.kind === 'approved'
+              ? { type: 'old-restored', authorizationId: out.authorizationId }
+              : { type: 'old-restore-declined' },
+        };
       });
     } catch (error) {
       if (error instanceof GatewayUnavailableError || isBrokenCircuitError(error)) {
@@ -143,26 +163,40 @@ export class PaymentChangeProcessor {
     }
   }
 
-  /** Applies one gateway outcome and, if the change ended, finishes its command — atomically. */
+  /** Applies one gateway outcome and, if a change ended, finishes its command — atomically. */
   private async commit(
     paymentId: string,
     seenVersion: number,
-    input: ChangeInput,
+    answer: GatewayAnswer,
   ): Promise<boolean> {
     return this.store.transact(async (tx) => {
       const record = await tx.get<PaymentSnapshot>('payment', paymentId);
       if (!record || record.version !== seenVersion) return false; // someone else advanced it
       const payment = Payment.fromSnapshot(record.body);
-      const applied = payment.applyGatewayOutcome(input, this.clock.now());
+      const now = this.clock.now();
+      const applied =
+        answer.for === 'change'
+          ? payment.applyGatewayOutcome(answer.input, now)
+          : payment.applyReleaseOutcome(answer.outcome, now);
       if (!applied.ok) {
         this.log.error({ paymentId, code: applied.error.code }, 'gateway outcome did not apply');
         return false;
       }
       const snapshot = payment.toSnapshot();
       await tx.put('payment', paymentId, snapshot.version, snapshot);
-      const change = applied.value;
-      const final = finalStatus(payment.pullEvents());
-      if (final) {
+      const events = payment.pullEvents();
+      if (answer.for === 'release') {
+        const released = events.some((e) => e.type === 'PaymentReleased');
+        this.onOutcome(released ? 'PAYMENT.RELEASED' : 'PAYMENT.RELEASE_REFUSED');
+        this.log[released ? 'info' : 'warn'](
+          { paymentId },
+          released ? 'payment hold released' : 'gateway refused to release a payment hold',
+        );
+        return true;
+      }
+      const change = snapshot.change;
+      const final = finalStatus(events);
+      if (final && change) {
         await finishCommand(tx, asId('IdempotencyKey', change.commandId), final);
         this.onOutcome(final.status === 'failed' ? final.code : 'PAYMENT.CHANGED');
         this.log.info(

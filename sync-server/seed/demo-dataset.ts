@@ -1,6 +1,6 @@
 import { Account } from '../../domain/accounts';
 import { DRONE_MODELS, Drone } from '../../domain/fleet';
-import { Payment } from '../../domain/payments';
+import { Payment, paymentIdForDelivery } from '../../domain/payments';
 import {
   asId,
   CARD_BRANDS,
@@ -221,7 +221,7 @@ async function writeDelivery(
   const payment = expectOk(
     Payment.create(
       {
-        id: asId('Payment', `pay-${id.slice(4)}`),
+        id: paymentIdForDelivery(id),
         deliveryId: delivery.id,
         customerId: d.customerId,
         amount: expectOk(money(intBetween(rnd, 499, 3999), 'EUR')),
@@ -232,9 +232,20 @@ async function writeDelivery(
     ),
   );
   if (o.stage === 'past') payment.settle(at(21));
+  if (o.stage === 'cancelled') {
+    // Cancelled long ago: its hold was released then (the sandbox never held it).
+    expectOk(
+      payment.requestRelease({
+        key: asId('IdempotencyKey', `seed-cancel-${id}`),
+        reason: 'customer-request',
+        at: at(2),
+      }),
+    );
+    expectOk(payment.applyReleaseOutcome('voided', at(3)));
+  }
   const p = payment.toSnapshot();
   await tx.put('payment', p.id, p.version, p);
-  if (p.status !== 'settled')
+  if (p.status === 'authorized')
     o.holds.push({ authorizationId, token: o.method.token, amountMinor: p.amount.minor });
   return true;
 }

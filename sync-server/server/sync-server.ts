@@ -10,6 +10,7 @@ import { HttpError, originAllowed, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
   changeMethodHandler,
+  requestPaymentRelease,
   createGatewayPolicy,
   DEFAULT_GATEWAY_RESILIENCE,
   PaymentChangeProcessor,
@@ -98,7 +99,10 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     store,
     {
       'payments.changeMethod': changeMethodHandler((id) => processor.kick(id)),
-      'shipping.cancelDelivery': cancelDeliveryHandler,
+      'shipping.cancelDelivery': cancelDeliveryHandler(async (tx, cancelled) => {
+        const paymentId = await requestPaymentRelease(tx, cancelled);
+        return paymentId === null ? null : () => processor.kick(paymentId);
+      }),
       'shipping.rescheduleDelivery': rescheduleDeliveryHandler,
       'shipping.assignDrone': assignDroneHandler(() => depots),
     },

@@ -39,26 +39,44 @@ async function releaseDrone(tx: RecordTx, droneId: DroneId | null, at: Instant):
   await tx.put('drone', droneId, snapshot.version, snapshot);
 }
 
-export const cancelDeliveryHandler: CommandHandler<'shipping.cancelDelivery'> = async (
-  command,
-  { tx, now },
-) => {
-  const { deliveryId, expectedVersion, reason } = command.payload;
-  const loaded = await loadDelivery(tx, deliveryId, expectedVersion);
-  if ('failure' in loaded) return loaded.failure;
-  const cancelled = loaded.delivery.cancel(reason, now);
-  if (!cancelled.ok)
-    return rejected(cancelled.error.code, cancelled.error.message, {
-      kind: 'delivery',
-      id: deliveryId,
+/**
+ * What another context does, in the cancel's own transaction, when a delivery
+ * order is cancelled (the payments context releases the hold). Returns a
+ * follow-up to run after commit, or null.
+ */
+export type OnDeliveryCancelled = (
+  tx: RecordTx,
+  cancelled: { deliveryId: string; cancelKey: string; reason: string; now: Instant },
+) => Promise<(() => void) | null>;
+
+export function cancelDeliveryHandler(
+  onCancelled: OnDeliveryCancelled,
+): CommandHandler<'shipping.cancelDelivery'> {
+  return async (command, { tx, now }) => {
+    const { deliveryId, expectedVersion, reason } = command.payload;
+    const loaded = await loadDelivery(tx, deliveryId, expectedVersion);
+    if ('failure' in loaded) return loaded.failure;
+    const cancelled = loaded.delivery.cancel(reason, now);
+    if (!cancelled.ok)
+      return rejected(cancelled.error.code, cancelled.error.message, {
+        kind: 'delivery',
+        id: deliveryId,
+      });
+    const version = await saveDelivery(tx, loaded.delivery);
+    await releaseDrone(tx, cancelled.value.releasedDroneId, now);
+    const followUp = await onCancelled(tx, {
+      deliveryId,
+      cancelKey: command.idempotencyKey,
+      reason,
+      now,
     });
-  const version = await saveDelivery(tx, loaded.delivery);
-  await releaseDrone(tx, cancelled.value.releasedDroneId, now);
-  return {
-    outcome: { status: 'accepted', resultingVersion: version },
-    target: { kind: 'delivery', id: deliveryId },
+    return {
+      outcome: { status: 'accepted', resultingVersion: version },
+      target: { kind: 'delivery', id: deliveryId },
+      ...(followUp ? { afterCommit: followUp } : {}),
+    };
   };
-};
+}
 
 export const rescheduleDeliveryHandler: CommandHandler<'shipping.rescheduleDelivery'> = async (
   command,

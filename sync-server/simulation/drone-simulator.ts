@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Drone, type DroneSnapshot } from '../../domain/fleet';
-import { Payment, type PaymentSnapshot } from '../../domain/payments';
+import { Payment, paymentIdForDelivery, type PaymentSnapshot } from '../../domain/payments';
 import {
   distanceMeters,
   etaFromDistance,
@@ -282,7 +282,7 @@ export class DroneSimulator {
 
   /** The order is delivered: capture its payment (unless a payment change is still running). */
   private async settle(tx: RecordTx, d: DeliverySnapshot, now: number): Promise<void> {
-    const paymentId = `pay-${d.id.replace(/^del-/, '')}`;
+    const paymentId = paymentIdForDelivery(d.id);
     const payment = await load(tx, 'payment', paymentId);
     if (payment?.settle(instant(now)).ok) await save(tx, 'payment', payment.toSnapshot());
   }

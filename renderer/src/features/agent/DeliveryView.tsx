@@ -85,7 +85,11 @@ export function DeliveryView({
           <dd>{d.id}</dd>
         </dl>
       </div>
-      <PaymentPanel key={payment?.id ?? 'none'} payment={payment} />
+      <PaymentPanel
+        key={payment?.id ?? 'none'}
+        payment={payment}
+        orderCancelled={d.stage === 'cancelled'}
+      />
       <DeliveryActions key={delivery.id} delivery={delivery} />
       <NotesPanel deliveryId={delivery.id} notes={collab?.notes ?? null} onAdded={q.reload} />
     </section>

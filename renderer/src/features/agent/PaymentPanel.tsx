@@ -17,8 +17,31 @@ const STEP_LABEL: Record<string, string> = {
   'failed-restore': 'Failed to restore the original hold',
 };
 
+const RELEASE_LABEL: Record<string, string> = {
+  requested: 'Releasing the hold (order cancelled); waiting for the card company',
+  released: 'Hold released',
+  'void-refused': 'The card company would not release the hold; a supervisor must review it',
+};
+
+/** Why the change button is off, as a sentence the agent can read out; null when it is on. */
+function lockedReason(p: PaymentBody, inProgress: boolean, orderCancelled: boolean): string | null {
+  if (p.status === 'settled')
+    return 'This order has already been charged; its payment method can no longer change.';
+  if (p.release || p.status === 'released' || orderCancelled)
+    return 'This order is cancelled, so its payment hold is released and nothing will be charged.';
+  if (inProgress) return 'A payment method change is in progress.';
+  return null;
+}
+
 /** The delivery's payment as it stands now (refreshed on every change the core reports). */
-export function PaymentPanel({ payment }: { payment: Rec<PaymentBody> | null }) {
+export function PaymentPanel({
+  payment,
+  orderCancelled = false,
+}: {
+  payment: Rec<PaymentBody> | null;
+  /** The delivery is cancelled (perhaps only by this desk's queued command): no changes. */
+  orderCancelled?: boolean;
+}) {
   const [open, setOpen] = useState(false);
   const [issued, setIssued] = useState<OutboxEntryView | null>(null);
   if (!payment)
@@ -36,6 +59,7 @@ export function PaymentPanel({ payment }: { payment: Rec<PaymentBody> | null }) 
       !['completed', 'failed-declined', 'failed-void-refused', 'failed-restore'].includes(
         change.step,
       ));
+  const locked = lockedReason(p, inProgress, orderCancelled);
   return (
     <section className="card" aria-labelledby="payment-title">
       <h3 id="payment-title">Payment</h3>
@@ -56,6 +80,12 @@ export function PaymentPanel({ payment }: { payment: Rec<PaymentBody> | null }) 
                   ? `Switching to ${shortMethod(change.newMethod)}: ${STEP_LABEL[change.step] ?? change.step}`
                   : ''}
             </dd>
+          </>
+        )}
+        {p.release && (
+          <>
+            <dt>Hold</dt>
+            <dd>{RELEASE_LABEL[p.release.step] ?? p.release.step}</dd>
           </>
         )}
         {!inProgress && change && (
@@ -81,8 +111,8 @@ export function PaymentPanel({ payment }: { payment: Rec<PaymentBody> | null }) 
       ) : (
         <button
           type="button"
-          disabled={p.status === 'settled' || inProgress}
-          aria-describedby={p.status === 'settled' || inProgress ? 'payment-locked' : undefined}
+          disabled={locked !== null}
+          aria-describedby={locked !== null ? 'payment-locked' : undefined}
           onClick={() => {
             setIssued(null);
             setOpen(true);
@@ -91,11 +121,9 @@ export function PaymentPanel({ payment }: { payment: Rec<PaymentBody> | null }) 
           Change payment method
         </button>
       )}
-      {(p.status === 'settled' || inProgress) && !open && (
+      {locked !== null && !open && (
         <p id="payment-locked" className="muted">
-          {p.status === 'settled'
-            ? 'This order has already been charged; its payment method can no longer change.'
-            : 'A payment method change is in progress.'}
+          {locked}
         </p>
       )}
     </section>

@@ -36,6 +36,7 @@ export const PAYMENT_STATUS_LABEL: Record<string, string> = {
   authorized: 'Authorized (amount on hold)',
   unauthorized: 'No active hold',
   settled: 'Charged',
+  released: 'Released — order cancelled, nothing will be charged',
 };
 
 export const COMMAND_STATE_LABEL: Record<string, string> = {
