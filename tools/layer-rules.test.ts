@@ -68,7 +68,7 @@ afterAll(() => {
   rmSync(sandbox, { recursive: true, force: true });
 });
 
-describe('layer rules (dependency-cruiser)', () => {
+describe('layer rules (dependency-cruiser)', { timeout: 60_000 }, () => {
   it('accept the legal tree', () => {
     expect(cruise({})).toEqual([]);
   });
@@ -147,7 +147,7 @@ describe('layer rules (dependency-cruiser)', () => {
   });
 });
 
-describe('domain type-check has no Node or DOM', () => {
+describe('domain type-check has no Node or DOM', { timeout: 60_000 }, () => {
   it.each([
     ["import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"],
     ['export const w = window.location.href;\n'],

@@ -8,11 +8,11 @@ import {
   type OperatorEventName,
   type OperatorEvents,
 } from '../contract';
-import { FeedConsumer } from '../feed';
+import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
 import { ServerClient } from '../net';
 import { OutboxSender, OutboxStore, toEntryView } from '../outbox';
-import { openReadableReplica, openWritableReplica, RecordReader } from '../replica';
+import { openReadableReplica, openWritableReplica, RecordReader, ReplicaWorker } from '../replica';
 import { ReplicaSearch } from '../search';
 import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
@@ -54,6 +54,8 @@ export async function startCore(
   const dbPath = join(config.profileDir, 'replica.sqlite');
   const db = openWritableReplica(dbPath);
   const readDb = openReadableReplica(dbPath);
+  // Checkpoints and the post-snapshot index build run on this thread, off the core's event loop.
+  const replicaWorker = ReplicaWorker.start(db);
   const listeners = new Set<OperatorEventListener>();
   const emit = <E extends OperatorEventName>(event: E, payload: OperatorEvents[E]): void => {
     for (const l of listeners) l(event, payload);
@@ -110,11 +112,9 @@ export async function startCore(
         ),
     },
     {
-      pageSize: 500,
-      chunkRows: 200,
-      waitMs: config.feedWaitMs ?? 20_000,
-      baseDelayMs: 250,
-      maxDelayMs: 15_000,
+      ...DEFAULT_FEED_OPTIONS,
+      waitMs: config.feedWaitMs ?? DEFAULT_FEED_OPTIONS.waitMs,
+      ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
     },
   );
   status.feed({ phase: feed.state().phase, received: feed.state().received });
@@ -228,6 +228,7 @@ export async function startCore(
     async close(): Promise<void> {
       await stopLoops();
       collab?.close();
+      await replicaWorker?.stop();
       readDb.close();
       db.close();
     },

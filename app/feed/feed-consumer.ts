@@ -1,11 +1,14 @@
 import { fullJitterDelay, WakeableSleep, type ServerClient } from '../net';
 import {
   RecordWriter,
+  writeInTimeSlices,
   resumeSearchIndexing,
   searchIndexingActive,
   suspendSearchIndexing,
   type ReplicaRecord,
   type WritableDb,
+  type BulkSqlRunner,
+  SLICE_BUDGET_MS,
 } from '../replica';
 
 export type FeedPhase = 'snapshot' | 'live';
@@ -24,6 +27,25 @@ export interface FeedEvents {
   /** Every batch written to the replica, after its transaction committed (for outbox reconciliation, UI). */
   applied?(records: readonly ReplicaRecord[]): void;
 }
+
+export interface FeedOptions {
+  readonly pageSize: number;
+  /** Longest synchronous slice of page writing before yielding to the event loop. */
+  readonly sliceBudgetMs: number;
+  readonly waitMs: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Where the post-snapshot index build runs (the core's ReplicaWorker); default: this thread. */
+  readonly bulkSql?: BulkSqlRunner;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = {
+  pageSize: 500,
+  sliceBudgetMs: SLICE_BUDGET_MS,
+  waitMs: 20_000,
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+};
 
 interface StateRow {
   phase: FeedPhase;
@@ -58,13 +80,7 @@ export class FeedConsumer {
     private readonly db: WritableDb,
     private readonly server: ServerClient,
     private readonly events: FeedEvents = {},
-    private readonly options = {
-      pageSize: 500,
-      chunkRows: 200,
-      waitMs: 20_000,
-      baseDelayMs: 250,
-      maxDelayMs: 15_000,
-    },
+    private readonly options: FeedOptions = DEFAULT_FEED_OPTIONS,
   ) {
     this.#writer = new RecordWriter(db);
     this.#loadState = db.prepare<[], StateRow>(
@@ -122,7 +138,8 @@ export class FeedConsumer {
     };
     // A crash during the post-snapshot index rebuild leaves the feed live without
     // search triggers: finish the rebuild before following changes.
-    if (s.phase === 'live' && !searchIndexingActive(this.db)) await resumeSearchIndexing(this.db);
+    if (s.phase === 'live' && !searchIndexingActive(this.db))
+      await resumeSearchIndexing(this.db, this.options.bulkSql);
     return s.phase === 'snapshot' ? this.snapshotPage(s) : this.changes(s);
   }
 
@@ -150,7 +167,7 @@ export class FeedConsumer {
         Date.now(),
       );
     });
-    if (done) await resumeSearchIndexing(this.db);
+    if (done) await resumeSearchIndexing(this.db, this.options.bulkSql);
     this.events.applied?.(page.records);
     this.events.progress?.({
       phase: done ? 'live' : 'snapshot',
@@ -188,36 +205,37 @@ export class FeedConsumer {
   }
 
   /**
-   * Writes a page in small transactions with a yield between them, so the core
-   * keeps answering the UI while a big page is ingested. The feed position is
-   * saved with the last chunk only: after a crash mid-page the page is fetched
-   * again and re-applied, which is harmless because writes are idempotent by version.
+   * Writes a page in time-boxed transactions with a yield between them, so the
+   * core keeps answering the UI while a big page is ingested. The feed position
+   * is saved with the last slice only: after a crash mid-page the page is
+   * fetched again and re-applied, which is harmless because writes are
+   * idempotent by version.
    */
   private async applyChunked(
     records: readonly ReplicaRecord[],
     savePosition: () => void,
   ): Promise<void> {
-    const size = this.options.chunkRows;
-    if (records.length === 0) {
-      this.db.transaction(savePosition)();
-      return;
-    }
-    for (let i = 0; i < records.length; i += size) {
-      const last = i + size >= records.length;
-      // Replicated records can always be fetched again, so their commits skip the
-      // fsync (WAL keeps the file consistent); the connection goes straight back to
-      // FULL for the operator's own writes (outbox, notes), in the same tick.
+    // Replicated records can always be fetched again, so their commits skip the
+    // fsync (WAL keeps the file consistent); the connection goes back to FULL for
+    // the operator's own writes (outbox, notes) before anything else runs.
+    const relaxed = (commit: () => void): void => {
       this.db.pragma('synchronous = NORMAL');
       try {
-        this.db.transaction(() => {
-          this.#writer.applyBatch(records.slice(i, i + size));
-          if (last) savePosition();
-        })();
+        commit();
       } finally {
         this.db.pragma('synchronous = FULL');
       }
-      if (!last) await new Promise((resolve) => setImmediate(resolve));
-    }
+    };
+    const writer = this.#writer;
+    await writeInTimeSlices(
+      this.db,
+      records.length,
+      (i) => {
+        const r = records[i];
+        if (r) writer.apply(r);
+      },
+      { last: savePosition, budgetMs: this.options.sliceBudgetMs, around: relaxed },
+    );
   }
 
   private answered(status: number): boolean {

@@ -3,3 +3,5 @@ export * from './replica-db';
 export * from './replica-migrations';
 export * from './record-repository';
 export * from './search-index';
+export * from './time-sliced-writes';
+export * from './replica-worker';

@@ -9,6 +9,8 @@ export interface ReplicaRecord<Body = unknown> {
   readonly body: Body;
 }
 
+type WritableRecord = Pick<ReplicaRecord, 'kind' | 'id' | 'version' | 'seq' | 'body'>;
+
 interface Row {
   kind: string;
   id: string;
@@ -42,15 +44,17 @@ export class RecordWriter {
   }
 
   /** Applies a batch in one transaction; returns how many records changed. */
-  applyBatch(
-    records: readonly { kind: string; id: string; version: number; seq: number; body: unknown }[],
-  ): number {
+  applyBatch(records: readonly WritableRecord[]): number {
     return this.db.transaction(() => {
       let changed = 0;
-      for (const r of records)
-        changed += this.upsert.run(r.kind, r.id, r.version, r.seq, JSON.stringify(r.body)).changes;
+      for (const r of records) changed += this.apply(r);
       return changed;
     })();
+  }
+
+  /** Applies one record inside the caller's transaction; returns 1 if it changed. */
+  apply(r: WritableRecord): number {
+    return this.upsert.run(r.kind, r.id, r.version, r.seq, JSON.stringify(r.body)).changes;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { WritableDb } from './db-handles';
+import { runBulkSqlHere, type BulkSqlJob, type BulkSqlRunner } from './replica-worker';
 
 /**
  * Triggers that keep the FTS5 `search` table in step with `records`, inside the
@@ -99,38 +100,38 @@ const LOOKUP_INDEXES = [
 ] as const;
 
 /**
- * Rebuilds the whole search index from `records` and turns per-row maintenance
- * back on. Runs in chunks of `chunkRows` records with a yield to the event loop
- * between them, so a million-row replica does not freeze the core (and the UI
- * waiting on it) for seconds. Only the feed consumer writes records, and it
- * awaits this, so no record changes while the triggers are off.
+ * Rebuilds the lookup indexes and the whole search index from `records`, then
+ * turns per-row maintenance back on. The core passes its ReplicaWorker's runner,
+ * so this runs on another thread and the UI stays answered while a
+ * million-row replica is indexed. Only the feed consumer writes records, and it
+ * awaits this, so no record changes while the triggers are off; after a crash
+ * half-way the feed runs it again from the start.
  */
-export async function resumeSearchIndexing(db: WritableDb, chunkRows = 500): Promise<void> {
-  db.exec(DROP_TRIGGERS_SQL);
-  for (const index of LOOKUP_INDEXES) {
-    db.exec(`CREATE INDEX IF NOT EXISTS ${index.name} ON records ${index.on}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  db.exec('DELETE FROM search');
-  const insertAccounts = db.prepare<[number, number]>(
-    `INSERT INTO search (${COLUMNS}) SELECT r.rowid, r.kind, r.id, ${ACCOUNT_FIELDS('r')}
-     FROM records r WHERE r.rowid > ? AND r.rowid <= ? AND r.kind = 'account'`,
-  );
-  const insertDeliveries = db.prepare<[number, number]>(
-    `INSERT INTO search (${COLUMNS}) SELECT r.rowid, r.kind, r.id, ${DELIVERY_FIELDS('r')}
-     FROM records r WHERE r.rowid > ? AND r.rowid <= ? AND r.kind = 'delivery'`,
-  );
+export async function resumeSearchIndexing(
+  db: WritableDb,
+  run: BulkSqlRunner = runBulkSqlHere(db),
+  rangeRows = 5000,
+): Promise<void> {
   const maxRowid = (
     db.prepare('SELECT COALESCE(MAX(rowid), 0) AS m FROM records').get() as { m: number }
   ).m;
-  for (let from = 0; from < maxRowid; from += chunkRows) {
-    db.transaction(() => {
-      insertAccounts.run(from, from + chunkRows);
-      insertDeliveries.run(from, from + chunkRows);
-    })();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  db.exec(SEARCH_TRIGGERS_SQL);
+  const job: BulkSqlJob = {
+    before: [
+      DROP_TRIGGERS_SQL,
+      ...LOOKUP_INDEXES.map((i) => `CREATE INDEX IF NOT EXISTS ${i.name} ON records ${i.on}`),
+      'DELETE FROM search',
+    ],
+    ranged: [
+      `INSERT INTO search (${COLUMNS}) SELECT r.rowid, r.kind, r.id, ${ACCOUNT_FIELDS('r')}
+       FROM records r WHERE r.rowid > ? AND r.rowid <= ? AND r.kind = 'account'`,
+      `INSERT INTO search (${COLUMNS}) SELECT r.rowid, r.kind, r.id, ${DELIVERY_FIELDS('r')}
+       FROM records r WHERE r.rowid > ? AND r.rowid <= ? AND r.kind = 'delivery'`,
+    ],
+    maxRowid,
+    rangeRows,
+    after: [SEARCH_TRIGGERS_SQL],
+  };
+  await run(job);
 }
 
 export function searchIndexingActive(db: WritableDb): boolean {

@@ -57,7 +57,7 @@ export async function runSearchBench(): Promise<void> {
           delivery(i + k, CUSTOMERS),
         ),
       );
-    await resumeSearchIndexing(db, 20_000);
+    await resumeSearchIndexing(db);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const buildSeconds = (performance.now() - buildStarted) / 1000;
 

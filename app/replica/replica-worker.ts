@@ -1,0 +1,145 @@
+import { Worker } from 'node:worker_threads';
+import type { WritableDb } from './db-handles';
+
+/**
+ * A bulk SQL job: statements run once, then ranged statements over rowid
+ * windows of `rangeRows` (one commit per window), then the closing statements.
+ * Plain data, so it crosses the thread boundary as is.
+ */
+export interface BulkSqlJob {
+  readonly before: readonly string[];
+  /** SQL statements with two parameters each: (rowid after, rowid up to). */
+  readonly ranged: readonly string[];
+  readonly maxRowid: number;
+  readonly rangeRows: number;
+  readonly after: readonly string[];
+}
+
+/** Runs a bulk job somewhere; resolves when it committed, rejects with its error. */
+export type BulkSqlRunner = (job: BulkSqlJob) => Promise<void>;
+
+/** The fallback runner: the job on the given connection, on this thread (tests, tools). */
+export function runBulkSqlHere(db: WritableDb): BulkSqlRunner {
+  return (job) => {
+    for (const sql of job.before) db.exec(sql);
+    const ranged = job.ranged.map((sql) => db.prepare<[number, number]>(sql));
+    db.transaction(() => {
+      for (let from = 0; from < job.maxRowid; from += job.rangeRows)
+        for (const statement of ranged) statement.run(from, from + job.rangeRows);
+    })();
+    for (const sql of job.after) db.exec(sql);
+    return Promise.resolve();
+  };
+}
+
+// CommonJS source for `new Worker(..., { eval: true })`: no TypeScript loader is
+// needed in the thread, so it runs the same under tsx, plain Node and Electron's
+// utility process. It checkpoints on a timer and executes the jobs it is handed.
+const WORKER_SOURCE = `
+  const { workerData, parentPort } = require('node:worker_threads');
+  const Database = require('better-sqlite3');
+  const db = new Database(workerData.path);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('synchronous = NORMAL');
+  const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next round */ } };
+  const timer = setInterval(checkpoint, workerData.checkpointEveryMs);
+  parentPort.on('message', (m) => {
+    if (m.type === 'stop') {
+      clearInterval(timer);
+      checkpoint();
+      db.close();
+      process.exit(0);
+    }
+    try {
+      const job = m.job;
+      for (const sql of job.before) db.exec(sql);
+      const ranged = job.ranged.map((sql) => db.prepare(sql));
+      const window = db.transaction((from, to) => { for (const s of ranged) s.run(from, to); });
+      for (let from = 0; from < job.maxRowid; from += job.rangeRows) window(from, from + job.rangeRows);
+      for (const sql of job.after) db.exec(sql);
+      parentPort.postMessage({ id: m.id, ok: true });
+    } catch (error) {
+      parentPort.postMessage({ id: m.id, ok: false, message: String((error && error.message) || error) });
+    }
+    checkpoint();
+  });
+`;
+
+interface Reply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly message?: string;
+}
+
+/**
+ * The replica's helper thread, on its own connection to the same file:
+ *
+ * - WAL checkpoints. SQLite otherwise checkpoints inside whichever commit
+ *   crosses 1000 WAL pages, and that commit waits for the copy into the main
+ *   file; during an initial sync that was the core's longest pause (and it
+ *   halved ingest throughput). The core's connection turns automatic
+ *   checkpoints off while this thread runs them (PASSIVE: never blocks a writer).
+ * - Bulk jobs (the post-snapshot index build), so the core's event loop keeps
+ *   answering the UI while a million rows are indexed. Large windows matter:
+ *   FTS5 flushes a segment per commit, and the same rebuild in 20-row commits
+ *   took 15× longer than in one. While a window commits, a write on the core's
+ *   connection waits (busy_timeout) for at most that window.
+ *
+ * If the thread dies, pending jobs reject and the core's connection gets its
+ * automatic checkpoints back, so the WAL never grows without bound.
+ */
+export class ReplicaWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #alive = true;
+
+  private constructor(
+    private readonly db: WritableDb,
+    checkpointEveryMs: number,
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path: db.name, checkpointEveryMs },
+    });
+    this.#worker.on('message', (m: Reply) => {
+      const waiting = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if (m.ok) waiting?.resolve();
+      else waiting?.reject(new Error(`bulk SQL job failed: ${m.message ?? 'unknown error'}`));
+    });
+    this.#worker.once('exit', (code) => this.#died(`replica worker exited (${String(code)})`));
+    this.#worker.once('error', (error) => this.#died(error.message));
+  }
+
+  /** Starts the worker for a file-backed replica (an in-memory one has nothing to share). */
+  static start(db: WritableDb, checkpointEveryMs = 1000): ReplicaWorker | null {
+    return db.memory ? null : new ReplicaWorker(db, checkpointEveryMs);
+  }
+
+  readonly runBulk: BulkSqlRunner = (job) => {
+    if (!this.#alive) return Promise.reject(new Error('replica worker is not running'));
+    const id = this.#nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: 'bulk', id, job });
+    });
+  };
+
+  /** Final checkpoint, then the thread exits; the core's connection checkpoints itself again. */
+  async stop(): Promise<void> {
+    if (!this.#alive) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.postMessage({ type: 'stop' });
+    await exited;
+  }
+
+  #died(reason: string): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    for (const waiting of this.#pending.values()) waiting.reject(new Error(reason));
+    this.#pending.clear();
+  }
+}
