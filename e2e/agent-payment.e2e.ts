@@ -86,3 +86,26 @@ it('a decline by the gateway shows the reason and keeps the original method in f
   const truth = await serverRecord(stack.server, token, 'payment', target.payment.id);
   expect((truth.body['method'] as { token: string }).token).toBe(target.current.token);
 }, 180_000);
+
+it('cancelling a delivery before pickup releases its payment hold and locks the payment method', async () => {
+  const { page } = await stack.desk('agent-3', 'agent');
+  const agent = new AgentPage(page);
+  const token = stack.server.token('agent-3', 'agent');
+  const target = await findPaymentTarget(stack.server, token, '_ok_', [], ['created', 'scheduled']);
+  await agent.ready(target.customer.name);
+  await agent.find(target.customer.email, new RegExp(target.customer.name));
+  await agent.openDelivery(target.deliveryTag);
+  await page.getByRole('button', { name: 'Cancel delivery' }).click();
+  const progress = page.getByRole('group', { name: 'Cancel delivery', exact: true });
+  await expect
+    .poll(() => progress.getByRole('status').textContent(), { timeout: 60_000 })
+    .toContain('Done');
+  const facts = page.getByRole('definition').filter({ hasText: /Released/ });
+  await expect.poll(() => facts.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  expect(await page.getByRole('button', { name: 'Change payment method' }).isDisabled()).toBe(true);
+  expect(await page.locator('#payment-locked').textContent()).toMatch(
+    /cancelled.*nothing will be charged/,
+  );
+  const truth = await serverRecord(stack.server, token, 'payment', target.payment.id);
+  expect(truth.body).toMatchObject({ status: 'released', authorizationId: null });
+}, 180_000);

@@ -60,6 +60,7 @@ export async function findPaymentTarget(
   token: string,
   outcome: string,
   skip: readonly string[] = [],
+  stages: readonly string[] | null = null,
 ): Promise<PaymentTarget> {
   const records = await serverRecords(server, token);
   const accounts = new Map(records.filter((r) => r.kind === 'account').map((r) => [r.id, r]));
@@ -78,6 +79,7 @@ export async function findPaymentTarget(
     const delivery = records.find((r) => r.kind === 'delivery' && r.id === p.body['deliveryId']);
     const parcel = delivery?.body['parcel'] as { tag: string } | undefined;
     if (!parcel) continue;
+    if (stages && !stages.includes(String(delivery?.body['stage']))) continue;
     return {
       payment: p,
       customer: {

@@ -3,3 +3,5 @@ export * from './sqlite-record-store';
 export * from './memory-record-store';
 export * from './change-notifier.port';
 export * from './notifying-record-store';
+export * from './postgres-record-store';
+export * from './redis-change-notifier';

@@ -1,0 +1,388 @@
+import { escapeIdentifier, Pool, type PoolClient } from 'pg';
+import type {
+  RecordFilter,
+  RecordKind,
+  RecordStorePort,
+  RecordTx,
+  SnapshotPage,
+  StoredRecord,
+} from './record-store.port';
+
+/*
+ * RecordStorePort on PostgreSQL, for the scale-out mode: several sync-server
+ * instances share one database, so every guarantee of the port has to hold
+ * across processes, not just inside one.
+ *
+ * Feed seqs: a single-row counter (`feed_head`), locked FOR UPDATE as the first
+ * statement of every transaction and bumped with `UPDATE … RETURNING` per put.
+ * Why not a SEQUENCE / BIGSERIAL: nextval() is non-transactional, so a rolled-back
+ * transaction leaves a gap, and two concurrent writers can commit out of seq order
+ * (seq 8 visible before seq 7). A reader that polled changesSince(6), saw 8 and
+ * moved its cursor past it would never see 7. The port promises consecutive,
+ * commit-ordered seqs (and FeedService skips to highWaterMark on that promise).
+ * Why the row lock and not pg_advisory_xact_lock: the lock and the counter are the
+ * same row, scoped to this schema's table (an advisory key is database-wide and
+ * would need a hash of the schema name), visible in pg_locks as an ordinary row
+ * lock, and released by COMMIT/ROLLBACK or a dropped connection like any other.
+ * Taking it at BEGIN rather than at the first put is what makes `transact`
+ * serial, as the port requires: a read-modify-write (get, then put version+1)
+ * never runs concurrently with another one, on this or any other instance.
+ * The cost is one writer at a time across the cluster, the same as SQLite's
+ * BEGIN IMMEDIATE; transactions here are short and never span network calls.
+ *
+ * Bodies: `text` holding JSON.stringify output, not `jsonb`. jsonb reorders and
+ * de-duplicates object keys and rejects "\u0000" in strings, so a body could
+ * come back different from what was written (the memory and SQLite stores return
+ * it byte for byte); nothing queries inside bodies, so jsonb's operators buy nothing.
+ *
+ * kind and id are `COLLATE "C"`: snapshot pages are ordered by (kind, id) and the
+ * cursor compares against them, which must be byte order as in SQLite, whatever
+ * the database's default (often linguistic, e.g. en_US or ICU) collation is.
+ */
+
+interface Row {
+  [column: string]: unknown;
+  kind: RecordKind;
+  id: string;
+  version: string; // bigint columns arrive as strings
+  body: string;
+  owner: string | null;
+  seq: string;
+}
+
+const toRecord = (r: Row): StoredRecord => ({
+  kind: r.kind,
+  id: r.id,
+  version: Number(r.version),
+  body: JSON.parse(r.body) as unknown,
+  owner: r.owner,
+  seq: Number(r.seq),
+});
+
+// Cursor = "kind\u0000id" of the last record on the previous page (as in SQLite).
+const SEP = '\u0000';
+const COLUMNS = 'kind, id, version, body, owner';
+const DEFAULT_SCHEMA = 'fleetdesk';
+
+export interface PostgresRecordStoreOptions {
+  /** Schema holding the tables; lets several stores (or test runs) share one database. */
+  readonly schema?: string;
+}
+
+export interface PostgresOpenOptions extends PostgresRecordStoreOptions {
+  /**
+   * Errors of idle pooled connections (server restart, network drop) for a pool
+   * that `open` created from a connection string. Without a listener they would
+   * crash the process; defaults to console.error.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+interface Sql {
+  readonly get: string;
+  readonly list: string;
+  readonly lock: string;
+  readonly put: string;
+  readonly hwm: string;
+  readonly oldest: string;
+  readonly snapshot: string;
+  readonly changes: string;
+}
+
+function sqlFor(schema: string): Sql {
+  const s = escapeIdentifier(schema);
+  const records = `${s}.records`;
+  const feed = `${s}.feed`;
+  const head = `${s}.feed_head`;
+  const visible = '(owner IS NULL OR $3::text IS NULL OR owner = $3::text)';
+  return {
+    get: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 AND id = $2`,
+    list: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 ORDER BY id`,
+    lock: `SELECT seq FROM ${head} WHERE id = 1 FOR UPDATE`,
+    // One round trip per put. All parts see the same snapshot (which includes this
+    // transaction's earlier puts); `next` yields no row when the version is stale,
+    // and then neither insert writes anything and the statement returns no row.
+    put: `
+      WITH next AS (
+        UPDATE ${head} SET seq = seq + 1
+        WHERE id = 1 AND NOT EXISTS (
+          SELECT 1 FROM ${records} WHERE kind = $1::text AND id = $2::text AND version >= $3::bigint
+        )
+        RETURNING seq
+      ), logged AS (
+        INSERT INTO ${feed} (seq, ${COLUMNS})
+        SELECT seq, $1::text, $2::text, $3::bigint, $4::text, $5::text FROM next
+      ), upserted AS (
+        INSERT INTO ${records} (${COLUMNS}, updated_seq)
+        SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, seq FROM next
+        ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body,
+          owner = excluded.owner, updated_seq = excluded.updated_seq
+      )
+      SELECT seq FROM next`,
+    // The counter is the committed high-water mark (MVCC: readers never wait on the lock).
+    hwm: `SELECT seq FROM ${head} WHERE id = 1`,
+    oldest: `SELECT COALESCE(MIN(seq), 0) AS seq FROM ${feed}`,
+    snapshot: `
+      SELECT ${COLUMNS}, updated_seq AS seq FROM ${records}
+      WHERE kind = ANY($1::text[]) AND updated_seq <= $2::bigint AND ${visible}
+        AND ($4::text IS NULL OR (kind, id) > ($4::text, $5::text))
+      ORDER BY kind, id LIMIT $6`,
+    changes: `
+      SELECT ${COLUMNS}, seq FROM ${feed}
+      WHERE kind = ANY($1::text[]) AND seq > $2::bigint AND ${visible}
+      ORDER BY seq LIMIT $4`,
+  };
+}
+
+function ddlFor(schema: string): string {
+  const s = escapeIdentifier(schema);
+  return `
+    -- Current state of every authoritative record (mirrors SQLite migration 1).
+    CREATE TABLE IF NOT EXISTS ${s}.records (
+      kind        text COLLATE "C" NOT NULL,
+      id          text COLLATE "C" NOT NULL,
+      version     bigint NOT NULL,
+      body        text   NOT NULL,        -- JSON snapshot of the aggregate, byte-exact
+      owner       text,                   -- user the record is private to; NULL = shared
+      updated_seq bigint NOT NULL,        -- feed seq of the last change
+      PRIMARY KEY (kind, id)
+    );
+    CREATE INDEX IF NOT EXISTS records_by_seq ON ${s}.records (updated_seq);
+    -- Every change, in commit order; seq is the desktops' resume point.
+    CREATE TABLE IF NOT EXISTS ${s}.feed (
+      seq     bigint PRIMARY KEY,
+      kind    text   NOT NULL,
+      id      text   NOT NULL,
+      version bigint NOT NULL,
+      body    text   NOT NULL,
+      owner   text
+    );
+    -- The feed's last assigned seq; its row lock is the cluster-wide writer lock.
+    CREATE TABLE IF NOT EXISTS ${s}.feed_head (
+      id  smallint PRIMARY KEY CHECK (id = 1),
+      seq bigint   NOT NULL
+    );
+    INSERT INTO ${s}.feed_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`;
+}
+
+/** Creates the schema and tables if missing; safe to run concurrently from several instances. */
+async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    try {
+      // CREATE … IF NOT EXISTS is not race-free (two sessions can both decide to
+      // create and one fails on a catalog unique index): serialize the bootstrap.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `fleetdesk.records:${schema}`,
+      ]);
+      // Check first so a role without CREATE on the database can use an existing schema.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
+      await client.query(ddlFor(schema));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+function checkSchemaName(schema: string): string {
+  // PostgreSQL silently truncates longer identifiers, which could merge two schemas.
+  if (schema.length === 0 || Buffer.byteLength(schema) > 63)
+    throw new RangeError(`Invalid PostgreSQL schema name: "${schema}"`);
+  return schema;
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/** RecordStorePort on PostgreSQL (scale-out mode). See the comment at the top for the design. */
+export class PostgresRecordStore implements RecordStorePort {
+  /**
+   * Opens a store on a connection string (the store owns and ends that pool) or on
+   * a caller's Pool (the caller ends it), creating the tables idempotently.
+   */
+  static async open(
+    target: string | Pool,
+    options: PostgresOpenOptions = {},
+  ): Promise<PostgresRecordStore> {
+    const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
+    const owned = typeof target === 'string';
+    const pool = owned
+      ? new Pool({
+          connectionString: target,
+          connectionTimeoutMillis: 10_000,
+          application_name: 'fleetdesk-sync-server',
+        })
+      : target;
+    if (owned) {
+      const report =
+        options.onError ?? ((e: Error) => console.error('PostgreSQL pool error:', e.message));
+      pool.on('error', report);
+    }
+    try {
+      await ensureSchema(pool, schema);
+    } catch (error) {
+      if (owned) await pool.end();
+      throw error;
+    }
+    const store = new PostgresRecordStore(pool, { schema });
+    store.#ownsPool = owned;
+    return store;
+  }
+
+  readonly #pool: Pool;
+  readonly #sql: Sql;
+  #ownsPool = false;
+  // Transactions of this instance queue here before taking a pooled client. The row
+  // lock alone would serialize them, but each waiter would hold a connection; if the
+  // pool filled with waiters, a running transaction whose callback needs a
+  // connection for a plain read (store.get) could never get one: a deadlock.
+  #queue: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | null = null;
+
+  /** On an existing pool whose schema `open` already created; the caller ends the pool. */
+  constructor(pool: Pool, options: PostgresRecordStoreOptions = {}) {
+    this.#pool = pool;
+    this.#sql = sqlFor(checkSchemaName(options.schema ?? DEFAULT_SCHEMA));
+  }
+
+  transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error('PostgresRecordStore is closed'));
+    const run = this.#queue.then(() => this.#run(fn));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    // A checked-out client that loses its connection emits 'error'; unheard, that
+    // would crash the process. Remember it and destroy the client instead of pooling it.
+    let broken: Error | undefined;
+    const onClientError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onClientError);
+    let open = true;
+    try {
+      // READ COMMITTED (explicitly): each statement after the lock sees every commit
+      // made before we got it. REPEATABLE READ would keep the snapshot taken before the wait.
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      try {
+        await client.query(this.#sql.lock);
+        const result = await fn(this.#tx(client, () => open));
+        open = false;
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        open = false;
+        // A failed COMMIT has already rolled back; ROLLBACK then only warns. If the
+        // connection is gone, ROLLBACK fails and the client is discarded below.
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          broken ??= asError(e);
+        });
+        throw error;
+      }
+    } finally {
+      client.off('error', onClientError);
+      client.release(broken);
+    }
+  }
+
+  #tx(client: PoolClient, isOpen: () => boolean): RecordTx {
+    const check = (): void => {
+      // After COMMIT/ROLLBACK the client is back in the pool, serving someone else.
+      if (!isOpen()) throw new Error('RecordTx used after its transaction ended');
+    };
+    return {
+      get: async <Body>(kind: RecordKind, id: string) => {
+        check();
+        const { rows } = await client.query<Row>(this.#sql.get, [kind, id]);
+        return rows[0] ? (toRecord(rows[0]) as StoredRecord<Body>) : undefined;
+      },
+      put: async (kind, id, version, body, owner = null) => {
+        check();
+        if (!Number.isSafeInteger(version))
+          throw new RangeError(`Record version must be an integer, got ${version}`);
+        const { rows } = await client.query<{ seq: string }>(this.#sql.put, [
+          kind,
+          id,
+          version,
+          JSON.stringify(body),
+          owner,
+        ]);
+        return rows[0] ? Number(rows[0].seq) : null;
+      },
+    };
+  }
+
+  async get<Body>(kind: RecordKind, id: string): Promise<StoredRecord<Body> | undefined> {
+    const { rows } = await this.#pool.query<Row>(this.#sql.get, [kind, id]);
+    return rows[0] ? (toRecord(rows[0]) as StoredRecord<Body>) : undefined;
+  }
+
+  async list<Body>(kind: RecordKind): Promise<StoredRecord<Body>[]> {
+    const { rows } = await this.#pool.query<Row>(this.#sql.list, [kind]);
+    return rows.map((r) => toRecord(r) as StoredRecord<Body>);
+  }
+
+  async highWaterMark(): Promise<number> {
+    const { rows } = await this.#pool.query<{ seq: string }>(this.#sql.hwm);
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  async oldestRetainedSeq(): Promise<number> {
+    const { rows } = await this.#pool.query<{ seq: string }>(this.#sql.oldest);
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  async snapshotPage(
+    filter: RecordFilter,
+    upTo: number,
+    after: string | null,
+    limit: number,
+  ): Promise<SnapshotPage> {
+    const [afterKind, afterId] = after === null ? [null, null] : splitCursor(after);
+    const { rows } = await this.#pool.query<Row>(this.#sql.snapshot, [
+      filter.kinds,
+      upTo,
+      filter.viewer,
+      afterKind,
+      afterId,
+      limit + 1,
+    ]);
+    const page = rows.slice(0, limit).map(toRecord);
+    const last = page.at(-1);
+    return {
+      records: page,
+      nextCursor: rows.length > limit && last ? `${last.kind}${SEP}${last.id}` : null,
+    };
+  }
+
+  async changesSince(filter: RecordFilter, since: number, limit: number): Promise<StoredRecord[]> {
+    const { rows } = await this.#pool.query<Row>(this.#sql.changes, [
+      filter.kinds,
+      since,
+      filter.viewer,
+      limit,
+    ]);
+    return rows.map(toRecord);
+  }
+
+  /** Lets queued transactions finish, then ends the pool if `open` created it. */
+  close(): Promise<void> {
+    this.#closing ??= this.#queue.then(async () => {
+      if (this.#ownsPool) await this.#pool.end();
+    });
+    return this.#closing;
+  }
+}
+
+function splitCursor(cursor: string): [string, string] {
+  const i = cursor.indexOf(SEP);
+  if (i < 0) throw new Error('Invalid snapshot cursor');
+  return [cursor.slice(0, i), cursor.slice(i + 1)];
+}
