@@ -32,6 +32,14 @@ it('a fleet manager watches drones move, then sees last known positions when the
   // Pick a drone that is flying (the simulator moves them), by its row in the drone list.
   const flying = list.getByRole('row').filter({ hasText: 'In flight' });
   await expect.poll(async () => flying.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+  // The city view, clustered, once the basemap and the drone overlay have drawn.
+  await expect.poll(async () => page.locator('canvas.drone-overlay').count()).toBe(1);
+  await page.waitForFunction(() => {
+    const map = document.querySelector('.maplibregl-canvas');
+    return map instanceof HTMLCanvasElement && map.width > 0;
+  });
+  await page.waitForTimeout(1500); // tiles of the offline basemap (a screenshot, not an assertion)
+  await page.screenshot({ path: screenshot('fleet-overview.png') });
   await flying.first().getByRole('button').click();
   const details = page.getByRole('region', { name: /^Drone / });
   await expect.poll(async () => details.isVisible()).toBe(true);

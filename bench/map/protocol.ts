@@ -3,8 +3,11 @@
  * `page.evaluate`. Types only: both the bench project and the page project include this file.
  */
 
-/** renderer/src/features/fleet/drone-layer.ts `PushMode` (the page passes it to `new DroneLayer`). */
-export type PushMode = 'update' | 'reuse' | 'naive';
+/**
+ * 'app': the real DroneLayer + DroneOverlay (what the fleet map runs).
+ * 'naive': the peer — a clustered GeoJSON source on the same map, `setData` of every drone per batch.
+ */
+export type PushMode = 'app' | 'naive';
 
 export interface SetupOptions {
   readonly mode: PushMode;
@@ -43,7 +46,7 @@ export interface BatchSample {
    * (it does that in microtasks after `setData`/`updateData` return).
    */
   readonly pushMs: number;
-  /** Whether the push reached the worker within its own task (false would make pushMs NaN). */
+  /** Whether the push reached maplibre's worker within its own task (naive only; app never posts). */
   readonly posted: boolean;
   /** From the start of the push until the map fired 'idle' (worker, tile reload, render). */
   readonly idleMs: number;
@@ -62,7 +65,7 @@ export interface RenderedCount {
 
 export interface VerifyResult {
   readonly rendered: RenderedCount;
-  /** Drones whose position in the source's data differs from their last fix (must be 0). */
+  /** Drones whose drawn position (source data or drone layer) differs from their last fix (must be 0). */
   readonly wrongPositions: number;
   readonly checkedPositions: number;
 }

@@ -1,18 +1,25 @@
 /**
- * The fleet-map bench page: the real `createFleetMap` (offline style, clustered drone source)
- * and the real `DroneLayer`, driven by a deterministic 1 Hz fleet where every drone reports
- * every second. bench/map/run.ts builds this with vite, opens it in headless Chromium and
+ * The fleet-map bench page: the real `createFleetMap` (offline style, WebGL drone layer) and
+ * the real `DroneLayer` ('app'), or on the same map the peer ('naive'): a clustered GeoJSON
+ * source fed with `setData` of every drone, as the fleet map itself did before. Driven by a
+ * deterministic 1 Hz fleet where every drone reports every second. bench/map/run.ts builds this with vite, opens it in headless Chromium and
  * calls `window.fleetBench`; it reads the main thread's task time through CDP around
  * `runBatches`, this page measures each batch itself.
  *
  * (A .tsx file so that bench/tsconfig.json, Node-only and `**\/*.ts`, leaves it to
  * bench/map/page/tsconfig.json, which has the DOM and vite's asset imports.)
  */
-import type { FeatureCollection, Point } from 'geojson';
+import type { Feature, FeatureCollection, Point } from 'geojson';
 import { LngLat, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import type { DroneFixView } from '../../../app/contract';
 import type { DroneStatus } from '../../../domain/fleet';
-import { DRONE_SOURCE_ID, DroneLayer } from '../../../renderer/src/features/fleet/drone-layer';
+import { CLUSTER_MAX_ZOOM } from '../../../renderer/src/features/fleet/drone-clusters';
+import { DroneLayer } from '../../../renderer/src/features/fleet/drone-layer';
+import {
+  SEVERITY_COLOR,
+  STATUS_COLOR,
+  severityOf,
+} from '../../../renderer/src/features/fleet/fleet-model';
 import {
   createFleetMap,
   type FleetMapHandle,
@@ -139,6 +146,29 @@ interface Idle {
   readonly timedOut: boolean;
 }
 
+/**
+ * When the batch is on screen: the app's drone overlay's next draw (the map itself does
+ * not repaint for telemetry), or the map's next 'idle' for the naive peer; or a timeout.
+ */
+function nextShown(
+  s: { naive: unknown; handle: FleetMapHandle },
+  timeoutMs: number,
+): Promise<Idle> {
+  const overlay = s.handle.drones();
+  if (s.naive || !overlay) return nextIdle(s.handle.map, timeoutMs);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      overlay.onDrawn = null;
+      resolve({ at: performance.now(), timedOut: true });
+    }, timeoutMs);
+    overlay.onDrawn = () => {
+      overlay.onDrawn = null;
+      clearTimeout(timer);
+      resolve({ at: performance.now(), timedOut: false });
+    };
+  });
+}
+
 /** The next 'idle' of the map (everything loaded and drawn), or a timeout. */
 function nextIdle(map: MaplibreMap, timeoutMs: number): Promise<Idle> {
   return new Promise((resolve) => {
@@ -171,12 +201,83 @@ Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]): void
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const NAIVE_SOURCE = 'naive-drones';
+
+/**
+ * The peer: what the fleet map did before its WebGL drone layer, and what maplibre's docs
+ * suggest — a clustered GeoJSON source (worst severity per cluster) with circle layers,
+ * fed the whole fleet with `setData` on every batch.
+ */
+function addNaiveDroneLayers(map: MaplibreMap): GeoJSONSource {
+  map.addSource(NAIVE_SOURCE, {
+    type: 'geojson',
+    data: { type: 'FeatureCollection', features: [] },
+    cluster: true,
+    clusterMaxZoom: CLUSTER_MAX_ZOOM,
+    clusterRadius: 40,
+    clusterProperties: { maxSev: ['max', ['get', 'sev']] },
+  });
+  map.addLayer({
+    id: 'naive-clusters',
+    type: 'circle',
+    source: NAIVE_SOURCE,
+    filter: ['has', 'point_count'],
+    paint: {
+      'circle-color': [
+        'step',
+        ['get', 'maxSev'],
+        ...SEVERITY_COLOR.flatMap((c, i) => (i === 0 ? [c] : [i, c])),
+      ] as never,
+      'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 50, 21, 200, 27, 1000, 34],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 2,
+      'circle-opacity': 0.85,
+    },
+  });
+  map.addLayer({
+    id: 'naive-drones',
+    type: 'circle',
+    source: NAIVE_SOURCE,
+    filter: ['!', ['has', 'point_count']],
+    paint: {
+      'circle-radius': 6,
+      'circle-color': [
+        'match',
+        ['get', 'status'],
+        ...Object.entries(STATUS_COLOR).flat(),
+        '#555555',
+      ] as never,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.5,
+    },
+  });
+  const source = map.getSource<GeoJSONSource>(NAIVE_SOURCE);
+  if (!source) throw new Error('naive source missing');
+  return source;
+}
+
+function naiveCollection(fixes: readonly DroneFixView[]): FeatureCollection<Point> {
+  return {
+    type: 'FeatureCollection',
+    features: fixes.map((f): Feature<Point> => ({
+      type: 'Feature',
+      id: f.id,
+      geometry: { type: 'Point', coordinates: [f.lng, f.lat] },
+      properties: { id: f.id, status: f.status, sev: severityOf(f.status as DroneStatus, 'fresh') },
+    })),
+  };
+}
+
 interface State {
   readonly options: SetupOptions;
   /** Frames the map has rendered so far ('render' events). */
   frames: number;
   readonly layer: DroneLayer;
   readonly handle: FleetMapHandle;
+  /** The peer's source ('naive' mode only). */
+  readonly naive: GeoJSONSource | null;
+  /** The whole fleet's last fixes (the naive peer sends all of them every batch). */
+  readonly last: Map<string, DroneFixView>;
   readonly fleet: Fleet;
   /** Prepared before measuring, so building the fixes is not counted. */
   readonly batches: DroneFixView[][];
@@ -190,12 +291,20 @@ function current(): State {
 
 /** One telemetry batch, the way the app sees it, timed from the push until the map is idle. */
 async function pushBatch(s: State, fixes: readonly DroneFixView[]): Promise<BatchSample> {
-  const idle = nextIdle(s.handle.map, s.options.idleTimeoutMs);
+  const idle = nextShown(s, s.options.idleTimeoutMs);
   const frames = s.frames;
   const postsBefore = posts;
   const t0 = performance.now();
-  s.layer.applyFixes(fixes);
-  const sent = s.layer.flush();
+  let sent: number;
+  if (s.naive) {
+    for (const f of fixes) s.last.set(f.id, f);
+    const all = [...s.last.values()];
+    void s.naive.setData(naiveCollection(all));
+    sent = all.length;
+  } else {
+    s.layer.applyFixes(fixes);
+    sent = s.layer.flush();
+  }
   const t1 = performance.now();
   // Let the push's microtasks run (a handful of ticks: maplibre's update queue and actor).
   for (let tick = 0; tick < 200 && posts === postsBefore; tick += 1) await Promise.resolve();
@@ -242,7 +351,7 @@ const api: FleetBenchApi = {
     el.style.width = `${options.width}px`;
     el.style.height = `${options.height}px`;
 
-    const layer = new DroneLayer(options.mode);
+    const layer = new DroneLayer();
     const fleet = new Fleet(options.drones, options.center, options.radiusM, options.seed);
     const start = Date.now();
     const t0 = performance.now();
@@ -250,27 +359,32 @@ const api: FleetBenchApi = {
     handle.map.jumpTo({ zoom: options.zoom });
     // createFleetMap attaches the layer on 'load' (its listener runs before this one).
     await new Promise<void>((resolve) => handle.map.once('load', () => resolve()));
-    const idle = nextIdle(handle.map, options.idleTimeoutMs * 3);
-    layer.load(
-      fleet.drones.map((d) => ({
-        id: d.id,
-        lat: fleet.lat(d),
-        lng: fleet.lng(d),
-        headingDeg: d.headingDeg,
-        speedMps: d.speedMps,
-        batteryPct: d.batteryPct,
-        status: d.status,
-        at: start,
-        reportIntervalMs: REPORT_INTERVAL_MS,
-      })),
-    );
+    const naive = options.mode === 'naive' ? addNaiveDroneLayers(handle.map) : null;
+    const idle = nextShown({ naive, handle }, options.idleTimeoutMs * 3);
+    const initial = fleet.step(start, fleet.drones.length);
+    const last = new Map(initial.map((f) => [f.id, f]));
+    if (naive) void naive.setData(naiveCollection(initial));
+    else
+      layer.load(
+        fleet.drones.map((d) => ({
+          id: d.id,
+          lat: fleet.lat(d),
+          lng: fleet.lng(d),
+          headingDeg: d.headingDeg,
+          speedMps: d.speedMps,
+          batteryPct: d.batteryPct,
+          status: d.status,
+          at: start,
+          reportIntervalMs: REPORT_INTERVAL_MS,
+        })),
+      );
     const first = await idle;
     if (first.timedOut) throw new Error('the map never went idle after loading the fleet');
 
     const batches: DroneFixView[][] = [];
     for (let b = 1; b <= options.warmup + options.batches; b += 1)
       batches.push(fleet.step(start + b * REPORT_INTERVAL_MS, options.reporting));
-    const st: State = { options, frames: 0, layer, handle, fleet, batches };
+    const st: State = { options, frames: 0, layer, handle, fleet, batches, naive, last };
     handle.map.on('render', () => (st.frames += 1));
     state = st;
     for (const fixes of batches.splice(0, options.warmup)) {
@@ -305,37 +419,46 @@ const api: FleetBenchApi = {
   async verify() {
     const s = current();
     const { map } = s.handle;
-    const source = map.getSource<GeoJSONSource>(DRONE_SOURCE_ID);
-    if (!source) throw new Error('no drone source');
-    const data = (await source.getData()) as FeatureCollection<Point>;
-    const shown = new Map<string, Point>();
-    for (const f of data.features) {
-      const id: unknown = f.properties?.['id'];
-      if (typeof id === 'string') shown.set(id, f.geometry);
-    }
     let wrong = 0;
-    for (const d of s.fleet.drones) {
-      const p = shown.get(d.id);
-      const [lng, lat] = p?.coordinates ?? [NaN, NaN];
-      if (lng !== s.fleet.lng(d) || lat !== s.fleet.lat(d)) wrong += 1;
-    }
-    const clusters = new Map<number, number>();
-    for (const f of map.queryRenderedFeatures({ layers: ['drone-clusters'] })) {
-      const id: unknown = f.properties['cluster_id'];
-      const count: unknown = f.properties['point_count'];
-      if (typeof id === 'number' && typeof count === 'number') clusters.set(id, count);
-    }
-    const singles = new Set<string>();
-    for (const f of map.queryRenderedFeatures({ layers: ['drones'] })) {
-      const id: unknown = f.properties['id'];
-      if (typeof id === 'string') singles.add(id);
-    }
-    const result: VerifyResult = {
-      rendered: {
+    let rendered: VerifyResult['rendered'];
+    if (s.naive) {
+      const data = (await s.naive.getData()) as FeatureCollection<Point>;
+      const shown = new Map<string, Point>();
+      for (const f of data.features) {
+        const id: unknown = f.properties?.['id'];
+        if (typeof id === 'string') shown.set(id, f.geometry);
+      }
+      for (const d of s.fleet.drones) {
+        const [lng, lat] = shown.get(d.id)?.coordinates ?? [NaN, NaN];
+        if (lng !== s.fleet.lng(d) || lat !== s.fleet.lat(d)) wrong += 1;
+      }
+      const clusters = new Map<number, number>();
+      for (const f of map.queryRenderedFeatures({ layers: ['naive-clusters'] })) {
+        const id: unknown = f.properties['cluster_id'];
+        const count: unknown = f.properties['point_count'];
+        if (typeof id === 'number' && typeof count === 'number') clusters.set(id, count);
+      }
+      rendered = {
         clusters: clusters.size,
         clusteredDrones: [...clusters.values()].reduce((a, b) => a + b, 0),
-        singles: singles.size,
-      },
+        singles: map.queryRenderedFeatures({ layers: ['naive-drones'] }).length,
+      };
+    } else {
+      // The drone layer drew the latest version, and every drone is at its last fix.
+      if (s.handle.drones()?.drawnVersion !== s.layer.version) wrong = s.fleet.drones.length;
+      for (const d of s.fleet.drones) {
+        const live = s.layer.drones.get(d.id);
+        if (!live || live.lng !== s.fleet.lng(d) || live.lat !== s.fleet.lat(d)) wrong += 1;
+      }
+      const drawn = s.handle.drones()?.drawn() ?? { singles: [], clusters: [] };
+      rendered = {
+        clusters: drawn.clusters.length,
+        clusteredDrones: drawn.clusters.reduce((a, c) => a + c.count, 0),
+        singles: drawn.singles.length,
+      };
+    }
+    const result: VerifyResult = {
+      rendered,
       wrongPositions: wrong,
       checkedPositions: s.fleet.drones.length,
     };

@@ -1,25 +1,27 @@
-import type { Feature, FeatureCollection, Point } from 'geojson';
-import type { GeoJSONSourceDiff } from 'maplibre-gl';
 import type { DroneStatus } from '../../../../domain/fleet';
 import type { DroneFixView } from '../../../../app/contract';
-import { freshnessOf, isDroneStatus, severityOf, type Freshness } from './fleet-model';
+import { toMercator } from './drone-clusters';
+import type { DrawableDrone, DroneFrameSource, DroneStyle } from './drone-overlay';
+import {
+  SEVERITY_COLOR,
+  STATUS_COLOR,
+  freshnessOf,
+  isDroneStatus,
+  severityOf,
+  type Freshness,
+} from './fleet-model';
 
-/**
- * How fixes reach maplibre:
- * - 'update': one `GeoJSONSource.updateData` per frame with only the moved drones (feature ids via promoteId);
- * - 'reuse':  one `setData` per frame of a FeatureCollection whose features are mutated in place;
- * - 'naive':  one `setData` per batch of a freshly built FeatureCollection (the baseline in bench/map).
- */
-export type PushMode = 'update' | 'reuse' | 'naive';
-
-/** The slice of `GeoJSONSource` the layer needs (the bench and the app pass the real one). */
-export interface DroneSource {
-  setData(data: FeatureCollection): unknown;
-  updateData(diff: GeoJSONSourceDiff): unknown;
+/** The part of the map the layer talks to: "the fleet changed, draw a frame". */
+export interface DroneSink {
+  changed(): void;
 }
 
-/** One drone's live state: a mutable record in a plain Map, never in React or Redux. */
-export interface LiveDrone {
+/**
+ * One drone's live state: a mutable record in a plain Map, never in React or Redux.
+ * It is also what the drone layer draws (Mercator x/y, severity and style are kept
+ * up to date with each fix), so a frame allocates nothing per drone.
+ */
+export interface LiveDrone extends DrawableDrone {
   readonly id: string;
   lat: number;
   lng: number;
@@ -30,48 +32,86 @@ export interface LiveDrone {
   at: number | null;
   readonly reportIntervalMs: number;
   freshness: Freshness;
-  /** Properties last pushed to the map (an update sends them only when they changed). */
-  shownSeverity: number;
-  shownStatus: DroneStatus | null;
-  shownFreshness: Freshness | null;
+  x: number;
+  y: number;
+  severity: number;
+  style: DroneStyle;
 }
 
-export interface DroneProps {
-  id: string;
-  status: DroneStatus;
-  fresh: Freshness;
-  sev: number;
+type Rgba = readonly [number, number, number, number];
+
+const rgba = (hex: string): Rgba => [
+  Number.parseInt(hex.slice(1, 3), 16) / 255,
+  Number.parseInt(hex.slice(3, 5), 16) / 255,
+  Number.parseInt(hex.slice(5, 7), 16) / 255,
+  1,
+];
+const FRESHNESS_OPACITY: Record<Freshness, number> = { fresh: 1, late: 0.55, lost: 0.25 };
+const STATUS_FILL = Object.fromEntries(
+  Object.entries(STATUS_COLOR).map(([status, hex]) => [status, rgba(hex)]),
+) as Record<DroneStatus, Rgba>;
+const SEVERITY_FILL = SEVERITY_COLOR.map(rgba);
+// One shared style object per (status, freshness): telemetry never allocates styles.
+const STYLES = Object.fromEntries(
+  Object.entries(STATUS_FILL).map(([status, fill]) => [
+    status,
+    Object.fromEntries(
+      Object.entries(FRESHNESS_OPACITY).map(([f, opacity]) => [f, { fill, opacity }]),
+    ),
+  ]),
+) as Record<DroneStatus, Record<Freshness, DroneStyle>>;
+const styleOf = (status: DroneStatus, freshness: Freshness): DroneStyle =>
+  STYLES[status][freshness];
+
+/** Brings the drawn fields in line with position, status and freshness. */
+function place(d: LiveDrone): void {
+  const m = toMercator(d.lng, d.lat);
+  d.x = m.x;
+  d.y = m.y;
+  d.severity = severityOf(d.status, d.freshness);
+  d.style = styleOf(d.status, d.freshness);
 }
 
-type DroneFeature = Feature<Point, DroneProps>;
+function restyle(d: LiveDrone): void {
+  d.severity = severityOf(d.status, d.freshness);
+  d.style = styleOf(d.status, d.freshness);
+}
 
-export const DRONE_SOURCE_ID = 'drones';
-
-export class DroneLayer {
+/**
+ * The live fleet as the map draws it. Telemetry batches land here (a Map of
+ * mutable records, outside React and Redux); at most once per animation frame
+ * the layer bumps its version and asks the sink (the WebGL drone layer) for a
+ * frame, which re-reads the visible drones through `forEachVisible`.
+ */
+export class DroneLayer implements DroneFrameSource {
   readonly drones = new Map<string, LiveDrone>();
-  readonly #dirty = new Set<string>();
-  readonly #features = new Map<string, DroneFeature>();
-  readonly #collection: FeatureCollection<Point, DroneProps> = {
-    type: 'FeatureCollection',
-    features: [],
-  };
+  #version = 0;
+  #pending = 0;
   #visible: (status: DroneStatus) => boolean = () => true;
+  #selected: string | null = null;
   #frame: number | null = null;
-  #source: DroneSource | null = null;
+  #sink: DroneSink | null = null;
   /** Called after every push (the view uses it for a cheap DOM attribute, never React state). */
   onFlush: ((count: number) => void) | null = null;
 
   constructor(
-    readonly mode: PushMode,
     private readonly now: () => number = Date.now,
     private readonly schedule: (cb: () => void) => number = (cb) => requestAnimationFrame(cb),
     private readonly cancel: (handle: number) => void = (h) => cancelAnimationFrame(h),
   ) {}
 
-  /** Attaches the maplibre source and sends the whole (filtered) fleet once. */
-  attach(source: DroneSource | null): void {
-    this.#source = source;
-    this.#pushAll();
+  get version(): number {
+    return this.#version;
+  }
+
+  get selectedId(): string | null {
+    return this.#selected;
+  }
+
+  /** Attaches the map's drone layer and draws the whole (filtered) fleet once. */
+  attach(sink: DroneSink | null): void {
+    this.#sink = sink;
+    this.#changedNow(this.drones.size);
   }
 
   /** Replaces the fleet (from 'fleet.snapshot'); keeps newer live fixes already received. */
@@ -92,20 +132,29 @@ export class DroneLayer {
     for (const d of drones) {
       const existing = this.drones.get(d.id);
       if (existing && existing.at !== null && (d.at === null || existing.at >= d.at)) continue;
-      this.drones.set(d.id, {
+      const freshness = freshnessOf(d.at, d.reportIntervalMs, now);
+      const live: LiveDrone = {
         ...d,
-        freshness: freshnessOf(d.at, d.reportIntervalMs, now),
-        shownSeverity: -1,
-        shownStatus: null,
-        shownFreshness: null,
-      });
+        freshness,
+        x: 0,
+        y: 0,
+        severity: 0,
+        style: styleOf(d.status, freshness),
+      };
+      place(live);
+      this.drones.set(d.id, live);
     }
-    this.#pushAll();
+    this.#changedNow(this.drones.size);
   }
 
   setVisible(visible: (status: DroneStatus) => boolean): void {
     this.#visible = visible;
-    this.#pushAll();
+    this.#changedNow(this.drones.size);
+  }
+
+  setSelected(id: string | null): void {
+    this.#selected = id;
+    this.#sink?.changed();
   }
 
   /** Stores a telemetry batch and schedules one push for the next animation frame. */
@@ -121,9 +170,10 @@ export class DroneLayer {
       if (isDroneStatus(f.status)) d.status = f.status;
       d.at = f.at;
       d.freshness = 'fresh';
-      this.#dirty.add(f.id);
+      place(d);
+      this.#pending += 1;
     }
-    if (this.#dirty.size > 0 && this.#frame === null) {
+    if (this.#pending > 0 && this.#frame === null) {
       this.#frame = this.schedule(() => {
         this.#frame = null;
         this.flush();
@@ -139,130 +189,47 @@ export class DroneLayer {
       const f = freshnessOf(d.at, d.reportIntervalMs, now);
       if (f !== d.freshness) {
         d.freshness = f;
+        restyle(d);
         changed.push(d.id);
-        this.#dirty.add(d.id);
       }
     }
-    if (changed.length > 0) this.flush();
+    if (changed.length > 0) this.#changedNow(changed.length);
     return changed;
   }
 
-  /** Pushes all pending changes to the source now; returns how many drones were sent. */
+  /** Pushes pending fixes to the map now; returns how many fixes the push carries. */
   flush(): number {
     if (this.#frame !== null) {
       this.cancel(this.#frame);
       this.#frame = null;
     }
-    const source = this.#source;
-    if (!source || this.#dirty.size === 0) return 0;
-    let count = 0;
-    switch (this.mode) {
-      case 'naive': {
-        const features: DroneFeature[] = [];
-        for (const d of this.drones.values())
-          if (this.#visible(d.status)) features.push(toFeature(d));
-        source.setData({ type: 'FeatureCollection', features });
-        count = features.length;
-        break;
-      }
-      case 'reuse': {
-        for (const id of this.#dirty) {
-          const d = this.drones.get(id);
-          const f = this.#features.get(id);
-          if (!d || !f) continue;
-          f.geometry.coordinates[0] = d.lng;
-          f.geometry.coordinates[1] = d.lat;
-          f.properties.status = d.status;
-          f.properties.fresh = d.freshness;
-          f.properties.sev = severityOf(d.status, d.freshness);
-          count += 1;
-        }
-        source.setData(this.#collection);
-        break;
-      }
-      case 'update': {
-        const update: NonNullable<GeoJSONSourceDiff['update']> = [];
-        let membershipChanged = false;
-        for (const id of this.#dirty) {
-          const d = this.drones.get(id);
-          if (!d) continue;
-          // A status change may move the drone in or out of the filtered set.
-          if ((d.shownStatus !== null) !== this.#visible(d.status)) membershipChanged = true;
-          if (!this.#visible(d.status)) continue;
-          const sev = severityOf(d.status, d.freshness);
-          const props: { key: string; value: unknown }[] = [];
-          if (d.shownStatus !== d.status) props.push({ key: 'status', value: d.status });
-          if (d.shownFreshness !== d.freshness) props.push({ key: 'fresh', value: d.freshness });
-          if (d.shownSeverity !== sev) props.push({ key: 'sev', value: sev });
-          d.shownStatus = d.status;
-          d.shownFreshness = d.freshness;
-          d.shownSeverity = sev;
-          update.push(
-            props.length > 0
-              ? {
-                  id,
-                  newGeometry: { type: 'Point', coordinates: [d.lng, d.lat] },
-                  addOrUpdateProperties: props,
-                }
-              : { id, newGeometry: { type: 'Point', coordinates: [d.lng, d.lat] } },
-          );
-        }
-        if (membershipChanged) {
-          this.#dirty.clear();
-          return this.#pushAll();
-        }
-        if (update.length > 0) source.updateData({ update });
-        count = update.length;
-        break;
-      }
-    }
-    this.#dirty.clear();
-    this.onFlush?.(count);
+    if (this.#pending === 0) return 0;
+    const count = this.#pending;
+    this.#changedNow(count);
     return count;
   }
 
-  /** Sends the whole visible fleet (first load, filter change). */
-  #pushAll(): number {
-    this.#dirty.clear();
-    this.#features.clear();
-    const features: DroneFeature[] = [];
-    for (const d of this.drones.values()) {
-      if (!this.#visible(d.status)) {
-        d.shownStatus = null;
-        continue;
-      }
-      const f = toFeature(d);
-      d.shownStatus = d.status;
-      d.shownFreshness = d.freshness;
-      d.shownSeverity = f.properties.sev;
-      this.#features.set(d.id, f);
-      features.push(f);
-    }
-    this.#collection.features = features;
-    if (!this.#source) return 0;
-    this.#source.setData(this.#collection);
-    this.onFlush?.(features.length);
-    return features.length;
+  collectVisible(into: DrawableDrone[]): void {
+    into.length = 0;
+    for (const d of this.drones.values()) if (this.#visible(d.status)) into.push(d);
+  }
+
+  clusterFill(maxSeverity: number): Rgba {
+    return SEVERITY_FILL[maxSeverity] ?? rgba('#000000');
   }
 
   dispose(): void {
     if (this.#frame !== null) this.cancel(this.#frame);
     this.#frame = null;
-    this.#source = null;
+    this.#sink = null;
     this.onFlush = null;
   }
-}
 
-function toFeature(d: LiveDrone): DroneFeature {
-  return {
-    type: 'Feature',
-    id: d.id,
-    geometry: { type: 'Point', coordinates: [d.lng, d.lat] },
-    properties: {
-      id: d.id,
-      status: d.status,
-      fresh: d.freshness,
-      sev: severityOf(d.status, d.freshness),
-    },
-  };
+  #changedNow(count: number): void {
+    this.#pending = 0;
+    this.#version += 1;
+    if (!this.#sink) return;
+    this.#sink.changed();
+    this.onFlush?.(count);
+  }
 }

@@ -3,25 +3,21 @@ import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import landUrl from '@geo-maps/countries-land-10km/map.geo.json?url';
-import { DRONE_SOURCE_ID, type DroneLayer } from './drone-layer';
-import { SEVERITY_COLOR, STATUS_COLOR, type Depot, type LatLng, type Zone } from './fleet-model';
+import { CLUSTER_MAX_ZOOM } from './drone-clusters';
+import { DroneOverlay } from './drone-overlay';
+import type { DroneLayer } from './drone-layer';
+import type { Depot, LatLng, Zone } from './fleet-model';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
-const CLUSTER_MAX_ZOOM = 12;
 
 /**
  * The offline style: GeoJSON sources only (land bundled as an asset, zones, depots,
- * drones, the selected route). No glyphs or sprites, so no text symbols: text is HTML.
+ * the selected route). No glyphs or sprites, so no text symbols: text is HTML. The
+ * drones are not a GeoJSON source: DroneOverlay draws them (see there why).
  */
 function offlineStyle(): maplibregl.StyleSpecification {
-  const statusColor: maplibregl.ExpressionSpecification = [
-    'match',
-    ['get', 'status'],
-    ...Object.entries(STATUS_COLOR).flat(),
-    '#555555',
-  ] as unknown as maplibregl.ExpressionSpecification;
   return {
     version: 8,
     sources: {
@@ -29,15 +25,6 @@ function offlineStyle(): maplibregl.StyleSpecification {
       zones: { type: 'geojson', data: EMPTY },
       depots: { type: 'geojson', data: EMPTY },
       route: { type: 'geojson', data: EMPTY },
-      [DRONE_SOURCE_ID]: {
-        type: 'geojson',
-        data: EMPTY,
-        promoteId: 'id',
-        cluster: true,
-        clusterMaxZoom: CLUSTER_MAX_ZOOM,
-        clusterRadius: 40,
-        clusterProperties: { maxSev: ['max', ['get', 'sev']] },
-      },
     },
     layers: [
       { id: 'water', type: 'background', paint: { 'background-color': '#c9dcee' } },
@@ -84,66 +71,14 @@ function offlineStyle(): maplibregl.StyleSpecification {
           'circle-stroke-width': 2,
         },
       },
-      {
-        id: 'drone-clusters',
-        type: 'circle',
-        source: DRONE_SOURCE_ID,
-        filter: ['has', 'point_count'],
-        paint: {
-          'circle-color': [
-            'step',
-            ['get', 'maxSev'],
-            SEVERITY_COLOR[0] ?? '#000',
-            1,
-            SEVERITY_COLOR[1] ?? '#000',
-            2,
-            SEVERITY_COLOR[2] ?? '#000',
-            3,
-            SEVERITY_COLOR[3] ?? '#000',
-            4,
-            SEVERITY_COLOR[4] ?? '#000',
-            5,
-            SEVERITY_COLOR[5] ?? '#000',
-          ],
-          // Size ramp by member count (no glyphs offline, so no count text).
-          'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 50, 21, 200, 27, 1000, 34],
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 2,
-          'circle-opacity': 0.85,
-        },
-      },
-      {
-        id: 'drones',
-        type: 'circle',
-        source: DRONE_SOURCE_ID,
-        filter: ['!', ['has', 'point_count']],
-        paint: {
-          'circle-radius': 6,
-          'circle-color': statusColor,
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 1.5,
-          'circle-opacity': ['match', ['get', 'fresh'], 'fresh', 1, 'late', 0.55, 0.25],
-          'circle-stroke-opacity': ['match', ['get', 'fresh'], 'fresh', 1, 'late', 0.55, 0.25],
-        },
-      },
-      {
-        id: 'drone-selected',
-        type: 'circle',
-        source: DRONE_SOURCE_ID,
-        filter: ['==', ['get', 'id'], ''],
-        paint: {
-          'circle-radius': 11,
-          'circle-color': 'rgba(0,0,0,0)',
-          'circle-stroke-color': '#1c1c1c',
-          'circle-stroke-width': 3,
-        },
-      },
     ],
   };
 }
 
 export interface FleetMapHandle {
   readonly map: maplibregl.Map;
+  /** The drone overlay once the map has loaded (what it drew last, hit testing). */
+  readonly drones: () => DroneOverlay | null;
   setPlaces(depots: readonly Depot[], zones: readonly Zone[]): void;
   setSelected(id: string | null): void;
   setRoute(stops: { current: LatLng; pickup: LatLng; dropoff: LatLng } | null): void;
@@ -163,6 +98,10 @@ export function createFleetMap(
     style: offlineStyle(),
     center: [center.lng, center.lat],
     zoom: 10.5,
+    // North-up and flat: the drone overlay projects and hit-tests in plain Mercator.
+    maxPitch: 0,
+    dragRotate: false,
+    pitchWithRotate: false,
     attributionControl: { compact: false, customAttribution: 'Land: Natural Earth' },
     fadeDuration: 0,
   });
@@ -201,36 +140,36 @@ export function createFleetMap(
     }
   };
 
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  let drones: DroneOverlay | null = null;
   map.on('load', () => {
-    layer.attach(geo(DRONE_SOURCE_ID) ?? null);
+    drones = new DroneOverlay(map, layer);
+    layer.attach(drones);
     if (pending) applyPlaces(pending.depots, pending.zones);
   });
-  map.on('click', 'drones', (e) => {
-    const id: unknown = e.features?.[0]?.properties['id'];
-    if (typeof id === 'string') onSelect(id);
+  map.on('click', (e) => {
+    const hit = drones?.hitTest(e.point);
+    if (hit?.kind === 'drone') onSelect(hit.id);
+    if (hit?.kind === 'cluster')
+      map.easeTo({
+        center: e.lngLat,
+        zoom: Math.min(Math.floor(map.getZoom()) + 2, CLUSTER_MAX_ZOOM + 1),
+      });
   });
-  map.on('click', 'drone-clusters', (e) => {
-    const feature = e.features?.[0];
-    const clusterId: unknown = feature?.properties['cluster_id'];
-    if (!feature || typeof clusterId !== 'number') return;
-    void geo(DRONE_SOURCE_ID)
-      ?.getClusterExpansionZoom(clusterId)
-      .then((zoom) => map.easeTo({ center: e.lngLat, zoom }));
+  map.on('mousemove', (e) => {
+    map.getCanvas().style.cursor = drones?.hitTest(e.point) ? 'pointer' : '';
   });
-  for (const id of ['drones', 'drone-clusters']) {
-    map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
-    map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
-  }
 
   return {
     map,
+    drones: () => drones,
     setPlaces(depots, zones) {
       if (map.loaded() || map.isStyleLoaded()) applyPlaces(depots, zones);
       else pending = { depots, zones };
     },
     setSelected(id) {
-      if (map.getLayer('drone-selected'))
-        map.setFilter('drone-selected', ['==', ['get', 'id'], id ?? '']);
+      layer.setSelected(id);
     },
     setRoute(stops) {
       void geo('route')?.setData(
@@ -269,6 +208,7 @@ export function createFleetMap(
     },
     destroy() {
       layer.dispose();
+      drones?.destroy();
       for (const m of markers.splice(0)) m.remove();
       map.remove();
     },

@@ -33,7 +33,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
   const client = useOperator();
   const dispatch = useAppDispatch();
   const layerRef = useRef<DroneLayer | null>(null);
-  layerRef.current ??= new DroneLayer('update');
+  layerRef.current ??= new DroneLayer();
   const layer = layerRef.current;
   const [tick, setTick] = useState(0);
 
