@@ -13,6 +13,7 @@ import type { Feature, FeatureCollection, Point } from 'geojson';
 import { LngLat, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import type { DroneFixView } from '../../../app/contract';
 import type { DroneStatus } from '../../../domain/fleet';
+import { seededRandom as rng } from '../../../sync-server/seed/random';
 import { CLUSTER_MAX_ZOOM } from '../../../renderer/src/features/fleet/drone-clusters';
 import { DroneLayer } from '../../../renderer/src/features/fleet/drone-layer';
 import {
@@ -42,18 +43,6 @@ const STATUS_MIX: readonly (readonly [DroneStatus, number])[] = [
   ['landed', 0.03],
   ['maintenance', 0.02],
 ];
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimDrone {
   readonly id: string;
