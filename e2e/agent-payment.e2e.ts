@@ -95,7 +95,11 @@ it('cancelling a delivery before pickup releases its payment hold and locks the 
   await agent.ready(target.customer.name);
   await agent.find(target.customer.email, new RegExp(target.customer.name));
   await agent.openDelivery(target.deliveryTag);
+  // A first click only asks; "Keep" backs out; the confirmation cancels.
   await page.getByRole('button', { name: 'Cancel delivery' }).click();
+  await page.getByRole('button', { name: 'Keep the delivery' }).click();
+  await page.getByRole('button', { name: 'Cancel delivery' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel the delivery' }).click();
   const progress = page.getByRole('group', { name: 'Cancel delivery', exact: true });
   await expect
     .poll(() => progress.getByRole('status').textContent(), { timeout: 60_000 })

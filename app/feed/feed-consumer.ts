@@ -102,7 +102,12 @@ export class FeedConsumer {
   async run(): Promise<void> {
     this.#running = true;
     while (this.isRunning()) {
-      const ok = await this.step();
+      const ok = await this.step().catch((error: unknown) => {
+        // A local failure (disk full, a busy database, a bug) must not end the feed for
+        // good: report it and retry with the same backoff as a network failure.
+        console.error('feed step failed; retrying', error);
+        return false;
+      });
       if (!this.isRunning()) break;
       if (ok) this.#failures = 0;
       else

@@ -96,6 +96,20 @@ describe('ReplicaWorker', () => {
     db.close();
   });
 
+  it('runs the job on the core thread when the worker cannot run, and hands checkpoints back', async () => {
+    const { db, path } = fresh();
+    const worker = ReplicaWorker.start(db, 1000, '/nonexistent/better-sqlite3');
+    suspendSearchIndexing(db);
+    new RecordWriter(db).applyBatch([account(4321)]);
+    await resumeSearchIndexing(db, worker?.runBulk); // the worker dies at its first require
+    expect(new ReplicaSearch(openReadableReplica(path)).search('zoe').map((h) => h.id)).toEqual([
+      'cus-4321',
+    ]);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await worker?.stop();
+    db.close();
+  });
+
   it('is not started for an in-memory database (no file to share)', async () => {
     const { default: Database } = await import('better-sqlite3');
     const memory = new Database(':memory:') as Parameters<typeof ReplicaWorker.start>[0];

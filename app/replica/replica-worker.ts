@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { WritableDb } from './db-handles';
 
@@ -37,7 +38,7 @@ export function runBulkSqlHere(db: WritableDb): BulkSqlRunner {
 // utility process. It checkpoints on a timer and executes the jobs it is handed.
 const WORKER_SOURCE = `
   const { workerData, parentPort } = require('node:worker_threads');
-  const Database = require('better-sqlite3');
+  const Database = require(workerData.sqlitePath);
   const db = new Database(workerData.path);
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');
@@ -64,6 +65,8 @@ const WORKER_SOURCE = `
     checkpoint();
   });
 `;
+
+const require = createRequire(import.meta.url);
 
 interface Reply {
   readonly id: number;
@@ -93,15 +96,21 @@ export class ReplicaWorker {
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   #nextId = 1;
   #alive = true;
+  #stopped = false;
 
   private constructor(
     private readonly db: WritableDb,
     checkpointEveryMs: number,
+    sqliteModule: string,
   ) {
     db.pragma('wal_autocheckpoint = 0');
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path: db.name, checkpointEveryMs },
+      workerData: {
+        path: db.name,
+        checkpointEveryMs,
+        sqlitePath: sqliteModule,
+      },
     });
     this.#worker.on('message', (m: Reply) => {
       const waiting = this.#pending.get(m.id);
@@ -114,21 +123,39 @@ export class ReplicaWorker {
   }
 
   /** Starts the worker for a file-backed replica (an in-memory one has nothing to share). */
-  static start(db: WritableDb, checkpointEveryMs = 1000): ReplicaWorker | null {
-    return db.memory ? null : new ReplicaWorker(db, checkpointEveryMs);
+  static start(
+    db: WritableDb,
+    checkpointEveryMs = 1000,
+    // Resolved here: an eval'd worker would resolve modules from the process's cwd.
+    sqliteModule = require.resolve('better-sqlite3'),
+  ): ReplicaWorker | null {
+    return db.memory ? null : new ReplicaWorker(db, checkpointEveryMs, sqliteModule);
   }
 
-  readonly runBulk: BulkSqlRunner = (job) => {
+  /**
+   * Runs a job on the worker. If the thread is gone (it died, or could not start),
+   * the job runs on the caller's connection instead: the index build must finish,
+   * even at the cost of a pause. Jobs are idempotent, so a half-run one is redone.
+   */
+  readonly runBulk: BulkSqlRunner = (job) =>
+    this.#runOnWorker(job).catch((error: unknown) => {
+      if (this.#alive || this.#stopped || !this.db.open) throw error;
+      console.error('replica worker unavailable; running the bulk job on the core thread', error);
+      return runBulkSqlHere(this.db)(job);
+    });
+
+  #runOnWorker(job: BulkSqlJob): Promise<void> {
     if (!this.#alive) return Promise.reject(new Error('replica worker is not running'));
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ type: 'bulk', id, job });
     });
-  };
+  }
 
   /** Final checkpoint, then the thread exits; the core's connection checkpoints itself again. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (!this.#alive) return;
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage({ type: 'stop' });

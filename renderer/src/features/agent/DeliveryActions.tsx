@@ -29,6 +29,8 @@ export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> 
   );
   const [error, setError] = useState<string | null>(null);
   const [issued, setIssued] = useState<{ entry: OutboxEntryView; label: string } | null>(null);
+  // Cancelling cannot be undone: the first click asks, the second one cancels.
+  const [confirming, setConfirming] = useState(false);
   const stage = delivery.body.stage;
   const allowed = isBeforePickup(stage);
   const locked = delivery.pending.length > 0;
@@ -41,10 +43,12 @@ export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> 
     else setError(r.error.message);
   }
 
-  const cancel = (): Promise<void> =>
-    run('Cancel delivery', () =>
+  const cancel = (): Promise<void> => {
+    setConfirming(false);
+    return run('Cancel delivery', () =>
       client.call('shipping.cancelDelivery', { deliveryId: delivery.id, reason }),
     );
+  };
   const reschedule = (): Promise<void> => {
     const s = new Date(start).getTime();
     if (Number.isNaN(s)) {
@@ -85,15 +89,31 @@ export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> 
             </option>
           ))}
         </select>
-        <button
-          type="button"
-          disabled={disabled}
-          aria-describedby={disabled ? 'actions-locked' : undefined}
-          onClick={() => void cancel()}
-        >
-          Cancel delivery
-        </button>
+        {!confirming && (
+          <button
+            type="button"
+            disabled={disabled}
+            aria-describedby={disabled ? 'actions-locked' : undefined}
+            onClick={() => setConfirming(true)}
+          >
+            Cancel delivery
+          </button>
+        )}
       </div>
+      {confirming && !disabled && (
+        <div role="group" aria-labelledby="cancel-confirm-text" className="action-row confirm">
+          <p id="cancel-confirm-text">
+            Cancel this delivery? This cannot be undone: the drone is released and the payment hold
+            is voided, so nothing is charged.
+          </p>
+          <button type="button" onClick={() => void cancel()}>
+            Yes, cancel the delivery
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep the delivery
+          </button>
+        </div>
+      )}
       <div className="action-row">
         <label htmlFor="new-window-start">New window start</label>
         <input
