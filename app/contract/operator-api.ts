@@ -92,6 +92,8 @@ export interface OutboxEntryView {
   readonly summary: string;
   readonly attempts: number;
   readonly error: { readonly code: string; readonly reason: string } | null;
+  /** Why it is still queued or processing, when known (the last transient failure, or the server's note). */
+  readonly note: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

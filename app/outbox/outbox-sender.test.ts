@@ -10,6 +10,7 @@ import { ServerClient } from '../net';
 import { openWritableReplica } from '../replica';
 import { OutboxSender } from './outbox-sender';
 import { OutboxStore } from './outbox-store';
+import { toEntryView } from './outbox-view';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-sender-'));
 let server: Server;
@@ -123,6 +124,33 @@ describe('OutboxSender', () => {
       overlay: null,
     });
     expect(store.overlaysFor('delivery', 'del-slow-x')).toHaveLength(0);
+  });
+
+  it('shows the server’s note while a command waits, and drops it when the command finishes', () => {
+    const store = new OutboxStore(openWritableReplica(join(dir, 'n.sqlite')));
+    store.enqueue(command('slow-n'), null, 1);
+    store.setState('slow-n', 'processing', 2);
+    const changed: string[] = [];
+    const sender = new OutboxSender(store, new ServerClient(url, () => 't'), {
+      changed: (e) => changed.push(e.state),
+    });
+    const record = (version: number, current: Record<string, string>) => ({
+      kind: 'command',
+      id: 'slow-n',
+      version,
+      seq: version,
+      body: { current },
+    });
+    const note = 'The card company is not answering right now.';
+    sender.reconcile([record(2, { status: 'processing', note })]);
+    expect(toEntryView(store.mustGet('slow-n'))).toMatchObject({
+      state: 'processing',
+      note,
+      error: null,
+    });
+    sender.reconcile([record(3, { status: 'done' })]);
+    expect(toEntryView(store.mustGet('slow-n'))).toMatchObject({ state: 'done', note: null });
+    expect(changed).toEqual(['processing', 'done']);
   });
 
   it('counts entries by state', () => {

@@ -24,7 +24,18 @@ interface CommandRecordBody {
     status: 'accepted' | 'done' | 'processing' | 'rejected' | 'failed';
     code?: string;
     reason?: string;
+    /** Processing only: why it is still waiting. */
+    note?: string;
   };
+}
+
+/** What the operator reads under a command that waits to be sent again. */
+function waitingNote(status: number): string {
+  if (status === 0)
+    return 'The server cannot be reached; this will be sent automatically when the connection is back.';
+  if (status === 401)
+    return 'Your session has to be renewed; this will be sent once you are signed in again.';
+  return `The server is having trouble (HTTP ${status}); this will be retried automatically.`;
 }
 
 /**
@@ -114,12 +125,7 @@ export class OutboxSender {
       this.events.connection?.(reply.status === 401 ? 'unauthorized' : 'offline', now);
       const at =
         now + fullJitterDelay(entry.attempts, this.options.baseDelayMs, this.options.maxDelayMs);
-      this.store.backOff(
-        key,
-        at,
-        now,
-        reply.status === 0 ? 'offline' : `server answered ${reply.status}`,
-      );
+      this.store.backOff(key, at, now, waitingNote(reply.status));
     } else {
       // The server refused the request itself (malformed, forbidden, key reused): needs a person.
       this.events.connection?.('online', now);
@@ -146,7 +152,10 @@ export class OutboxSender {
       if (!entry || entry.state === 'discarded') continue;
       const current = (record.body as CommandRecordBody).current;
       if (current.status === 'processing') {
-        if (entry.state !== 'processing') this.store.setState(record.id, 'processing', now);
+        // The server may say why it is still waiting (a note, e.g. the gateway is down).
+        const note = current.note ?? null;
+        if (entry.state !== 'processing' || entry.errorReason !== note)
+          this.store.setState(record.id, 'processing', now, note ? { reason: note } : {});
       } else {
         const state = current.status === 'accepted' ? 'done' : current.status;
         this.store.transaction(() => {

@@ -25,6 +25,11 @@ export function toEntryView(entry: OutboxEntry): OutboxEntryView {
     summary: describeCommand(entry),
     attempts: entry.attempts,
     error: entry.errorCode ? { code: entry.errorCode, reason: entry.errorReason ?? '' } : null,
+    // Without a code, error_reason holds a note, not an error (see OutboxStore.backOff, reconcile).
+    note:
+      !entry.errorCode && (entry.state === 'queued' || entry.state === 'processing')
+        ? entry.errorReason
+        : null,
     createdAt: entry.createdAt,
     updatedAt: entry.updatedAt,
   };

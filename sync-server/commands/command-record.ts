@@ -8,7 +8,8 @@ import type { RecordTx } from '../records';
  */
 export type CommandStatus =
   | { readonly status: 'accepted' | 'done' }
-  | { readonly status: 'processing' }
+  /** `note`: why it is still processing, in words an agent can pass on (e.g. the gateway is down). */
+  | { readonly status: 'processing'; readonly note?: string }
   | { readonly status: 'rejected' | 'failed'; readonly code: string; readonly reason: string };
 
 /**
@@ -35,6 +36,24 @@ export const statusOf = (outcome: CommandOutcome): CommandStatus =>
     : outcome.status === 'processing'
       ? { status: 'processing' }
       : { status: 'done' };
+
+/**
+ * Tells the issuer why a processing command is still waiting (written once per
+ * note, so a long outage does not churn the feed). No-op once it has finished.
+ */
+export async function noteWaiting(tx: RecordTx, key: string, note: string): Promise<void> {
+  const record = await tx.get<CommandRecordBody>('command', key);
+  if (!record) return;
+  const current = record.body.current;
+  if (current.status !== 'processing' || current.note === note) return;
+  await tx.put(
+    'command',
+    key,
+    record.version + 1,
+    { ...record.body, current: { status: 'processing', note } },
+    record.owner,
+  );
+}
 
 /** Moves a processing command to its final status (idempotent: a finished command stays finished). */
 export async function finishCommand(

@@ -10,9 +10,13 @@ import {
   type ReleaseOutcome,
 } from '../../domain/payments';
 import { asId, type Clock } from '../../domain/shared';
-import { finishCommand, type CommandStatus } from '../commands';
+import { finishCommand, noteWaiting, type CommandStatus } from '../commands';
 import type { RecordStorePort } from '../records';
 import { GatewayUnavailableError } from './gateway-resilience';
+
+/** Shown to the agent while a change waits for the gateway to come back. */
+export const GATEWAY_WAIT_NOTE =
+  'The card company is not answering right now; the change will finish by itself when it is back, so there is no need to submit it again.';
 
 /** What one gateway call produced, for the aggregate method that consumes it. */
 type GatewayAnswer =
@@ -94,7 +98,13 @@ export class PaymentChangeProcessor {
           return;
         }
         const answer = await this.callGateway(record.body, action);
-        if (answer === null) return; // gateway unavailable: stays pending for the next sweep
+        if (answer === null) {
+          // Gateway unavailable: stays pending for the next sweep; the agent learns why.
+          const commandId = action.kind === 'release' ? null : record.body.change?.commandId;
+          if (commandId)
+            await this.store.transact((tx) => noteWaiting(tx, commandId, GATEWAY_WAIT_NOTE));
+          return;
+        }
         const committed = await this.commit(paymentId, record.version, answer);
         if (!committed) return;
       }

@@ -231,7 +231,13 @@ describe('change payment method (real server process)', () => {
       15_000,
       'the breaker to open',
     );
-    expect((await commandStatus(body.idempotencyKey)).status).toBe('processing');
+    // The issuer learns why it is still processing (through the feed and this endpoint).
+    const waiting = await eventually(async () => {
+      const s = (await commandStatus(body.idempotencyKey)) as { status: string; note?: string };
+      return s.note ? s : undefined;
+    });
+    expect(waiting).toMatchObject({ status: 'processing' });
+    expect(waiting.note).toMatch(/card company is not answering.*no need to submit it again/);
     // A repeat during the outage returns the first outcome and starts nothing new.
     expect((await server.api('/api/commands', { token: agent, body })).body).toMatchObject({
       status: 'processing',

@@ -32,6 +32,11 @@ export function CommandProgress({ entry, label }: { entry: OutboxEntryView; labe
           </li>
         ))}
       </ol>
+      {!settledBad && e.state !== 'done' && e.note && (
+        <p className="muted" data-testid="command-note">
+          {e.note}
+        </p>
+      )}
       {settledBad && e.error && (
         <p role="alert" className="error">
           {e.error.reason}
