@@ -113,3 +113,36 @@ it('cancelling a delivery before pickup releases its payment hold and locks the 
   const truth = await serverRecord(stack.server, token, 'payment', target.payment.id);
   expect(truth.body).toMatchObject({ status: 'released', authorizationId: null });
 }, 180_000);
+
+it('while the card company is down, the agent reads why the change waits, and it completes once after recovery', async () => {
+  const { page } = await stack.desk('agent-4', 'agent');
+  const agent = new AgentPage(page);
+  const token = stack.server.token('agent-4', 'agent');
+  const supervisor = stack.server.token('sup-1', 'supervisor');
+  const faults = (mode: string) =>
+    stack.server.api('/api/admin/gateway-faults', {
+      method: 'PUT',
+      token: supervisor,
+      body: { mode },
+    });
+  const target = await findPaymentTarget(stack.server, token, '_ok_', [], ['created', 'scheduled']);
+  await agent.ready(target.customer.name);
+  await agent.find(target.customer.email, new RegExp(target.customer.name));
+  await agent.openDelivery(target.deliveryTag);
+  expect((await faults('down')).status).toBe(200);
+  try {
+    await agent.changeMethodTo(target.next.last4);
+    await agent.submitChange();
+    const note = agent.changeProgress.getByTestId('command-note');
+    await expect
+      .poll(async () => ((await note.count()) > 0 ? note.textContent() : ''), { timeout: 60_000 })
+      .toMatch(/card company is not answering.*no need to submit it again/);
+    expect(await agent.changeStatus()).toContain('Processing');
+  } finally {
+    await faults('none');
+  }
+  await expect.poll(() => agent.changeStatus(), { timeout: 60_000 }).toContain('Done');
+  expect(await agent.changeProgress.getByTestId('command-note').count()).toBe(0);
+  const truth = await serverRecord(stack.server, token, 'payment', target.payment.id);
+  expect((truth.body['method'] as { token: string }).token).toBe(target.next.token);
+}, 180_000);
