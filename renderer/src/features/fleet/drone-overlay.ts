@@ -31,8 +31,7 @@ export interface DroneFrameSource {
 }
 
 export type DroneHit =
-  | { readonly kind: 'drone'; readonly id: string }
-  | { readonly kind: 'cluster'; readonly x: number; readonly y: number; readonly count: number };
+  { readonly kind: 'drone'; readonly id: string } | { readonly kind: 'cluster' };
 
 const DRONE_RADIUS_PX = 6;
 const SELECTED_RADIUS_PX = 11;
@@ -111,8 +110,6 @@ export class DroneOverlay {
   readonly #visible: DrawableDrone[] = [];
   #scheduled: number | null = null;
   readonly #onRender = (): void => this.#draw();
-  /** Frames built (fleet changed or zoom crossed a level) — for tests and the benchmark. */
-  builds = 0;
   /** Called after every draw of the overlay (tests and the benchmark wait for it). */
   onDrawn: (() => void) | null = null;
 
@@ -262,12 +259,7 @@ export class DroneOverlay {
       }
     };
     for (const c of this.#frame.clusters)
-      consider(c.x, c.y, clusterRadiusPx(c.count), () => ({
-        kind: 'cluster',
-        x: c.x,
-        y: c.y,
-        count: c.count,
-      }));
+      consider(c.x, c.y, clusterRadiusPx(c.count), () => ({ kind: 'cluster' }));
     for (const d of this.#frame.singles)
       consider(d.x, d.y, DRONE_RADIUS_PX, () => ({ kind: 'drone', id: d.id }));
     return best;
@@ -321,7 +313,6 @@ export class DroneOverlay {
     this.#builtVersion = s.version;
     this.#builtZoom = zoom;
     this.#builtSelected = selected;
-    this.builds += 1;
   }
 
   #reserve(points: number): void {
