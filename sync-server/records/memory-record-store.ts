@@ -1,4 +1,7 @@
+import { planPrune, pruneCeiling, retentionError } from './feed-prune';
 import type {
+  FeedPruneResult,
+  FeedRetention,
   RecordFilter,
   RecordKind,
   RecordStorePort,
@@ -11,21 +14,43 @@ const key = (kind: RecordKind, id: string): string => `${kind}\u0000${id}`;
 const visible = (r: StoredRecord, f: RecordFilter): boolean =>
   f.kinds.includes(r.kind) && (r.owner === null || f.viewer === null || r.owner === f.viewer);
 
+interface FeedEntry {
+  readonly record: StoredRecord;
+  readonly writtenAt: number;
+}
+
+export interface MemoryRecordStoreOptions {
+  /** Clock that stamps feed entries for retention (ms since the epoch); default Date.now. */
+  readonly now?: () => number;
+}
+
 /**
  * In-memory RecordStorePort: the reference implementation the contract suite is
  * written against, and a fast store for unit tests. Not durable.
  */
 export class MemoryRecordStore implements RecordStorePort {
   #records = new Map<string, StoredRecord>();
-  #feed: StoredRecord[] = [];
+  #feed: FeedEntry[] = [];
   #seq = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #now: () => number;
+
+  constructor(options: MemoryRecordStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Runs `fn` after every queued transaction, and before any queued later. */
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
 
   async transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(async () => {
+    return this.#serialized(async () => {
       // Stage writes; publish them only if the callback succeeds (atomicity).
       const staged = new Map<string, StoredRecord>();
-      const stagedFeed: StoredRecord[] = [];
+      const stagedFeed: FeedEntry[] = [];
       let seq = this.#seq;
       const tx: RecordTx = {
         get: <Body>(kind: RecordKind, id: string) =>
@@ -47,7 +72,7 @@ export class MemoryRecordStore implements RecordStorePort {
             seq,
           };
           staged.set(key(kind, id), record);
-          stagedFeed.push(record);
+          stagedFeed.push({ record, writtenAt: this.#now() });
           return Promise.resolve(seq);
         },
       };
@@ -57,8 +82,29 @@ export class MemoryRecordStore implements RecordStorePort {
       this.#seq = seq;
       return result;
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
+  }
+
+  pruneFeed(retention: FeedRetention): Promise<FeedPruneResult> {
+    const invalid = retentionError(retention);
+    if (invalid) return Promise.reject(invalid);
+    return this.#serialized(() => {
+      const ceiling = pruneCeiling(this.#seq, retention);
+      const window = this.#feed
+        .slice(0, retention.maxEntries + 1)
+        .filter((e) => e.record.seq <= ceiling)
+        .map((e) => ({ seq: e.record.seq, writtenAt: e.writtenAt }));
+      const plan = planPrune(window, retention);
+      this.#feed.splice(0, plan.count);
+      return Promise.resolve({
+        pruned: plan.count,
+        oldestRetainedSeq: this.#oldest(),
+        more: plan.more,
+      });
+    });
+  }
+
+  #oldest(): number {
+    return this.#feed[0]?.record.seq ?? 0;
   }
 
   get<Body>(kind: RecordKind, id: string): Promise<StoredRecord<Body> | undefined> {
@@ -75,7 +121,7 @@ export class MemoryRecordStore implements RecordStorePort {
   }
 
   oldestRetainedSeq(): Promise<number> {
-    return Promise.resolve(this.#feed[0]?.seq ?? 0);
+    return Promise.resolve(this.#oldest());
   }
 
   snapshotPage(
@@ -98,7 +144,10 @@ export class MemoryRecordStore implements RecordStorePort {
 
   changesSince(filter: RecordFilter, since: number, limit: number): Promise<StoredRecord[]> {
     return Promise.resolve(
-      this.#feed.filter((r) => r.seq > since && visible(r, filter)).slice(0, limit),
+      this.#feed
+        .map((e) => e.record)
+        .filter((r) => r.seq > since && visible(r, filter))
+        .slice(0, limit),
     );
   }
 

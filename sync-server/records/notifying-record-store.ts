@@ -28,6 +28,8 @@ export function withChangeNotifications(
     snapshotPage: (filter, upTo, after, limit) => store.snapshotPage(filter, upTo, after, limit),
     changesSince: (filter, since, limit) => store.changesSince(filter, since, limit),
     oldestRetainedSeq: () => store.oldestRetainedSeq(),
+    // Pruning adds nothing to the feed, so there is nothing to publish.
+    pruneFeed: (retention) => store.pruneFeed(retention),
     close: () => store.close(),
   };
 }

@@ -25,8 +25,12 @@ let url = '';
 let schemas = 0;
 const nextSchema = (): string => `store_${(schemas += 1)}`;
 const poolErrors: Error[] = [];
-const open = (schema = nextSchema()): Promise<PostgresRecordStore> =>
-  PostgresRecordStore.open(url, { schema, onError: (e) => poolErrors.push(e) });
+const open = (schema = nextSchema(), now?: () => number): Promise<PostgresRecordStore> =>
+  PostgresRecordStore.open(url, {
+    schema,
+    onError: (e) => poolErrors.push(e),
+    ...(now ? { now } : {}),
+  });
 
 beforeAll(async () => {
   admin = new Pool({ connectionString: ADMIN_URL, max: 1, connectionTimeoutMillis: 5000 });
@@ -58,7 +62,7 @@ afterAll(async () => {
   expect(poolErrors).toEqual([]);
 });
 
-recordStoreContract('postgres', () => open());
+recordStoreContract('postgres', ({ now }) => open(nextSchema(), now));
 
 /** Closes every store at the end of a test, even a failing one. */
 async function withStores<T>(
@@ -259,6 +263,45 @@ describe('PostgresRecordStore specifics', () => {
       await expect(s.transact(() => Promise.resolve())).rejects.toThrow('closed');
     } finally {
       await pool.end();
+    }
+  });
+
+  it('upgrades a feed table from before retention: its entries count as written at the upgrade', async () => {
+    const schema = nextSchema();
+    const pool = new Pool({ connectionString: url, max: 1 });
+    try {
+      const s = escapeIdentifier(schema);
+      // The tables as the previous build created them (no written_at).
+      await pool.query(`
+        CREATE SCHEMA ${s};
+        CREATE TABLE ${s}.records (kind text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+          version bigint NOT NULL, body text NOT NULL, owner text, updated_seq bigint NOT NULL,
+          PRIMARY KEY (kind, id));
+        CREATE TABLE ${s}.feed (seq bigint PRIMARY KEY, kind text NOT NULL, id text NOT NULL,
+          version bigint NOT NULL, body text NOT NULL, owner text);
+        CREATE TABLE ${s}.feed_head (id smallint PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
+        INSERT INTO ${s}.feed SELECT v, 'drone', 'x', v, '{}', NULL FROM generate_series(1, 5) v;
+        INSERT INTO ${s}.records VALUES ('drone', 'x', 5, '{}', NULL, 5);
+        INSERT INTO ${s}.feed_head VALUES (1, 5);`);
+    } finally {
+      await pool.end();
+    }
+    const upgradedAt = Date.now();
+    for (let reopen = 0; reopen < 2; reopen += 1) {
+      await withStores(Promise.all([open(schema)]), async ([store]) => {
+        if (!store) throw new Error('unreachable');
+        const retention = { keepNewest: 1, maxEntries: 100 };
+        expect(
+          await store.pruneFeed({ ...retention, writtenBefore: upgradedAt - 5000 }),
+        ).toMatchObject({ pruned: 0, oldestRetainedSeq: reopen === 0 ? 1 : 5 });
+        if (reopen === 0) {
+          expect(await store.pruneFeed({ ...retention, writtenBefore: Date.now() + 5000 })).toEqual(
+            { pruned: 4, oldestRetainedSeq: 5, more: false },
+          );
+          expect(await store.transact(async (tx) => tx.put('drone', 'x', 6, {}))).toBe(6);
+        }
+        expect(await store.highWaterMark()).toBe(6);
+      });
     }
   });
 

@@ -1,5 +1,9 @@
 import { escapeIdentifier, Pool, type PoolClient } from 'pg';
+import { keptNewest, planPrune, retentionError } from './feed-prune';
+import { checkSchemaName, ensureSchema } from './postgres-schema';
 import type {
+  FeedPruneResult,
+  FeedRetention,
   RecordFilter,
   RecordKind,
   RecordStorePort,
@@ -35,6 +39,12 @@ import type {
  * come back different from what was written (the memory and SQLite stores return
  * it byte for byte); nothing queries inside bodies, so jsonb's operators buy nothing.
  *
+ * Pruning (retention) takes no lock and no transaction: it deletes a prefix of
+ * the feed below the head, where no writer ever inserts, and a concurrent prune
+ * on another instance deleting the same rows only makes one DELETE count fewer.
+ * `written_at` is stamped by the writing instance's clock (retention is days;
+ * NTP-level skew between instances does not matter).
+ *
  * kind and id are `COLLATE "C"`: snapshot pages are ordered by (kind, id) and the
  * cursor compares against them, which must be byte order as in SQLite, whatever
  * the database's default (often linguistic, e.g. en_US or ICU) collation is.
@@ -67,6 +77,8 @@ const DEFAULT_SCHEMA = 'fleetdesk';
 export interface PostgresRecordStoreOptions {
   /** Schema holding the tables; lets several stores (or test runs) share one database. */
   readonly schema?: string;
+  /** Clock that stamps feed entries for retention (ms since the epoch); default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface PostgresOpenOptions extends PostgresRecordStoreOptions {
@@ -87,6 +99,8 @@ interface Sql {
   readonly oldest: string;
   readonly snapshot: string;
   readonly changes: string;
+  readonly pruneWindow: string;
+  readonly pruneUpTo: string;
 }
 
 function sqlFor(schema: string): Sql {
@@ -110,8 +124,8 @@ function sqlFor(schema: string): Sql {
         )
         RETURNING seq
       ), logged AS (
-        INSERT INTO ${feed} (seq, ${COLUMNS})
-        SELECT seq, $1::text, $2::text, $3::bigint, $4::text, $5::text FROM next
+        INSERT INTO ${feed} (seq, ${COLUMNS}, written_at)
+        SELECT seq, $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::bigint FROM next
       ), upserted AS (
         INSERT INTO ${records} (${COLUMNS}, updated_seq)
         SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, seq FROM next
@@ -131,70 +145,13 @@ function sqlFor(schema: string): Sql {
       SELECT ${COLUMNS}, seq FROM ${feed}
       WHERE kind = ANY($1::text[]) AND seq > $2::bigint AND ${visible}
       ORDER BY seq LIMIT $4`,
+    // $1 = how many of the newest entries stay; the head is the high-water mark.
+    pruneWindow: `
+      SELECT seq, written_at FROM ${feed}
+      WHERE seq <= (SELECT seq FROM ${head} WHERE id = 1) - $1::bigint
+      ORDER BY seq LIMIT $2`,
+    pruneUpTo: `DELETE FROM ${feed} WHERE seq <= $1::bigint`,
   };
-}
-
-function ddlFor(schema: string): string {
-  const s = escapeIdentifier(schema);
-  return `
-    -- Current state of every authoritative record (mirrors SQLite migration 1).
-    CREATE TABLE IF NOT EXISTS ${s}.records (
-      kind        text COLLATE "C" NOT NULL,
-      id          text COLLATE "C" NOT NULL,
-      version     bigint NOT NULL,
-      body        text   NOT NULL,        -- JSON snapshot of the aggregate, byte-exact
-      owner       text,                   -- user the record is private to; NULL = shared
-      updated_seq bigint NOT NULL,        -- feed seq of the last change
-      PRIMARY KEY (kind, id)
-    );
-    CREATE INDEX IF NOT EXISTS records_by_seq ON ${s}.records (updated_seq);
-    -- Every change, in commit order; seq is the desktops' resume point.
-    CREATE TABLE IF NOT EXISTS ${s}.feed (
-      seq     bigint PRIMARY KEY,
-      kind    text   NOT NULL,
-      id      text   NOT NULL,
-      version bigint NOT NULL,
-      body    text   NOT NULL,
-      owner   text
-    );
-    -- The feed's last assigned seq; its row lock is the cluster-wide writer lock.
-    CREATE TABLE IF NOT EXISTS ${s}.feed_head (
-      id  smallint PRIMARY KEY CHECK (id = 1),
-      seq bigint   NOT NULL
-    );
-    INSERT INTO ${s}.feed_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`;
-}
-
-/** Creates the schema and tables if missing; safe to run concurrently from several instances. */
-async function ensureSchema(pool: Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    try {
-      // CREATE … IF NOT EXISTS is not race-free (two sessions can both decide to
-      // create and one fails on a catalog unique index): serialize the bootstrap.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `fleetdesk.records:${schema}`,
-      ]);
-      // Check first so a role without CREATE on the database can use an existing schema.
-      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
-      await client.query(ddlFor(schema));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    client.release();
-  }
-}
-
-function checkSchemaName(schema: string): string {
-  // PostgreSQL silently truncates longer identifiers, which could merge two schemas.
-  if (schema.length === 0 || Buffer.byteLength(schema) > 63)
-    throw new RangeError(`Invalid PostgreSQL schema name: "${schema}"`);
-  return schema;
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
@@ -229,13 +186,17 @@ export class PostgresRecordStore implements RecordStorePort {
       if (owned) await pool.end();
       throw error;
     }
-    const store = new PostgresRecordStore(pool, { schema });
+    const store = new PostgresRecordStore(pool, {
+      schema,
+      ...(options.now ? { now: options.now } : {}),
+    });
     store.#ownsPool = owned;
     return store;
   }
 
   readonly #pool: Pool;
   readonly #sql: Sql;
+  readonly #now: () => number;
   #ownsPool = false;
   // Transactions of this instance queue here before taking a pooled client. The row
   // lock alone would serialize them, but each waiter would hold a connection; if the
@@ -248,6 +209,7 @@ export class PostgresRecordStore implements RecordStorePort {
   constructor(pool: Pool, options: PostgresRecordStoreOptions = {}) {
     this.#pool = pool;
     this.#sql = sqlFor(checkSchemaName(options.schema ?? DEFAULT_SCHEMA));
+    this.#now = options.now ?? Date.now;
   }
 
   transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
@@ -313,6 +275,7 @@ export class PostgresRecordStore implements RecordStorePort {
           version,
           JSON.stringify(body),
           owner,
+          this.#now(),
         ]);
         return rows[0] ? Number(rows[0].seq) : null;
       },
@@ -370,6 +333,26 @@ export class PostgresRecordStore implements RecordStorePort {
       limit,
     ]);
     return rows.map(toRecord);
+  }
+
+  async pruneFeed(retention: FeedRetention): Promise<FeedPruneResult> {
+    const invalid = retentionError(retention);
+    if (invalid) throw invalid;
+    const { rows } = await this.#pool.query<{ seq: string; written_at: string }>(
+      this.#sql.pruneWindow,
+      [keptNewest(retention), retention.maxEntries + 1],
+    );
+    const plan = planPrune(
+      rows.map((r) => ({ seq: Number(r.seq), writtenAt: Number(r.written_at) })),
+      retention,
+    );
+    const deleted =
+      plan.count > 0 ? await this.#pool.query(this.#sql.pruneUpTo, [plan.lastSeq]) : null;
+    return {
+      pruned: deleted?.rowCount ?? 0,
+      oldestRetainedSeq: await this.oldestRetainedSeq(),
+      more: plan.more,
+    };
   }
 
   /** Lets queued transactions finish, then ends the pool if `open` created it. */

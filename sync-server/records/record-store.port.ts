@@ -58,6 +58,27 @@ export interface SnapshotPage {
   readonly nextCursor: string | null;
 }
 
+/** What one `pruneFeed` call may remove (see there). */
+export interface FeedRetention {
+  /** Only entries written before this instant (ms since the epoch) may go: "keep at least 7 days". */
+  readonly writtenBefore: number;
+  /**
+   * The newest `keepNewest` entries stay however old they are. Values below 1
+   * count as 1: the newest entry always stays, because it is the high-water mark.
+   */
+  readonly keepNewest: number;
+  /** Upper bound on entries removed by this call (a positive integer): one short write transaction. */
+  readonly maxEntries: number;
+}
+
+export interface FeedPruneResult {
+  readonly pruned: number;
+  /** `oldestRetainedSeq()` after this call. */
+  readonly oldestRetainedSeq: number;
+  /** True when `maxEntries` stopped this call and the next entry is eligible too: call again. */
+  readonly more: boolean;
+}
+
 export interface RecordStorePort {
   transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T>;
   get<Body>(kind: RecordKind, id: string): Promise<StoredRecord<Body> | undefined>;
@@ -80,5 +101,17 @@ export interface RecordStorePort {
   changesSince(filter: RecordFilter, since: number, limit: number): Promise<StoredRecord[]>;
   /** Lowest seq still retained; a desktop resuming from below it must re-snapshot. */
   oldestRetainedSeq(): Promise<number>;
+  /**
+   * Removes the oldest feed entries that `retention` allows, at most
+   * `maxEntries` (one short write). Only ever a prefix: an entry goes only with
+   * every older one, so the retained feed stays gap-free from
+   * `oldestRetainedSeq()` to the high-water mark (an entry written "after" the
+   * cutoff because the clock stepped back stops the prune there). Records,
+   * snapshots, `highWaterMark()` and the seqs of later puts are unaffected.
+   * Safe alongside `transact`: it only sees committed entries and keeps the
+   * newest of them. Rejects with a RangeError when `maxEntries` is not a
+   * positive integer or `keepNewest` not an integer.
+   */
+  pruneFeed(retention: FeedRetention): Promise<FeedPruneResult>;
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openServerDatabase } from '../storage';
+import { migrate, MIGRATIONS, openServerDatabase } from '../storage';
 import { MemoryRecordStore } from './memory-record-store';
 import { recordStoreContract } from './record-store.contract';
 import { SqliteRecordStore } from './sqlite-record-store';
@@ -11,10 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-records-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-recordStoreContract('memory', () => new MemoryRecordStore());
-recordStoreContract('sqlite', () => {
+recordStoreContract('memory', ({ now }) => new MemoryRecordStore({ now }));
+recordStoreContract('sqlite', ({ now }) => {
   const db = openServerDatabase(join(dir, `r${(n += 1)}.sqlite`));
-  const store = new SqliteRecordStore(db);
+  const store = new SqliteRecordStore(db, { now });
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
@@ -37,5 +38,45 @@ describe('SqliteRecordStore durability', () => {
       body: { name: 'x' },
     });
     db2.close();
+  });
+});
+
+describe('SqliteRecordStore feed retention after the upgrade to migration 3', () => {
+  it('counts entries written before the upgrade as written at the upgrade, without rewriting them', async () => {
+    const file = join(dir, 'legacy.sqlite');
+    const legacy = new Database(file);
+    migrate(
+      legacy,
+      MIGRATIONS.filter((m) => m.version <= 2),
+    );
+    const insert = legacy.prepare(
+      "INSERT INTO feed (kind, id, version, body, owner) VALUES ('drone', 'x', ?, '{}', NULL)",
+    );
+    for (let v = 1; v <= 5; v += 1) insert.run(v);
+    legacy
+      .prepare(
+        "INSERT INTO records (kind, id, version, body, owner, updated_seq) VALUES ('drone', 'x', 5, '{}', NULL, 5)",
+      )
+      .run();
+    legacy.close();
+
+    const upgradedAt = Date.now();
+    const db = openServerDatabase(file);
+    const store = new SqliteRecordStore(db);
+    const retention = { keepNewest: 1, maxEntries: 100 };
+    // unixepoch() has whole seconds: the stamp is at most 1 s before upgradedAt.
+    expect(await store.pruneFeed({ ...retention, writtenBefore: upgradedAt - 5000 })).toEqual({
+      pruned: 0,
+      oldestRetainedSeq: 1,
+      more: false,
+    });
+    expect(await store.pruneFeed({ ...retention, writtenBefore: upgradedAt + 5000 })).toEqual({
+      pruned: 4,
+      oldestRetainedSeq: 5,
+      more: false,
+    });
+    expect(await store.transact(async (tx) => tx.put('drone', 'x', 6, {}))).toBe(6);
+    expect(await store.get('drone', 'x')).toMatchObject({ version: 6, seq: 6 });
+    db.close();
   });
 });

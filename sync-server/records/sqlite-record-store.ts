@@ -1,5 +1,8 @@
 import type { ServerDatabase } from '../storage';
+import { planPrune, pruneCeiling, retentionError, type FeedEntryAge } from './feed-prune';
 import type {
+  FeedPruneResult,
+  FeedRetention,
   RecordFilter,
   RecordKind,
   RecordStorePort,
@@ -29,14 +32,24 @@ const toRecord = (r: Row): StoredRecord => ({
 // Cursor = "kind\u0000id" of the last record on the previous page.
 const SEP = '\u0000';
 
-/** RecordStorePort on the server's SQLite file (tables from migration 1). */
+export interface SqliteRecordStoreOptions {
+  /** Clock that stamps feed entries for retention (ms since the epoch); default Date.now. */
+  readonly now?: () => number;
+}
+
+/** RecordStorePort on the server's SQLite file (tables from migrations 1 and 3). */
 export class SqliteRecordStore implements RecordStorePort {
   // Transactions are serialized: better-sqlite3 has one connection, so a second
   // BEGIN while another async transaction awaits would interleave writes.
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #now: () => number;
   private readonly stmts;
 
-  constructor(private readonly db: ServerDatabase) {
+  constructor(
+    private readonly db: ServerDatabase,
+    options: SqliteRecordStoreOptions = {},
+  ) {
+    this.#now = options.now ?? Date.now;
     this.stmts = {
       get: db.prepare<[string, string], Row>(
         'SELECT kind, id, version, body, owner, updated_seq AS seq FROM records WHERE kind = ? AND id = ?',
@@ -44,8 +57,8 @@ export class SqliteRecordStore implements RecordStorePort {
       list: db.prepare<[string], Row>(
         'SELECT kind, id, version, body, owner, updated_seq AS seq FROM records WHERE kind = ? ORDER BY id',
       ),
-      insertFeed: db.prepare<[string, string, number, string, string | null]>(
-        'INSERT INTO feed (kind, id, version, body, owner) VALUES (?, ?, ?, ?, ?)',
+      insertFeed: db.prepare<[string, string, number, string, string | null, number]>(
+        'INSERT INTO feed (kind, id, version, body, owner, written_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       upsert: db.prepare<[string, string, number, string, string | null, number]>(
         `INSERT INTO records (kind, id, version, body, owner, updated_seq) VALUES (?, ?, ?, ?, ?, ?)
@@ -54,11 +67,24 @@ export class SqliteRecordStore implements RecordStorePort {
       ),
       hwm: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM feed'),
       oldest: db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM feed'),
+      // Walks the rowid B-tree from the oldest entry; reads no index, only the window.
+      pruneWindow: db.prepare<[number, number], FeedEntryAge>(
+        `SELECT seq, COALESCE(written_at, (SELECT written_at FROM feed_legacy)) AS writtenAt
+         FROM feed WHERE seq <= ? ORDER BY seq LIMIT ?`,
+      ),
+      pruneUpTo: db.prepare<[number]>('DELETE FROM feed WHERE seq <= ?'),
     };
   }
 
+  /** Runs `fn` after every queued transaction, and before any queued later. */
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   async transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(async () => {
+    return this.#serialized(async () => {
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.tx);
@@ -69,8 +95,33 @@ export class SqliteRecordStore implements RecordStorePort {
         throw error;
       }
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
+  }
+
+  pruneFeed(retention: FeedRetention): Promise<FeedPruneResult> {
+    const invalid = retentionError(retention);
+    if (invalid) return Promise.reject(invalid);
+    // Synchronous inside: the writer is held for one window (~3 ms per 1000 entries of
+    // ~700-byte bodies on a 2-core dev machine), never across an await.
+    return this.#serialized(() =>
+      Promise.resolve(
+        this.db
+          .transaction((): FeedPruneResult => {
+            const hwm = this.stmts.hwm.get()?.seq ?? 0;
+            const window = this.stmts.pruneWindow.all(
+              pruneCeiling(hwm, retention),
+              retention.maxEntries + 1,
+            );
+            const plan = planPrune(window, retention);
+            if (plan.count > 0) this.stmts.pruneUpTo.run(plan.lastSeq);
+            return {
+              pruned: plan.count,
+              oldestRetainedSeq: this.stmts.oldest.get()?.seq ?? 0,
+              more: plan.more,
+            };
+          })
+          .immediate(),
+      ),
+    );
   }
 
   private readonly tx: RecordTx = {
@@ -79,7 +130,9 @@ export class SqliteRecordStore implements RecordStorePort {
       const existing = this.stmts.get.get(kind, id);
       if (existing && existing.version >= version) return Promise.resolve(null);
       const json = JSON.stringify(body);
-      const seq = Number(this.stmts.insertFeed.run(kind, id, version, json, owner).lastInsertRowid);
+      const seq = Number(
+        this.stmts.insertFeed.run(kind, id, version, json, owner, this.#now()).lastInsertRowid,
+      );
       this.stmts.upsert.run(kind, id, version, json, owner, seq);
       return Promise.resolve(seq);
     },

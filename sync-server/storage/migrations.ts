@@ -58,4 +58,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'write time of feed entries, for retention',
+    sql: `
+      -- When each change was written (ms since the epoch): retention keeps at least N days.
+      -- ADD COLUMN without a default leaves existing rows untouched (no rewrite of a large
+      -- feed); they read as NULL and count as written at the moment of this upgrade
+      -- (feed_legacy), so upgrading never makes a desk that was offline re-snapshot early.
+      ALTER TABLE feed ADD COLUMN written_at INTEGER;
+      CREATE TABLE feed_legacy (
+        singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+        written_at INTEGER NOT NULL             -- when migration 3 ran
+      );
+      INSERT INTO feed_legacy (singleton, written_at) VALUES (1, unixepoch() * 1000);
+    `,
+  },
 ];
