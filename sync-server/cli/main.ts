@@ -8,7 +8,12 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
-import { DEFAULT_CONFIG, startSyncServer, type ServerConfig } from '../server';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_FEED_RETENTION,
+  startSyncServer,
+  type ServerConfig,
+} from '../server';
 
 const FLAGS = {
   host: {
@@ -86,6 +91,26 @@ const FLAGS = {
     env: 'FLEETDESK_BREAKER_HALF_OPEN_MS',
     help: 'gateway circuit breaker probe delay (default 5000)',
   },
+  'feed-retention': {
+    type: 'string',
+    env: 'FLEETDESK_FEED_RETENTION',
+    help: 'keep change-feed entries at least this long, e.g. 7d, 36h; "off" keeps all (default 7d)',
+  },
+  'feed-keep-newest': {
+    type: 'string',
+    env: 'FLEETDESK_FEED_KEEP_NEWEST',
+    help: `never prune the newest N feed entries (default ${DEFAULT_FEED_RETENTION.keepNewest}, min 1)`,
+  },
+  'feed-prune-interval': {
+    type: 'string',
+    env: 'FLEETDESK_FEED_PRUNE_INTERVAL',
+    help: 'pause between feed prune passes, e.g. 5m, 30s, 500ms (default 5m)',
+  },
+  'feed-prune-batch': {
+    type: 'string',
+    env: 'FLEETDESK_FEED_PRUNE_BATCH',
+    help: `feed entries deleted per write transaction (default ${DEFAULT_FEED_RETENTION.batchSize})`,
+  },
   user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token: user id' },
   role: {
     type: 'string',
@@ -149,6 +174,36 @@ function int(value: string | boolean | undefined, name: string, fallback: number
   return n;
 }
 
+/** A duration flag: 500ms, or anything parseDuration takes (30s, 15m, 8h, 7d). */
+function duration(value: string | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const ms = /^(\d+)\s*ms$/.exec(value.trim());
+  let n: number;
+  try {
+    n = ms ? Number(ms[1]) : parseDuration(value);
+  } catch {
+    throw new Error(`--${name} must be a duration like 500ms, 30s, 15m, 8h or 7d, got ${value}`);
+  }
+  if (n < min) throw new Error(`--${name} must be at least ${min} ms, got ${value}`);
+  return n;
+}
+
+function feedRetentionFrom(
+  get: (name: FlagName) => string | boolean | undefined,
+  str: (name: FlagName) => string | undefined,
+): ServerConfig['feedRetention'] {
+  const age = str('feed-retention');
+  if (age?.trim() === 'off') return null;
+  const d = DEFAULT_FEED_RETENTION;
+  return {
+    minAgeMs: duration(age, 'feed-retention', d.minAgeMs),
+    keepNewest: int(get('feed-keep-newest'), 'feed-keep-newest', d.keepNewest, 1),
+    // A floor, so a typo cannot turn the prune into a busy loop on the writer.
+    intervalMs: duration(str('feed-prune-interval'), 'feed-prune-interval', d.intervalMs, 10),
+    batchSize: int(get('feed-prune-batch'), 'feed-prune-batch', d.batchSize, 1),
+  };
+}
+
 function configFrom(get: (name: FlagName) => string | boolean | undefined): ServerConfig {
   const str = (name: FlagName): string | undefined => {
     const v = get(name);
@@ -188,6 +243,7 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       DEFAULT_CONFIG.gatewayHalfOpenAfterMs,
       10,
     ),
+    feedRetention: feedRetentionFrom(get, str),
   };
 }
 

@@ -41,6 +41,12 @@ export type ChangesReply =
     }
   | { readonly ok: false; readonly code: 'FEED.RESNAPSHOT'; readonly message: string };
 
+const RESNAPSHOT: ChangesReply = {
+  ok: false,
+  code: 'FEED.RESNAPSHOT',
+  message: 'Your copy is too old to catch up incrementally; take a new snapshot.',
+};
+
 /**
  * The resumable change feed: a paged snapshot (consistent with one feed
  * position) and then every change after a sequence number, filtered per role.
@@ -79,14 +85,8 @@ export class FeedService {
     waitMs: number,
     signal?: AbortSignal,
   ): Promise<ChangesReply> {
-    const oldest = await this.store.oldestRetainedSeq();
-    if (oldest > 0 && since < oldest - 1) {
-      return {
-        ok: false,
-        code: 'FEED.RESNAPSHOT',
-        message: 'Your copy is too old to catch up incrementally; take a new snapshot.',
-      };
-    }
+    // Checked first so a reader that must re-snapshot anyway does not long-poll first.
+    if (await this.prunedPast(since)) return RESNAPSHOT;
     const filter = this.filterFor(principal);
     const max = clampLimit(limit);
     // Read the high-water mark *before* the changes: everything at or below it is
@@ -98,12 +98,22 @@ export class FeedService {
       hwm = await this.store.highWaterMark();
       changes = await this.store.changesSince(filter, since, max);
     }
+    // …and again after reading: a prune may have run since the first check (during the
+    // long poll, or between two awaits). Prunes only remove a prefix and never undo, so
+    // if nothing after `since` is gone now, nothing was gone when the changes were read.
+    if (await this.prunedPast(since)) return RESNAPSHOT;
     const last = changes.at(-1)?.seq ?? since;
     return {
       ok: true,
       changes,
       nextSince: changes.length < max ? Math.max(last, hwm, since) : last,
     };
+  }
+
+  /** True when entries right after `since` were pruned, so the reader cannot catch up from there. */
+  private async prunedPast(since: number): Promise<boolean> {
+    const oldest = await this.store.oldestRetainedSeq();
+    return oldest > 0 && since < oldest - 1;
   }
 
   private waitForChange(since: number, waitMs: number, signal?: AbortSignal): Promise<void> {

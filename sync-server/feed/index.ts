@@ -1,1 +1,2 @@
 export * from './feed-service';
+export * from './feed-pruner';

@@ -3,7 +3,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** Every metric the server exports on GET /metrics, in one registry per server instance. */
 /** `sources` are read at scrape time, so gauges cannot drift from the components they describe. */
-export function createMetrics(sources: { telemetrySockets: () => number }) {
+export function createMetrics(sources: {
+  telemetrySockets: () => number;
+  feedOldestRetainedSeq: () => Promise<number>;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fleetdesk_' });
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -39,6 +42,24 @@ export function createMetrics(sources: { telemetrySockets: () => number }) {
     feedHighWaterMark: new Gauge({
       name: 'fleetdesk_feed_high_water_mark',
       help: 'Highest committed change-feed sequence',
+      registers: [registry],
+    }),
+    feedOldestRetainedSeq: new Gauge({
+      name: 'fleetdesk_feed_oldest_retained_seq',
+      help: 'Lowest change-feed sequence still retained; desks behind it must re-snapshot',
+      registers: [registry],
+      async collect() {
+        this.set(await sources.feedOldestRetainedSeq());
+      },
+    }),
+    feedPrunedEntries: new Counter({
+      name: 'fleetdesk_feed_pruned_entries_total',
+      help: 'Change-feed entries removed by retention',
+      registers: [registry],
+    }),
+    feedPruneFailures: new Counter({
+      name: 'fleetdesk_feed_prune_failures_total',
+      help: 'Change-feed prune passes that failed',
       registers: [registry],
     }),
     telemetryFrames: new Counter({

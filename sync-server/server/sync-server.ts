@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { instant, type Clock, type Location } from '../../domain/shared';
 import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
 import { CommandService } from '../commands';
-import { FeedService } from '../feed';
+import { FeedPruner, FeedService } from '../feed';
 import { HttpError, originAllowed, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
@@ -41,7 +41,11 @@ export interface RunningServer {
 export async function startSyncServer(config: ServerConfig): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   let telemetrySockets = (): number => 0;
-  const metrics = createMetrics({ telemetrySockets: () => telemetrySockets() });
+  let feedOldestRetainedSeq = (): Promise<number> => Promise.resolve(0);
+  const metrics = createMetrics({
+    telemetrySockets: () => telemetrySockets(),
+    feedOldestRetainedSeq: () => feedOldestRetainedSeq(),
+  });
   const clock: Clock = { now: () => instant(Date.now()) };
   mkdirSync(config.dataDir, { recursive: true });
   const secret = loadOrCreateSecret(config.dataDir);
@@ -54,6 +58,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   const checkpoints = startCheckpointWorker(dbPath, 2000);
   const notifier = new InProcessChangeNotifier();
   const store = withChangeNotifications(new SqliteRecordStore(db), notifier);
+  feedOldestRetainedSeq = () => store.oldestRetainedSeq();
   const gateway = new SandboxGatewayService(db, config.gatewayLatencyMs);
 
   if (config.seed && (await store.highWaterMark()) === 0) {
@@ -112,6 +117,21 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   );
   const feed = new FeedService(store, notifier);
   notifier.subscribe((seq) => metrics.feedHighWaterMark.set(seq));
+  const pruneLog = log.child({ part: 'feed-retention' });
+  const pruner =
+    config.feedRetention &&
+    new FeedPruner(store, () => Date.now(), config.feedRetention, {
+      pruned: (entries) => metrics.feedPrunedEntries.inc(entries),
+      passed: (pass) => {
+        // Counts only; a pass that found nothing is routine and logged at debug.
+        if (pass.pruned > 0) pruneLog.info(pass, 'pruned change feed');
+        else pruneLog.debug(pass, 'change feed: nothing to prune');
+      },
+      failed: (error) => {
+        metrics.feedPruneFailures.inc();
+        pruneLog.error({ err: error }, 'change-feed prune failed');
+      },
+    });
 
   const yjs = createYjsHub({
     store: new SqliteDocStore(db),
@@ -232,8 +252,15 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   const port = (server.address() as AddressInfo).port;
   await processor.start(config.paymentSweepMs);
   if (config.simulate) await simulator.start();
+  pruner?.start();
   log.info(
-    { host: config.host, port, dataDir: config.dataDir, simulate: config.simulate },
+    {
+      host: config.host,
+      port,
+      dataDir: config.dataDir,
+      simulate: config.simulate,
+      feedRetention: config.feedRetention ?? 'off',
+    },
     'sync server listening',
   );
 
@@ -244,12 +271,14 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       log.info({ code }, 'draining');
       simulator.stop();
       processor.stop();
+      const pruneStopped = pruner?.stop();
       telemetry.close(code);
       await yjs.close(code);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await pruneStopped; // its batch in flight commits before the store closes
       await store.close();
       await checkpoints.stop();
       db.close();
