@@ -12,7 +12,13 @@ import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
 import { ServerClient } from '../net';
 import { OutboxSender, OutboxStore, toEntryView } from '../outbox';
-import { openReadableReplica, openWritableReplica, RecordReader, ReplicaWorker } from '../replica';
+import {
+  openReadableReplica,
+  openWritableReplica,
+  RecordReader,
+  ReplicaWorker,
+  SearchBuilder,
+} from '../replica';
 import { ReplicaSearch } from '../search';
 import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
@@ -56,6 +62,8 @@ export async function startCore(
   const readDb = openReadableReplica(dbPath);
   // Checkpoints and the post-snapshot index build run on this thread, off the core's event loop.
   const replicaWorker = ReplicaWorker.start(db);
+  // Builds the full-text index on a third thread, following the first snapshot as it commits.
+  const searchBuilder = SearchBuilder.start(db);
   const listeners = new Set<OperatorEventListener>();
   const emit = <E extends OperatorEventName>(event: E, payload: OperatorEvents[E]): void => {
     for (const l of listeners) l(event, payload);
@@ -115,6 +123,7 @@ export async function startCore(
       ...DEFAULT_FEED_OPTIONS,
       waitMs: config.feedWaitMs ?? DEFAULT_FEED_OPTIONS.waitMs,
       ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
+      ...(searchBuilder ? { searchBuilder } : {}),
     },
   );
   status.feed({ phase: feed.state().phase, received: feed.state().received });
@@ -228,6 +237,7 @@ export async function startCore(
     async close(): Promise<void> {
       await stopLoops();
       collab?.close();
+      await searchBuilder?.stop();
       await replicaWorker?.stop();
       readDb.close();
       db.close();

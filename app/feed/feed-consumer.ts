@@ -8,6 +8,7 @@ import {
   type ReplicaRecord,
   type WritableDb,
   type BulkSqlRunner,
+  type SearchBuildRunner,
   SLICE_BUDGET_MS,
 } from '../replica';
 
@@ -35,8 +36,10 @@ export interface FeedOptions {
   readonly waitMs: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** Where the post-snapshot index build runs (the core's ReplicaWorker); default: this thread. */
+  /** Where the post-snapshot lookup-index build runs (the core's ReplicaWorker); default: this thread. */
   readonly bulkSql?: BulkSqlRunner;
+  /** Where the full-text index is built (the core's SearchBuilder, which follows a first snapshot); default: this thread. */
+  readonly searchBuilder?: SearchBuildRunner;
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = {
@@ -144,7 +147,7 @@ export class FeedConsumer {
     // A crash during the post-snapshot index rebuild leaves the feed live without
     // search triggers: finish the rebuild before following changes.
     if (s.phase === 'live' && !searchIndexingActive(this.db))
-      await resumeSearchIndexing(this.db, this.options.bulkSql);
+      await resumeSearchIndexing(this.db, this.options);
     return s.phase === 'snapshot' ? this.snapshotPage(s) : this.changes(s);
   }
 
@@ -172,7 +175,7 @@ export class FeedConsumer {
         Date.now(),
       );
     });
-    if (done) await resumeSearchIndexing(this.db, this.options.bulkSql);
+    if (done) await resumeSearchIndexing(this.db, this.options);
     this.events.applied?.(page.records);
     this.events.progress?.({
       phase: done ? 'live' : 'snapshot',

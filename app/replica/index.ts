@@ -5,3 +5,5 @@ export * from './record-repository';
 export * from './search-index';
 export * from './time-sliced-writes';
 export * from './replica-worker';
+export * from './search-builder';
+export { SEARCH_SCHEMA } from './search-schema';

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { ReadableDb, WritableDb } from './db-handles';
 import { REPLICA_MIGRATIONS, type ReplicaMigration } from './replica-migrations';
+import { attachSearchIndex, attachSearchIndexReadOnly } from './search-index';
 
 export type { ReadableDb, WritableDb } from './db-handles';
 
@@ -19,6 +20,8 @@ export function openWritableReplica(
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrateReplica(db, migrations);
+  // The search index's own file (search-schema.ts), attached once migrated.
+  if (migrations === REPLICA_MIGRATIONS) attachSearchIndex(db as WritableDb);
   return db as WritableDb;
 }
 
@@ -26,6 +29,7 @@ export function openWritableReplica(
 export function openReadableReplica(path: string): ReadableDb {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
+  attachSearchIndexReadOnly(db as ReadableDb);
   return db as ReadableDb;
 }
 

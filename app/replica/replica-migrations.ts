@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SEARCH_TRIGGERS_SQL } from './search-index';
+import { V2_SEARCH_TRIGGERS_SQL } from './replica-migrations.legacy';
 
 /** Numbered, append-only; each has its own test in replica-migrations.test.ts. */
 export interface ReplicaMigration {
@@ -52,7 +52,7 @@ export const REPLICA_MIGRATIONS: readonly ReplicaMigration[] = [
           kind UNINDEXED, ref UNINDEXED, title, phone, email, address, tag,
           tokenize = "unicode61 remove_diacritics 2", prefix = '2 3'
         );
-        ${SEARCH_TRIGGERS_SQL}
+        ${V2_SEARCH_TRIGGERS_SQL}
         -- What is searchable per record. Phones are indexed as digits in international
         -- (4930…) and national (030…) form so either way of typing finds them; a
         -- delivery is found by id, parcel tag and its customer's address.
@@ -162,6 +162,33 @@ export const REPLICA_MIGRATIONS: readonly ReplicaMigration[] = [
           WHERE kind = 'account';
         CREATE INDEX records_parcel_tag ON records (upper(json_extract(body, '$.parcel.tag')))
           WHERE kind = 'delivery';
+      `);
+    },
+  },
+  {
+    version: 7,
+    name: 'full-text search moves to its own file',
+    up: (db) => {
+      // The FTS5 index now lives in an attached file (search-schema.ts) that a
+      // builder thread can write while the feed writes records here. Its old copy
+      // goes; the new one is built from `records` when the replica next opens.
+      db.exec(`
+        DROP TRIGGER IF EXISTS records_search_ai;
+        DROP TRIGGER IF EXISTS records_search_au;
+        DROP TRIGGER IF EXISTS records_search_ai_account;
+        DROP TRIGGER IF EXISTS records_search_ai_delivery;
+        DROP TRIGGER IF EXISTS records_search_au_account;
+        DROP TRIGGER IF EXISTS records_search_au_delivery;
+        DROP TRIGGER IF EXISTS records_search_ad;
+        DROP VIEW IF EXISTS main.search_source;
+        DROP TABLE IF EXISTS main.search;
+        -- Counts index writes made by the search triggers; compared with the search
+        -- file's own counter on open to detect a commit torn between the two files.
+        CREATE TABLE search_sync (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          gen       INTEGER NOT NULL
+        );
+        INSERT INTO search_sync (singleton, gen) VALUES (1, 0);
       `);
     },
   },

@@ -7,6 +7,7 @@ import { ReplicaSearch } from '../search';
 import { RecordWriter } from './record-repository';
 import { openReadableReplica, openWritableReplica } from './replica-db';
 import { ReplicaWorker } from './replica-worker';
+import { SearchBuilder } from './search-builder';
 import { resumeSearchIndexing, suspendSearchIndexing } from './search-index';
 import { writeInTimeSlices } from './time-sliced-writes';
 
@@ -36,6 +37,7 @@ describe('ReplicaWorker', () => {
   it('builds the search index on its own thread while the core thread stays free', async () => {
     const { db, path } = fresh();
     const worker = ReplicaWorker.start(db);
+    const searchBuilder = SearchBuilder.start(db);
     expect(worker).not.toBeNull();
     suspendSearchIndexing(db);
     const writer = new RecordWriter(db);
@@ -48,7 +50,10 @@ describe('ReplicaWorker', () => {
     const ticker = setInterval(() => (ticks += 1), 1);
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
-    await resumeSearchIndexing(db, worker?.runBulk);
+    await resumeSearchIndexing(db, {
+      bulkSql: worker?.runBulk,
+      searchBuilder: searchBuilder ?? undefined,
+    });
     lag.disable();
     clearInterval(ticker);
     expect(ticks).toBeGreaterThan(5);
@@ -60,6 +65,7 @@ describe('ReplicaWorker', () => {
       { ...account(4321), version: 2, body: { ...account(4321).body, name: 'Zoe Quast' } },
     ]);
     expect(search.search('quast').map((h) => h.id)).toEqual(['cus-4321']);
+    await searchBuilder?.stop();
     await worker?.stop();
     db.close();
   });
@@ -101,7 +107,7 @@ describe('ReplicaWorker', () => {
     const worker = ReplicaWorker.start(db, 1000, '/nonexistent/better-sqlite3');
     suspendSearchIndexing(db);
     new RecordWriter(db).applyBatch([account(4321)]);
-    await resumeSearchIndexing(db, worker?.runBulk); // the worker dies at its first require
+    await resumeSearchIndexing(db, { bulkSql: worker?.runBulk }); // the worker dies at its first require
     expect(new ReplicaSearch(openReadableReplica(path)).search('zoe').map((h) => h.id)).toEqual([
       'cus-4321',
     ]);

@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { WritableDb } from './db-handles';
+import { SEARCH_SCHEMA, searchIndexPathFor } from './search-schema';
+
+const searchAttached = (db: WritableDb): boolean =>
+  (db.pragma('database_list') as { name: string }[]).some((d) => d.name === SEARCH_SCHEMA);
 
 /**
  * A bulk SQL job: statements run once, then ranged statements over rowid
@@ -42,7 +46,13 @@ const WORKER_SOURCE = `
   const db = new Database(workerData.path);
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');
-  const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next round */ } };
+  // The search file too: the core's connection writes it (triggers) with auto-checkpoints off.
+  if (workerData.searchPath) db.prepare('ATTACH DATABASE ? AS fts').run(workerData.searchPath);
+  const checkpoint = () => {
+    for (const schema of workerData.searchPath ? ['main', 'fts'] : ['main']) {
+      try { db.pragma(schema + '.wal_checkpoint(PASSIVE)'); } catch { /* busy: next round */ }
+    }
+  };
   const timer = setInterval(checkpoint, workerData.checkpointEveryMs);
   parentPort.on('message', (m) => {
     if (m.type === 'stop') {
@@ -108,6 +118,7 @@ export class ReplicaWorker {
       eval: true,
       workerData: {
         path: db.name,
+        searchPath: searchAttached(db) ? searchIndexPathFor(db.name) : null,
         checkpointEveryMs,
         sqlitePath: sqliteModule,
       },

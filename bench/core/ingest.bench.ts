@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../../app/feed';
 import { ServerClient, type ServerReply } from '../../app/net';
-import { openWritableReplica, ReplicaWorker } from '../../app/replica';
+import { openWritableReplica, ReplicaWorker, SearchBuilder } from '../../app/replica';
 import { fmt, machineLine, writeResult } from './bench-util';
 import { account, delivery, type BenchRecord } from './replica-data';
 
@@ -61,8 +61,10 @@ async function ours(
   pages: string[],
 ): Promise<{ seconds: number; lagP99: number; lagMax: number }> {
   const db = openWritableReplica(join(dir, 'replica.sqlite'));
-  // As the core runs it: checkpoints and the post-snapshot index build on the replica worker.
+  // As the core runs it: checkpoints and the lookup-index build on the replica worker,
+  // the full-text index on the search builder (following the snapshot as it commits).
   const worker = ReplicaWorker.start(db);
+  const searchBuilder = SearchBuilder.start(db);
   const feed = new FeedConsumer(
     db,
     new PageSource(pages),
@@ -70,6 +72,7 @@ async function ours(
     {
       ...DEFAULT_FEED_OPTIONS,
       ...(worker ? { bulkSql: worker.runBulk } : {}),
+      ...(searchBuilder ? { searchBuilder } : {}),
     },
   );
   const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -78,6 +81,7 @@ async function ours(
   while (feed.state().phase === 'snapshot') await feed.step();
   const seconds = (performance.now() - started) / 1000;
   lag.disable();
+  await searchBuilder?.stop();
   await worker?.stop();
   db.close();
   return { seconds, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
