@@ -92,11 +92,10 @@ interface Reply {
  *   file; during an initial sync that was the core's longest pause (and it
  *   halved ingest throughput). The core's connection turns automatic
  *   checkpoints off while this thread runs them (PASSIVE: never blocks a writer).
- * - Bulk jobs (the post-snapshot index build), so the core's event loop keeps
- *   answering the UI while a million rows are indexed. Large windows matter:
- *   FTS5 flushes a segment per commit, and the same rebuild in 20-row commits
- *   took 15× longer than in one. While a window commits, a write on the core's
- *   connection waits (busy_timeout) for at most that window.
+ * - Bulk jobs (the post-snapshot build of the lookup indexes), so the core's
+ *   event loop keeps answering the UI while a million rows are indexed. While a
+ *   job commits, a write on the core's connection waits (busy_timeout) for it.
+ *   (The full-text index has its own file and thread: search-builder.ts.)
  *
  * If the thread dies, pending jobs reject and the core's connection gets its
  * automatic checkpoints back, so the WAL never grows without bound.

@@ -40,8 +40,11 @@ export async function writeInTimeSlices(
     }
     if (i >= count) last();
   });
+  // Yields after the last slice too: a caller that writes batch after batch from
+  // already-resolved promises (a buffered response) would otherwise never let the
+  // event loop run between them.
   do {
     around(() => slice());
-    if (i < count) await yieldToEventLoop();
+    await yieldToEventLoop();
   } while (i < count);
 }
