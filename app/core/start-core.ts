@@ -24,6 +24,7 @@ import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
+import { lockProfile } from './profile-lock';
 import {
   createOperatorHandlers,
   type CollabFacade,
@@ -57,9 +58,18 @@ export async function startCore(
   config: CoreConfig,
 ): Promise<OperatorCore & { readonly dbPath: string }> {
   mkdirSync(config.profileDir, { recursive: true });
+  // One core per profile (ProfileInUseError otherwise), before anything touches the replica.
+  const profileLock = lockProfile(config.profileDir);
   const dbPath = join(config.profileDir, 'replica.sqlite');
-  const db = openWritableReplica(dbPath);
-  const readDb = openReadableReplica(dbPath);
+  let db: ReturnType<typeof openWritableReplica>;
+  let readDb: ReturnType<typeof openReadableReplica>;
+  try {
+    db = openWritableReplica(dbPath);
+    readDb = openReadableReplica(dbPath);
+  } catch (error) {
+    profileLock.release();
+    throw error;
+  }
   // Checkpoints and the post-snapshot index build run on this thread, off the core's event loop.
   const replicaWorker = ReplicaWorker.start(db);
   // Builds the full-text index on a third thread, following the first snapshot as it commits.
@@ -241,6 +251,7 @@ export async function startCore(
       await replicaWorker?.stop();
       readDb.close();
       db.close();
+      profileLock.release();
     },
   };
 }
