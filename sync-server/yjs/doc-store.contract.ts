@@ -54,6 +54,26 @@ export function docStoreContract(name: string, makeFixture: () => DocStoreFixtur
       expect(store.count('a')).toBe(2);
     });
 
+    it('appends a batch across documents with the seqs single appends would have got', () => {
+      store.append('a', new Uint8Array([1]));
+      const update = new Uint8Array([7]);
+      const seqs = store.appendBatch([
+        { docName: 'a', update },
+        { docName: 'b', update: new Uint8Array([8]) },
+        { docName: 'a', update: new Uint8Array([9]) },
+      ]);
+      update[0] = 42; // the store copied the bytes
+      expect(seqs).toEqual([2, 1, 3]);
+      expect(store.load('a')).toEqual([
+        new Uint8Array([1]),
+        new Uint8Array([7]),
+        new Uint8Array([9]),
+      ]);
+      expect(store.load('b')).toEqual([new Uint8Array([8])]);
+      expect(store.appendBatch([])).toEqual([]);
+      expect(store.append('b', new Uint8Array([0]))).toBe(2);
+    });
+
     it('compacts rows up to a seq into one and keeps later rows and the merged state', () => {
       const source = new Y.Doc();
       const seqs = ['a', 'b', 'c', 'd'].map((s) => store.append('doc', textUpdate(source, s)));
@@ -86,6 +106,7 @@ export function docStoreContract(name: string, makeFixture: () => DocStoreFixtur
       store.close();
       expect(() => store.load('a')).toThrow();
       expect(() => store.append('a', new Uint8Array([1]))).toThrow();
+      expect(() => store.appendBatch([{ docName: 'a', update: new Uint8Array([1]) }])).toThrow();
     });
   });
 }

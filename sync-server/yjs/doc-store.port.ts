@@ -16,6 +16,12 @@
  *   treat the update as not persisted and must not broadcast it.
  * - Stores copy the bytes they are given; callers may reuse or mutate their buffers afterwards.
  */
+/** One update for `DocStore.appendBatch`. */
+export interface DocUpdate {
+  readonly docName: string;
+  readonly update: Uint8Array;
+}
+
 export interface DocStore {
   /** All stored updates of `docName`, oldest first; `[]` for a document never written. */
   load(docName: string): Uint8Array[];
@@ -24,6 +30,13 @@ export interface DocStore {
    * throws (and stores nothing) otherwise.
    */
   append(docName: string, update: Uint8Array): number;
+  /**
+   * Appends several updates, possibly of several documents, atomically: all of them or none.
+   * Returns their seqs in the order given; a document's updates get increasing seqs in that
+   * order. Durable when it returns; throws (and stores nothing) otherwise. The hub commits
+   * everything that arrived in one event-loop turn with one call (group commit).
+   */
+  appendBatch(entries: readonly DocUpdate[]): number[];
   /**
    * Atomically replaces every row of `docName` with `seq <= uptoSeq` by the single row
    * (`uptoSeq`, `merged`). `merged` must contain the state of all replaced rows (normally

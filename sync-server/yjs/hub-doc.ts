@@ -3,6 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { isWellFormedAwarenessUpdate } from './awareness-update';
 import type { DocStore } from './doc-store.port';
+import type { CommitTarget, GroupCommit, QueuedUpdate } from './group-commit';
 import {
   encodeAwareness,
   encodeSyncStep1,
@@ -27,6 +28,8 @@ export interface DocPeer {
 
 export interface HubDocDeps {
   readonly store: DocStore;
+  /** The hub's commit queue: accepted updates are stored through it, then broadcast. */
+  readonly commits: GroupCommit;
   readonly log: Logger;
   readonly metrics: YjsMetrics;
   /** Compact once the document has more stored rows than this. */
@@ -41,41 +44,55 @@ export type ClientUpdateResult = 'applied' | 'invalid' | 'broken';
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.length === 2 && update[0] === 0 && update[1] === 0;
 
+// Client transactions carry the connection as origin; the server's carry a string.
+const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' && origin !== null;
+
+const NOTHING_PENDING: readonly (Uint8Array | null)[] = [];
+
+function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | null)[] = []): Y.Doc {
+  const doc = new Y.Doc();
+  doc.transact(() => {
+    for (const row of rows) Y.applyUpdate(doc, row, LOAD_ORIGIN);
+    // Yjs keeps these (v2-encoded) apart from the document until their dependencies arrive.
+    for (const update of pending) if (update !== null) Y.applyUpdateV2(doc, update, LOAD_ORIGIN);
+  }, LOAD_ORIGIN);
+  return doc;
+}
+
 /**
- * One loaded document: the shared `Y.Doc`, a shadow copy used to validate client updates,
- * the server-side awareness, and the connections attached to it.
+ * One loaded document: the shared `Y.Doc`, the server-side awareness, and the connections
+ * attached to it. Accepted changes go through the hub's group commit: stored, then broadcast.
  */
-export class HubDoc {
+export class HubDoc implements CommitTarget {
   readonly peers = new Set<DocPeer>();
   readonly awareness: awarenessProtocol.Awareness;
-  private shadow: Y.Doc;
+  private doc: Y.Doc;
   private storedRows: number;
   private compactAt: number;
   private persistFailure: unknown = undefined;
   private broken = false;
+  // Set while the doc may hold part of a rejected update: no compaction may be taken from it.
+  private suspect = false;
   private readonly awarenessIds = new Map<DocPeer, Set<number>>();
 
   /** Loads `name` synchronously from the store. Throws if the store or a stored update fails. */
   static load(name: string, deps: HubDocDeps): HubDoc {
     const rows = deps.store.load(name);
-    const doc = new Y.Doc();
-    doc.transact(() => {
-      for (const row of rows) Y.applyUpdate(doc, row, LOAD_ORIGIN);
-    }, LOAD_ORIGIN);
-    return new HubDoc(name, doc, rows.length, deps);
+    return new HubDoc(name, replay(rows), rows.length, deps);
   }
 
   private constructor(
     readonly name: string,
-    readonly doc: Y.Doc,
+    doc: Y.Doc,
     storedRows: number,
     private readonly deps: HubDocDeps,
   ) {
+    this.doc = doc;
     this.storedRows = storedRows;
     this.compactAt = deps.compactAfter;
-    this.shadow = this.cloneDoc();
     this.doc.on('update', this.onUpdate);
-    this.awareness = new awarenessProtocol.Awareness(doc);
+    // On a Y.Doc of its own, because the content doc is replaced after a rejected update.
+    this.awareness = new awarenessProtocol.Awareness(new Y.Doc());
     // The server is not a participant: it relays other clients' presence only.
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
@@ -86,6 +103,7 @@ export class HubDoc {
     this.peers.add(peer);
     this.awarenessIds.set(peer, new Set());
     // Step 1 asks the client for what the server lacks; a reader's answer would be ignored.
+    // A state vector shows clocks, not content, so queued updates need not be stored first.
     if (peer.canWrite) peer.send(encodeSyncStep1(this.doc));
     const present = [...this.awareness.getStates().keys()];
     if (present.length > 0) {
@@ -103,36 +121,41 @@ export class HubDoc {
     }
   }
 
-  /** Sync step 2 for a client's state vector. Throws on a malformed vector. */
-  syncStep2For(stateVector: Uint8Array): Uint8Array {
+  /**
+   * Sync step 2 for a client's state vector; `null` if the doc was dropped meanwhile (storing
+   * its queued updates failed). Throws on a malformed vector.
+   */
+  syncStep2For(stateVector: Uint8Array): Uint8Array | null {
+    // Step 2 carries content: what this turn accepted must be stored before anyone sees it.
+    if (this.deps.commits.queued(this) > 0) this.deps.commits.flush();
+    if (this.broken) return null;
     return encodeSyncStep2(this.doc, stateVector);
   }
 
   /**
-   * Applies a writer's update: first to the shadow doc, because `Y.applyUpdate` may apply part
-   * of a bad update before throwing and Yjs cannot roll back. Only an update the shadow took
-   * whole reaches the shared doc, whose 'update' handler persists it and then broadcasts it.
-   * 'invalid': the shared doc is untouched. 'broken': persisting failed and the doc was dropped.
+   * Applies a writer's update to the shared doc. Its 'update' event queues it for the group
+   * commit, which stores it and only then broadcasts it. `Y.applyUpdate` may apply part of a bad
+   * update and then throw (Yjs cannot roll back, and still fires 'update' for the part): that
+   * part is dropped from the queue unstored and unsent, and the doc is rebuilt from the store.
+   * 'invalid': rejected, the shared state is as before. 'broken': persisting failed, doc dropped.
    */
   applyClientUpdate(peer: DocPeer, update: Uint8Array): ClientUpdateResult {
     if (isEmptyUpdate(update)) return 'applied';
-    try {
-      Y.applyUpdate(this.shadow, update, peer);
-    } catch {
-      this.rebuildShadow();
-      return 'invalid';
-    }
+    const mark = this.deps.commits.queued(this);
+    // Updates still waiting for missing dependencies live outside the store (see `replay`).
+    const { pendingStructs, pendingDs } = this.doc.store;
+    const pending =
+      pendingStructs === null && pendingDs === null
+        ? NOTHING_PENDING
+        : [pendingStructs?.update ?? null, pendingDs];
     try {
       Y.applyUpdate(this.doc, update, peer);
-    } catch (err) {
-      // Cannot happen while the shadow mirrors the doc; if it does, the doc is suspect.
-      this.deps.log.error(
-        { err, doc: this.name },
-        'update passed the shadow but failed on the doc',
-      );
-      this.markBroken(err);
+      return 'applied';
+    } catch {
+      this.deps.commits.discardAfter(this, mark);
+      this.rebuild(pending);
+      return this.broken ? 'broken' : 'invalid';
     }
-    return this.failIfBroken() ? 'broken' : 'applied';
   }
 
   /**
@@ -147,7 +170,9 @@ export class HubDoc {
         fn(this.doc);
       }, SERVER_ORIGIN);
     } finally {
-      failed = this.failIfBroken();
+      // Synchronous, so that on return the change is stored and sent, as the hub promises.
+      this.deps.commits.flush();
+      failed = this.broken;
     }
     if (failed) {
       const failure = this.persistFailure;
@@ -169,34 +194,45 @@ export class HubDoc {
     return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present));
   }
 
-  /** Frees the docs and awareness timer. The store holds everything already; nothing to flush. */
+  /** Stores what is still queued (unless the doc is broken), then frees the docs and awareness. */
   destroy(): void {
+    if (this.broken) this.deps.commits.discardAfter(this, 0);
+    else if (this.deps.commits.queued(this) > 0) this.deps.commits.flush();
     this.doc.off('update', this.onUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
+    this.awareness.doc.destroy();
     this.doc.destroy();
-    this.shadow.destroy();
+  }
+
+  /** Group commit: these updates are stored. Broadcast each to everyone but its author. */
+  committed(updates: readonly QueuedUpdate[], seqs: readonly number[]): void {
+    this.storedRows += updates.length;
+    for (const { update, origin } of updates) {
+      this.deps.metrics.updateAccepted(isClientOrigin(origin) ? 'client' : 'server');
+      // Encoded once; every receiver gets the same bytes.
+      const frame = encodeSyncUpdate(update);
+      for (const peer of this.peers) {
+        if (peer !== origin) peer.send(frame);
+      }
+    }
+    const last = seqs[seqs.length - 1];
+    if (!this.suspect && last !== undefined && this.storedRows > this.compactAt) this.compact(last);
+  }
+
+  /** Group commit: storing this doc's updates failed. Not stored means not broadcast. */
+  persistFailed(err: unknown): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.persistFailure = err;
+    this.deps.metrics.persistFailed();
+    this.deps.log.error({ err, doc: this.name }, 'yjs doc dropped');
+    this.deps.onBroken(this);
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOAD_ORIGIN || this.broken) return;
-    let seq: number;
-    try {
-      seq = this.deps.store.append(this.name, update);
-    } catch (err) {
-      // Not stored means not broadcast: no client may see what a crash could lose.
-      this.markBroken(err);
-      return;
-    }
-    this.storedRows += 1;
-    const fromPeer = this.isPeer(origin);
-    this.deps.metrics.updateAccepted(fromPeer ? 'client' : 'server');
-    if (!fromPeer) this.mirrorToShadow(update);
-    const frame = encodeSyncUpdate(update);
-    for (const peer of this.peers) {
-      if (peer !== origin) peer.send(frame);
-    }
-    if (this.storedRows > this.compactAt) this.compact(seq);
+    this.deps.commits.enqueue(this, update, origin);
   };
 
   private readonly onAwarenessUpdate = (
@@ -218,8 +254,8 @@ export class HubDoc {
   }
 
   private compact(uptoSeq: number): void {
-    // The 'update' event fires after the transaction is integrated, so the doc's state is
-    // exactly rows 1..uptoSeq (plus pending structs, which encodeStateAsUpdate includes).
+    // Called once a batch is stored, with nothing of this doc left in the queue: the doc's
+    // state is exactly rows 1..uptoSeq (plus pending structs, which encodeStateAsUpdate includes).
     try {
       this.deps.store.compact(this.name, Y.encodeStateAsUpdate(this.doc), uptoSeq);
       this.storedRows = 1;
@@ -232,37 +268,34 @@ export class HubDoc {
     }
   }
 
-  private mirrorToShadow(update: Uint8Array): void {
+  /**
+   * After a rejected update: the doc may hold part of it, but none of that is left in the queue,
+   * stored or sent. Store what this turn accepted before it, then load the doc again from the
+   * store, which then holds every accepted update, and put back the pending updates it held before.
+   * The fresh doc gets a new client id for server writes; nothing was ever written under it.
+   */
+  private rebuild(pending: readonly (Uint8Array | null)[]): void {
+    this.suspect = true;
     try {
-      Y.applyUpdate(this.shadow, update);
-    } catch {
-      this.rebuildShadow();
+      this.deps.commits.flush();
+    } finally {
+      this.suspect = false;
     }
-  }
-
-  private cloneDoc(): Y.Doc {
-    const copy = new Y.Doc();
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
-    return copy;
-  }
-
-  // A shadow that threw may hold part of the bad update; start again from the shared doc.
-  private rebuildShadow(): void {
-    this.shadow.destroy();
-    this.shadow = this.cloneDoc();
-  }
-
-  private markBroken(err: unknown): void {
     if (this.broken) return;
-    this.broken = true;
-    this.persistFailure = err;
-  }
-
-  private failIfBroken(): boolean {
-    if (!this.broken) return false;
-    this.deps.metrics.persistFailed();
-    this.deps.log.error({ err: this.persistFailure, doc: this.name }, 'yjs doc dropped');
-    this.deps.onBroken(this);
-    return true;
+    let fresh: Y.Doc;
+    let rows: number;
+    try {
+      const stored = this.deps.store.load(this.name);
+      rows = stored.length;
+      fresh = replay(stored, pending);
+    } catch (err) {
+      this.persistFailed(err);
+      return;
+    }
+    this.doc.off('update', this.onUpdate);
+    this.doc.destroy();
+    this.doc = fresh;
+    this.storedRows = rows;
+    this.doc.on('update', this.onUpdate);
   }
 }

@@ -10,7 +10,7 @@ export {
   type ParsedDocName,
   type Principal,
 } from './doc-access.policy';
-export type { DocStore } from './doc-store.port';
+export type { DocStore, DocUpdate } from './doc-store.port';
 export { MemoryDocStore } from './memory-doc-store';
 export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
 export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';

@@ -1,4 +1,4 @@
-import type { DocStore } from './doc-store.port';
+import type { DocStore, DocUpdate } from './doc-store.port';
 
 interface Row {
   readonly seq: number;
@@ -29,6 +29,12 @@ export class MemoryDocStore implements DocStore {
     this.docs.set(docName, rows);
     this.lastSeq.set(docName, seq);
     return seq;
+  }
+
+  // Nothing in here can fail once the store is open, so appending one by one is atomic.
+  appendBatch(entries: readonly DocUpdate[]): number[] {
+    this.assertOpen();
+    return entries.map((entry) => this.append(entry.docName, entry.update));
   }
 
   compact(docName: string, merged: Uint8Array, uptoSeq: number): void {

@@ -53,4 +53,32 @@ describe('SqliteDocStore', () => {
     expect(store.count('doc')).toBe(2);
     db.close();
   });
+
+  it('a batch is atomic: a failing row stores none of it, and seqs carry on as if it never ran', () => {
+    const db = new Database(':memory:');
+    const store = new SqliteDocStore(db);
+    expect(store.append('a', new Uint8Array([1]))).toBe(1);
+    db.exec(`CREATE TRIGGER fail_b BEFORE INSERT ON yjs_updates WHEN NEW.doc = 'b'
+             BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    expect(() =>
+      store.appendBatch([
+        { docName: 'a', update: new Uint8Array([2]) },
+        { docName: 'b', update: new Uint8Array([3]) },
+      ]),
+    ).toThrow(/disk on fire/);
+    expect(store.count('a')).toBe(1);
+    expect(store.count('b')).toBe(0);
+    db.exec('DROP TRIGGER fail_b');
+    expect(store.appendBatch([{ docName: 'a', update: new Uint8Array([2]) }])).toEqual([2]);
+    expect(store.append('b', new Uint8Array([3]))).toBe(1);
+    db.close();
+  });
+
+  it('picks up seqs written before it was created (the cache starts from the table)', () => {
+    const db = new Database(':memory:');
+    new SqliteDocStore(db).append('a', new Uint8Array([1]));
+    const second = new SqliteDocStore(db);
+    expect(second.append('a', new Uint8Array([2]))).toBe(2);
+    db.close();
+  });
 });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DocStore } from './doc-store.port';
+import type { DocStore, DocUpdate } from './doc-store.port';
 
 /**
  * Table the SQLite store keeps its update log in. Exported so the lead's migrations can own
@@ -21,26 +21,33 @@ export const YJS_UPDATES_DDL = `CREATE TABLE IF NOT EXISTS yjs_updates (
  */
 export class SqliteDocStore implements DocStore {
   private readonly selectAll: Database.Statement<[string], { data: Buffer }>;
-  private readonly insert: Database.Statement<[string, string, Buffer], { seq: number }>;
-  private readonly deleteUpTo: Database.Statement<[string, number]>;
+  private readonly selectLastSeq: Database.Statement<[string], { seq: number | null }>;
   private readonly insertAt: Database.Statement<[string, number, Buffer]>;
+  private readonly deleteUpTo: Database.Statement<[string, number]>;
   private readonly countRows: Database.Statement<[string], { n: number }>;
+  private readonly appendTx: (entries: readonly DocUpdate[], seqs: readonly number[]) => void;
   private readonly compactTx: (docName: string, merged: Buffer, uptoSeq: number) => void;
+  // Highest seq per document, read from the table once and then kept here: it saves a B-tree
+  // lookup per append. Sound because the store is the database's single writer of this table
+  // (another writer would make an INSERT hit the primary key and throw, not overwrite); on any
+  // failed write the entries are dropped and re-read.
+  private readonly lastSeq = new Map<string, number>();
   private closed = false;
 
   constructor(db: Database.Database) {
     db.exec(YJS_UPDATES_DDL);
     this.selectAll = db.prepare('SELECT data FROM yjs_updates WHERE doc = ? ORDER BY seq');
     // MAX(seq) never decreases because compaction keeps the row at `uptoSeq`, so a seq is
-    // never handed out twice. Single writer per database, so no race between SELECT and INSERT.
-    this.insert = db.prepare(
-      `INSERT INTO yjs_updates (doc, seq, data)
-       VALUES (?, COALESCE((SELECT MAX(seq) FROM yjs_updates WHERE doc = ?), 0) + 1, ?)
-       RETURNING seq`,
-    );
-    this.deleteUpTo = db.prepare('DELETE FROM yjs_updates WHERE doc = ? AND seq <= ?');
+    // never handed out twice.
+    this.selectLastSeq = db.prepare('SELECT MAX(seq) AS seq FROM yjs_updates WHERE doc = ?');
     this.insertAt = db.prepare('INSERT INTO yjs_updates (doc, seq, data) VALUES (?, ?, ?)');
+    this.deleteUpTo = db.prepare('DELETE FROM yjs_updates WHERE doc = ? AND seq <= ?');
     this.countRows = db.prepare('SELECT COUNT(*) AS n FROM yjs_updates WHERE doc = ?');
+    this.appendTx = db.transaction((entries: readonly DocUpdate[], seqs: readonly number[]) => {
+      entries.forEach((entry, i) => {
+        this.insertAt.run(entry.docName, seqs[i] ?? 0, toBuffer(entry.update));
+      });
+    });
     this.compactTx = db.transaction((docName: string, merged: Buffer, uptoSeq: number) => {
       this.deleteUpTo.run(docName, uptoSeq);
       this.insertAt.run(docName, uptoSeq, merged);
@@ -53,15 +60,42 @@ export class SqliteDocStore implements DocStore {
   }
 
   append(docName: string, update: Uint8Array): number {
+    const [seq] = this.appendBatch([{ docName, update }]);
+    if (seq === undefined) throw new Error('appendBatch returned no seq');
+    return seq;
+  }
+
+  appendBatch(entries: readonly DocUpdate[]): number[] {
     this.assertOpen();
-    const row = this.insert.get(docName, docName, toBuffer(update));
-    if (row === undefined) throw new Error('INSERT ... RETURNING returned no row');
-    return row.seq;
+    const next = new Map<string, number>();
+    const seqs = entries.map((entry) => {
+      const seq = (next.get(entry.docName) ?? this.storedLastSeq(entry.docName)) + 1;
+      next.set(entry.docName, seq);
+      return seq;
+    });
+    try {
+      // One row needs no explicit transaction: the INSERT is its own (one commit less).
+      const [only] = entries;
+      if (entries.length === 1 && only !== undefined)
+        this.insertAt.run(only.docName, seqs[0] ?? 0, toBuffer(only.update));
+      else this.appendTx(entries, seqs);
+    } catch (err) {
+      for (const docName of next.keys()) this.lastSeq.delete(docName);
+      throw err;
+    }
+    for (const [docName, seq] of next) this.lastSeq.set(docName, seq);
+    return seqs;
   }
 
   compact(docName: string, merged: Uint8Array, uptoSeq: number): void {
     this.assertOpen();
-    this.compactTx(docName, toBuffer(merged), uptoSeq);
+    try {
+      this.compactTx(docName, toBuffer(merged), uptoSeq);
+    } catch (err) {
+      this.lastSeq.delete(docName);
+      throw err;
+    }
+    if ((this.lastSeq.get(docName) ?? 0) < uptoSeq) this.lastSeq.set(docName, uptoSeq);
   }
 
   count(docName: string): number {
@@ -72,6 +106,16 @@ export class SqliteDocStore implements DocStore {
   close(): void {
     // The database handle belongs to whoever opened it; statements die with it.
     this.closed = true;
+    this.lastSeq.clear();
+  }
+
+  private storedLastSeq(docName: string): number {
+    let seq = this.lastSeq.get(docName);
+    if (seq === undefined) {
+      seq = this.selectLastSeq.get(docName)?.seq ?? 0;
+      this.lastSeq.set(docName, seq);
+    }
+    return seq;
   }
 
   private assertOpen(): void {

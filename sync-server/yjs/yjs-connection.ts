@@ -172,14 +172,15 @@ export class YjsConnection implements DocPeer {
   private handle(message: ClientMessage): void {
     switch (message.kind) {
       case 'sync-step1': {
-        let reply: Uint8Array;
+        let reply: Uint8Array | null;
         try {
           reply = this.hubDoc.syncStep2For(message.stateVector);
         } catch {
           this.refuse('malformed', CLOSE.protocolError, 'bad state vector');
           return;
         }
-        this.send(reply);
+        // null: the document was just dropped (store failure) and this socket closed with 1011.
+        if (reply !== null) this.send(reply);
         return;
       }
       case 'sync-step2':

@@ -166,6 +166,10 @@ describe('yjs hub: bad input closes only the offending socket', () => {
           if (failing) throw new Error('disk full');
           return store.append(name, update);
         },
+        appendBatch: (entries) => {
+          if (failing) throw new Error('disk full');
+          return store.appendBatch(entries);
+        },
         compact: (name, merged, upto) => {
           store.compact(name, merged, upto);
         },

@@ -11,6 +11,7 @@ import {
   type Principal,
 } from './doc-access.policy';
 import type { DocStore } from './doc-store.port';
+import { GroupCommit } from './group-commit';
 import { refuseUpgrade } from './http-refusal';
 import { HubDoc } from './hub-doc';
 import { CLOSE, YjsConnection } from './yjs-connection';
@@ -74,7 +75,7 @@ export interface YjsHub {
   /**
    * Stops accepting upgrades (503), closes every socket with `code` (1001 going away,
    * 1012 restart), waits for them up to `shutdownGraceMs`, then unloads all documents.
-   * Every accepted update is already in the store, so there is nothing else to flush.
+   * Accepted updates still in the group-commit queue are stored before documents are unloaded.
    * Idempotent; later calls return the first call's promise.
    */
   close(code: 1001 | 1012): Promise<void>;
@@ -95,6 +96,7 @@ class Hub implements YjsHub {
   private readonly metrics: YjsMetrics;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly prefix: string;
+  private readonly commits: GroupCommit;
   private closing: Promise<void> | undefined;
   private closeCode: number = CLOSE.goingAway;
   private nextConnectionId = 1;
@@ -102,6 +104,7 @@ class Hub implements YjsHub {
   constructor(private readonly opts: YjsHubOptions) {
     this.log = opts.log.child({ component: 'yjs-hub' });
     this.prefix = `${opts.pathPrefix ?? '/yjs'}/`;
+    this.commits = new GroupCommit(opts.store);
     this.metrics =
       opts.metrics === undefined
         ? noopYjsMetrics
@@ -203,6 +206,8 @@ class Hub implements YjsHub {
     await Promise.all([...this.connections].map((c) => c.shutdown(code, grace)));
     for (const timer of this.unloadTimers.values()) clearTimeout(timer);
     this.unloadTimers.clear();
+    // Frames that arrived before the sockets closed may still be queued: store them.
+    this.commits.flush();
     for (const hubDoc of this.docs.values()) hubDoc.destroy();
     this.docs.clear();
     this.wss.close();
@@ -247,6 +252,7 @@ class Hub implements YjsHub {
     }
     const hubDoc = HubDoc.load(docName, {
       store: this.opts.store,
+      commits: this.commits,
       log: this.log,
       metrics: this.metrics,
       compactAfter: staggered(this.opts.compactAfter ?? 500, docName),

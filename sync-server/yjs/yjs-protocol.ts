@@ -96,12 +96,29 @@ export const encodeSyncStep2 = (doc: Y.Doc, stateVector: Uint8Array): Uint8Array
     encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(doc, stateVector));
   });
 
-export const encodeSyncUpdate = (update: Uint8Array): Uint8Array =>
-  frame((e) => {
-    encoding.writeVarUint(e, MESSAGE_SYNC);
-    encoding.writeVarUint(e, SYNC_UPDATE);
-    encoding.writeVarUint8Array(e, update);
-  });
+/**
+ * A sync update frame. Built in one allocation as a Buffer, since one frame goes to every
+ * receiver of a broadcast and ws sends a Buffer as is (other views it wraps once per send).
+ */
+export const encodeSyncUpdate = (update: Uint8Array): Uint8Array => {
+  let lengthBytes = 1;
+  for (let rest = update.length >>> 7; rest > 0; rest >>>= 7) lengthBytes += 1;
+  const out = Buffer.allocUnsafe(2 + lengthBytes + update.length);
+  out[0] = MESSAGE_SYNC;
+  out[1] = SYNC_UPDATE;
+  let at = 2;
+  // varUint, as lib0 writes it: 7 bits per byte, low first, high bit = more follows.
+  for (let rest = update.length; ; rest >>>= 7) {
+    if (rest < 0x80) {
+      out[at] = rest;
+      break;
+    }
+    out[at] = (rest & 0x7f) | 0x80;
+    at += 1;
+  }
+  out.set(update, 2 + lengthBytes);
+  return out;
+};
 
 export const encodeAwareness = (awarenessUpdate: Uint8Array): Uint8Array =>
   frame((e) => {

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { DocUpdate } from './doc-store.port';
+import { GroupCommit, type CommitTarget, type QueuedUpdate } from './group-commit';
+import { MemoryDocStore } from './memory-doc-store';
+
+const bytes = (n: number): Uint8Array => new Uint8Array([n]);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A store that records its calls and can be told to fail for one document. */
+class RecordingStore extends MemoryDocStore {
+  readonly calls: DocUpdate[][] = [];
+  failFor: string | null = null;
+  constructor(private readonly events: string[] = []) {
+    super();
+  }
+  override appendBatch(entries: readonly DocUpdate[]): number[] {
+    this.calls.push([...entries]);
+    if (entries.some((e) => e.docName === this.failFor)) throw new Error('disk full');
+    this.events.push(`stored ${entries.map((e) => `${e.docName}:${e.update[0]}`).join(',')}`);
+    return super.appendBatch(entries);
+  }
+}
+
+class Target implements CommitTarget {
+  readonly committedSeqs: number[] = [];
+  failure: unknown = undefined;
+  constructor(
+    readonly name: string,
+    private readonly events: string[] = [],
+    private readonly onCommitted: () => void = () => undefined,
+  ) {}
+  committed(updates: readonly QueuedUpdate[], seqs: readonly number[]): void {
+    this.events.push(`sent ${updates.map((u) => `${this.name}:${u.update[0]}`).join(',')}`);
+    this.committedSeqs.push(...seqs);
+    this.onCommitted();
+  }
+  persistFailed(err: unknown): void {
+    this.failure = err;
+  }
+}
+
+describe('GroupCommit', () => {
+  it('stores everything queued in one turn with one call, before handing anything back', async () => {
+    const events: string[] = [];
+    const store = new RecordingStore(events);
+    const commits = new GroupCommit(store);
+    const a = new Target('a', events);
+    const b = new Target('b', events);
+    commits.enqueue(a, bytes(1), 'x');
+    commits.enqueue(b, bytes(2), 'y');
+    commits.enqueue(a, bytes(3), 'x');
+    expect(store.calls).toEqual([]);
+    expect(events).toEqual([]);
+    await nextTurn();
+    expect(store.calls).toHaveLength(1);
+    expect(events).toEqual(['stored a:1,a:3,b:2', 'sent a:1,a:3', 'sent b:2']);
+    expect(a.committedSeqs).toEqual([1, 2]);
+    expect(b.committedSeqs).toEqual([1]);
+    expect(store.load('a')).toEqual([bytes(1), bytes(3)]);
+  });
+
+  it('a failing document does not take the others in its batch down', () => {
+    const store = new RecordingStore();
+    store.failFor = 'bad';
+    const commits = new GroupCommit(store);
+    const good = new Target('good');
+    const bad = new Target('bad');
+    commits.enqueue(good, bytes(1), 'x');
+    commits.enqueue(bad, bytes(2), 'y');
+    commits.enqueue(good, bytes(3), 'x');
+    commits.flush();
+    // The batch, then each document on its own.
+    expect(store.calls.map((call) => call.length)).toEqual([3, 2, 1]);
+    expect(good.committedSeqs).toEqual([1, 2]);
+    expect(bad.committedSeqs).toEqual([]);
+    expect(bad.failure).toBeInstanceOf(Error);
+    expect(store.count('bad')).toBe(0);
+    expect(store.count('good')).toBe(2);
+  });
+
+  it('discardAfter drops the tail of a queue unstored', () => {
+    const store = new RecordingStore();
+    const commits = new GroupCommit(store, () => undefined);
+    const a = new Target('a');
+    commits.enqueue(a, bytes(1), 'x');
+    const mark = commits.queued(a);
+    commits.enqueue(a, bytes(2), 'x');
+    commits.enqueue(a, bytes(3), 'x');
+    commits.discardAfter(a, mark);
+    commits.flush();
+    expect(store.load('a')).toEqual([bytes(1)]);
+    commits.discardAfter(a, 0);
+    commits.flush();
+    expect(store.calls).toHaveLength(1);
+  });
+
+  it('updates queued while a flush hands back go into the next batch, in order', async () => {
+    const store = new RecordingStore();
+    const commits = new GroupCommit(store);
+    let requeued = false;
+    const a: Target = new Target('a', [], () => {
+      if (requeued) return;
+      requeued = true;
+      commits.enqueue(a, bytes(2), 'x');
+    });
+    commits.enqueue(a, bytes(1), 'x');
+    await nextTurn();
+    expect(store.calls).toHaveLength(1);
+    await nextTurn();
+    expect(store.calls).toHaveLength(2);
+    expect(a.committedSeqs).toEqual([1, 2]);
+  });
+
+  it('flush with nothing queued does not call the store', () => {
+    const store = new RecordingStore();
+    new GroupCommit(store).flush();
+    expect(store.calls).toEqual([]);
+  });
+});
