@@ -1,4 +1,5 @@
-/** Commands, outcomes and roles: the wire vocabulary desktop and server share. */
+/** Commands, outcomes, roles and the region status document: the wire vocabulary desktop and server share. */
 export * from './roles';
 export * from './commands';
 export * from './parse-command';
+export * from './region-status';
