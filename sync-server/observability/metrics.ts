@@ -39,6 +39,12 @@ export function createMetrics(sources: {
       help: '1 while the payment gateway circuit breaker is open or half-open',
       registers: [registry],
     }),
+    regionStatusWrites: new Counter({
+      name: 'fleetdesk_region_status_writes_total',
+      help: 'Writes to the server-written status/<region> documents, by changed key',
+      labelNames: ['key'] as const,
+      registers: [registry],
+    }),
     feedHighWaterMark: new Gauge({
       name: 'fleetdesk_feed_high_water_mark',
       help: 'Highest committed change-feed sequence',

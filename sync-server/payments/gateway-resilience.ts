@@ -51,10 +51,14 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
  * each attempt passes the breaker, and while it is open calls fail fast with
  * BrokenCircuitError, which is not retried — the payment change simply stays
  * "processing" until a later sweep finds the gateway back.
+ *
+ * `onBreakerState` runs on every breaker transition; `onCallFailed` after each attempt that
+ * reached the gateway and got "unavailable" (not for calls refused by the open breaker).
  */
 export function createGatewayPolicy(
   options: GatewayResilienceOptions,
   onBreakerState: (state: BreakerState) => void = () => undefined,
+  onCallFailed: () => void = () => undefined,
 ): { policy: IPolicy; breakerState: () => BreakerState } {
   const breaker = circuitBreaker(handleType(GatewayUnavailableError), {
     halfOpenAfter: options.halfOpenAfterMs,
@@ -62,6 +66,9 @@ export function createGatewayPolicy(
   });
   breaker.onStateChange((state) => {
     onBreakerState(STATE_NAMES[state]);
+  });
+  breaker.onFailure(({ handled }) => {
+    if (handled) onCallFailed();
   });
   const retrying = retry(handleType(GatewayUnavailableError), {
     maxAttempts: options.maxAttempts,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { regionStatusDocName } from '../../domain/protocol';
 import { instant, type Clock, type Location } from '../../domain/shared';
 import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
 import { CommandService } from '../commands';
@@ -21,6 +22,7 @@ import { InProcessChangeNotifier, SqliteRecordStore, withChangeNotifications } f
 import { CITY, seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
 import { DroneSimulator } from '../simulation';
+import { FleetSummary, GatewayHealth, RegionStatusPublisher } from '../status';
 import { openServerDatabase, startCheckpointWorker } from '../storage';
 import { refuse, TelemetryHub } from '../telemetry';
 import { createYjsHub, SqliteDocStore } from '../yjs';
@@ -83,11 +85,20 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   }
   const depots = (await store.list<{ position: Location }>('depot')).map((r) => r.body.position);
 
+  const gatewayHealth = new GatewayHealth();
+  // Assigned once the Yjs hub exists; breaker events before that are seen by its first tick.
+  let gatewayChanged = (): void => undefined;
   const { policy, breakerState } = createGatewayPolicy(
     { ...DEFAULT_GATEWAY_RESILIENCE, halfOpenAfterMs: config.gatewayHalfOpenAfterMs },
     (state) => {
       metrics.breakerState.set(state === 'closed' ? 0 : 1);
       log.warn({ breaker: state }, 'payment gateway circuit breaker');
+      gatewayHealth.breakerChanged(state);
+      gatewayChanged();
+    },
+    () => {
+      gatewayHealth.callFailed(Date.now());
+      gatewayChanged();
     },
   );
   const processor = new PaymentChangeProcessor(
@@ -146,6 +157,21 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     log: log.child({ endpoint: 'yjs' }),
     metrics: metrics.registry,
   });
+  const statusDoc = regionStatusDocName(CITY.region);
+  const fleetSummary = new FleetSummary(store);
+  const regionStatus = new RegionStatusPublisher({
+    region: CITY.region,
+    transact: (fn) => yjs.serverTransact(statusDoc, fn),
+    paymentsLevel: (now) => gatewayHealth.level(now),
+    fleet: () => fleetSummary.current(),
+    now: () => Date.now(),
+    intervalMs: 5000,
+    log: log.child({ part: 'region-status' }),
+    written: (keys) => {
+      for (const key of keys) metrics.regionStatusWrites.inc({ key });
+    },
+  });
+  gatewayChanged = () => regionStatus.gatewayChanged();
   const telemetry = new TelemetryHub(
     authenticate,
     () => Date.now(),
@@ -253,6 +279,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   await processor.start(config.paymentSweepMs);
   if (config.simulate) await simulator.start();
   pruner?.start();
+  await regionStatus.start();
   log.info(
     {
       host: config.host,
@@ -273,6 +300,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       processor.stop();
       const pruneStopped = pruner?.stop();
       telemetry.close(code);
+      await regionStatus.stop(); // its last write lands before the hub closes
       await yjs.close(code);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,4 @@
+/** The server-written `status/<region>` documents: card payments and fleet, for every operator. */
+export * from './gateway-health';
+export * from './fleet-summary';
+export * from './region-status.publisher';
