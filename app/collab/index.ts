@@ -8,6 +8,11 @@ export type { CollabDoc, CollabErrorContext } from './collab-doc';
 export type { DocSyncStatus } from './sync-status.tracker';
 export { isDocName, yjsEndpoint } from './doc-name';
 export {
+  RegionStatusWatch,
+  type RegionStatusWatchDeps,
+  type WatchedRegionStatus,
+} from './region-status-watch';
+export {
   addChecklistItem,
   addNote,
   claim,

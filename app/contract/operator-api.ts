@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RegionStatus } from '../../domain/protocol';
 
 /**
  * THE operator API: every query and command the UI may call, and every event it
@@ -25,6 +26,7 @@ export const OPERATOR_API = {
   'deliveries.get': z.object({ deliveryId: id }),
   'outbox.list': z.object({}),
   'sync.status': z.object({}),
+  'region.status': z.object({}),
   'fleet.snapshot': z.object({}),
   'fleet.places': z.object({}),
   // Commands (validated locally, queued durably, sent when the server is reachable)
@@ -61,6 +63,7 @@ export interface OperatorEvents {
   'outbox.changed': OutboxEntryView;
   'fleet.fixes': { at: number; fixes: readonly DroneFixView[] };
   'collab.changed': { deliveryId: string };
+  'region.statusChanged': RegionStatusView;
 }
 export type OperatorEventName = keyof OperatorEvents;
 
@@ -80,6 +83,21 @@ export interface SyncStatus {
   readonly outbox: PathStatus & { readonly needsAttention: number };
   readonly documents: Readonly<Record<string, PathStatus>>;
   readonly telemetry: PathStatus;
+}
+
+/**
+ * The region's service status as the server last published it (`status/<region>`: card
+ * payments, fleet summary), kept on this desk so it still shows offline, with its age.
+ * `region.status` answers null until this desk has received it once.
+ */
+export interface RegionStatusView extends RegionStatus {
+  /** Connected to the status document: changes arrive as the server makes them. */
+  readonly live: boolean;
+  /**
+   * Until when this desk knows it to be the server's current status: the present while live,
+   * else when the last live connection ended (kept across restarts; null if it never was live).
+   */
+  readonly asOf: number | null;
 }
 
 export interface OutboxEntryView {

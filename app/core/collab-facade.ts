@@ -5,8 +5,10 @@ import {
   CollabDocs,
   observeDelivery,
   readDeliveryState,
+  RegionStatusWatch,
   type CollabDoc,
   type DeliveryState,
+  type WatchedRegionStatus,
 } from '../collab';
 import type { RecordReader, WritableDb } from '../replica';
 import type { CollabFacade } from './operator-handlers';
@@ -25,6 +27,8 @@ export interface CollabContext {
     },
   ) => void;
   readonly onChanged: (deliveryId: string) => void;
+  /** The region's status document changed (content, live, or age). */
+  readonly onRegionStatus: (status: WatchedRegionStatus) => void;
 }
 
 /**
@@ -42,16 +46,29 @@ export function createCollabFacade(
   ctx: CollabContext,
   reader: RecordReader,
   region: string,
-): CollabFacade & { close(): void; resume(): void } {
+): CollabFacade & {
+  close(): void;
+  resume(): void;
+  regionStatus(): WatchedRegionStatus | null;
+} {
   const docs = new CollabDocs({
     db: ctx.db,
     serverUrl: ctx.serverUrl,
     getToken: () => ctx.token() ?? '',
   });
   const watched = new Set<string>();
+  const regionStatus = new RegionStatusWatch({
+    docs,
+    db: ctx.db,
+    region,
+    now: Date.now,
+    changed: ctx.onRegionStatus,
+  });
   docs.onStatus((name, s) => {
+    // Read-only is a loss only where this operator expected to write; status/ is read-only by design.
+    const limited = s.access === 'read' && !name.startsWith('status/');
     ctx.onStatus(name, {
-      state: s.state === 'online' ? (s.access === 'read' ? 'degraded' : 'online') : 'offline',
+      state: s.state === 'online' ? (limited ? 'degraded' : 'online') : 'offline',
       lastConfirmedAt: s.lastSyncedAt,
       pending: s.pendingLocalUpdates ? 1 : 0,
     });
@@ -80,11 +97,16 @@ export function createCollabFacade(
       const doc = docOf(deliveryId);
       return doc ? readDeliveryState(doc, deliveryId) : null;
     },
-    /** Signed in (again): use the current token and upload edits made while offline. */
+    /** Signed in (again): use the current token, upload edits made offline, follow the status. */
     resume: () => {
       docs.tokenChanged();
       docs.openUnconfirmed();
+      regionStatus.start();
     },
-    close: () => docs.close(),
+    regionStatus: () => regionStatus.current(),
+    close: () => {
+      regionStatus.stop();
+      docs.close();
+    },
   };
 }

@@ -5,7 +5,7 @@ import { isRole } from '../../domain/protocol';
 import { asId, instant, type Location, type Result } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
-import type { ApiResult, OperatorInput, OperatorMethod } from '../contract';
+import type { ApiResult, OperatorInput, OperatorMethod, RegionStatusView } from '../contract';
 import type { ServerClient } from '../net';
 import { toEntryView, type OutboxSender, type OutboxStore } from '../outbox';
 import type { RecordReader } from '../replica';
@@ -38,6 +38,8 @@ export interface HandlerDeps {
 export interface CollabFacade {
   addNote(deliveryId: string, author: string, text: string, at: number): Result<unknown>;
   get(deliveryId: string): unknown;
+  /** The region's service status as this desk last received it; null if never. */
+  regionStatus(): RegionStatusView | null;
 }
 
 export type OperatorHandlers = {
@@ -146,6 +148,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
       return done({ pending, needsAttention, recent });
     },
     'sync.status': () => done(d.status.snapshot()),
+    'region.status': () => done(d.collab.regionStatus()),
     'fleet.snapshot': () => {
       const fixes = new Map((d.telemetry()?.snapshot() ?? []).map((f) => [f.id, f]));
       const drones = d.reader

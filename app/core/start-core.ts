@@ -36,7 +36,7 @@ export interface CoreConfig {
   readonly profileDir: string;
   /** The area this desktop watches on the fleet map: west, south, east, north. */
   readonly area?: readonly [number, number, number, number];
-  /** Region of this desk's shared boards (board/<region>/<day>). Default 'berlin'. */
+  /** Region of this desk's shared boards (board/<region>/<day>) and status/<region>. Default 'berlin'. */
   readonly region?: string;
   /** Run the collaborative documents (default true; benchmarks of other paths turn it off). */
   readonly collab?: boolean;
@@ -150,6 +150,7 @@ export async function startCore(
             token: () => session.token(),
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
+            onRegionStatus: (s) => emit('region.statusChanged', s),
           },
           new RecordReader(db),
           config.region ?? 'berlin',
@@ -163,6 +164,7 @@ export async function startCore(
       },
     }),
     get: () => null,
+    regionStatus: () => null,
   };
 
   let loops: Promise<void>[] = [];
