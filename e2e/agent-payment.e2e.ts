@@ -138,10 +138,15 @@ it('while the card company is down, the agent reads why the change waits, and it
       .poll(async () => ((await note.count()) > 0 ? note.textContent() : ''), { timeout: 60_000 })
       .toMatch(/card company is not answering.*no need to submit it again/);
     expect(await agent.changeStatus()).toContain('Processing');
+    // The server's status document tells every agent of the region, not only this one.
+    await expect
+      .poll(() => agent.serviceStatus(), { timeout: 30_000 })
+      .toMatch(/Card payments are delayed: the card company is not answering/);
   } finally {
     await faults('none');
   }
   await expect.poll(() => agent.changeStatus(), { timeout: 60_000 }).toContain('Done');
+  await expect.poll(() => agent.serviceStatus(), { timeout: 30_000 }).not.toMatch(/Card payments/);
   expect(await agent.changeProgress.getByTestId('command-note').count()).toBe(0);
   const truth = await serverRecord(stack.server, token, 'payment', target.payment.id);
   expect((truth.body['method'] as { token: string }).token).toBe(target.next.token);

@@ -70,6 +70,11 @@ export class AgentPage {
     return key;
   }
 
+  /** The region's service status line under the top bar (empty while all is well). */
+  serviceStatus(): Promise<string | null> {
+    return this.page.getByRole('status', { name: 'Service status' }).textContent();
+  }
+
   notes(): Promise<string[]> {
     return this.page.getByRole('list', { name: 'Notes' }).getByRole('listitem').allTextContents();
   }

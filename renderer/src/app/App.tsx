@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { AgentWorkspace } from '../features/agent/AgentWorkspace';
 import { FleetMapView } from '../features/fleet/FleetMapView';
 import { PendingPanel } from '../features/outbox/PendingPanel';
+import { RegionStatusBanner } from '../features/region-status/RegionStatusBanner';
 import { SignIn } from '../features/session/SignIn';
 import { signedOut, type Role } from '../features/session/session-slice';
 import { StatusBar } from '../features/sync/StatusBar';
@@ -59,6 +60,7 @@ export function App() {
           Sign out
         </button>
       </header>
+      <RegionStatusBanner role={session.role} />
       <div className="content">
         {view === 'agent' && <AgentWorkspace />}
         {view === 'fleet' && <FleetMapView />}

@@ -1,12 +1,13 @@
 import type { OperatorClient } from '../api/operator-client';
 import { outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
+import { regionStatusReceived } from '../features/region-status/region-status-slice';
 import { sessionLoaded, type Role } from '../features/session/session-slice';
 import {
   coreConnectionChanged,
   feedProgressed,
   syncStatusChanged,
 } from '../features/sync/sync-slice';
-import type { OutboxEntryView, SyncStatus } from '../../../app/contract';
+import type { OutboxEntryView, RegionStatusView, SyncStatus } from '../../../app/contract';
 import type { AppStore } from './store';
 
 /** Loads the initial state from the core and keeps the store in step with its push events. */
@@ -14,6 +15,7 @@ export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
   client.on('sync.statusChanged', (s) => store.dispatch(syncStatusChanged(s)));
   client.on('feed.progress', (p) => store.dispatch(feedProgressed(p)));
   client.on('outbox.changed', (e) => store.dispatch(outboxEntryChanged(e)));
+  client.on('region.statusChanged', (s) => store.dispatch(regionStatusReceived(s)));
   client.onConnection((state) => {
     store.dispatch(coreConnectionChanged(state === 'open'));
     if (state === 'open') void refresh(client, store);
@@ -29,6 +31,8 @@ export async function refresh(client: OperatorClient, store: AppStore): Promise<
     );
   const status = await client.call('sync.status', {});
   if (status.ok) store.dispatch(syncStatusChanged(status.value as SyncStatus));
+  const region = await client.call('region.status', {});
+  if (region.ok) store.dispatch(regionStatusReceived(region.value as RegionStatusView | null));
   const outbox = await client.call('outbox.list', {});
   if (outbox.ok) {
     const v = outbox.value as {

@@ -2,6 +2,7 @@ import { configureStore } from '@reduxjs/toolkit';
 import { useDispatch, useSelector } from 'react-redux';
 import { fleetSlice } from '../features/fleet/fleet-slice';
 import { outboxSlice } from '../features/outbox/outbox-slice';
+import { regionStatusSlice } from '../features/region-status/region-status-slice';
 import { sessionSlice } from '../features/session/session-slice';
 import { syncSlice } from '../features/sync/sync-slice';
 
@@ -13,6 +14,7 @@ export function createAppStore() {
       sync: syncSlice.reducer,
       outbox: outboxSlice.reducer,
       fleet: fleetSlice.reducer,
+      regionStatus: regionStatusSlice.reducer,
     },
   });
 }
