@@ -10,6 +10,7 @@ import {
   SEARCH_STATE_SQL,
   SEARCH_TABLE_SQL,
   SEARCH_TRIGGERS_SQL,
+  SEARCH_TUNING_SQL,
   searchIndexPathFor,
 } from './search-schema';
 
@@ -60,6 +61,7 @@ export function attachSearchIndex(db: WritableDb): void {
     const mainGen = (db.prepare('SELECT gen FROM main.search_sync').get() as { gen: number }).gen;
     if (state === undefined) {
       db.exec(SEARCH_TABLE_SQL);
+      db.exec(SEARCH_TUNING_SQL);
       // A new profile has nothing to index; an existing replica (new file, or one
       // upgraded by migration 7) is indexed by the feed before it follows changes.
       db.prepare(
@@ -68,6 +70,7 @@ export function attachSearchIndex(db: WritableDb): void {
     } else if (state.format !== SEARCH_FORMAT) {
       db.exec(`DROP TABLE IF EXISTS ${SEARCH_SCHEMA}.search`);
       db.exec(SEARCH_TABLE_SQL);
+      db.exec(SEARCH_TUNING_SQL);
       markForRebuild(db, { needsClear: false });
       db.prepare(`UPDATE ${SEARCH_SCHEMA}.search_state SET format = ?`).run(SEARCH_FORMAT);
     } else {

@@ -69,10 +69,19 @@ export const SEARCH_STATE_SQL = `
     gen             INTEGER NOT NULL DEFAULT 0
   )`;
 
+/**
+ * FTS5 merges its segments incrementally as it writes: with 'automerge' 16 it
+ * waits for 16 segments of a level instead of 4. Measured on 600k rows in
+ * 50k-row commits: the build took 8.1–8.2 s instead of 10.3–11.2 s, with search
+ * p95 no worse (2.6–3.3 ms vs 3.4–5.1 ms). Stored in the table's config.
+ */
+export const SEARCH_TUNING_SQL = `INSERT INTO ${SEARCH_SCHEMA}.search (search, rank) VALUES ('automerge', 16)`;
+
 /** Empties the index (dropping is much cheaper than deleting a million rows from FTS5). */
 export const CLEAR_SEARCH_SQL = [
   `DROP TABLE IF EXISTS ${SEARCH_SCHEMA}.search`,
   SEARCH_TABLE_SQL,
+  SEARCH_TUNING_SQL,
   `UPDATE ${SEARCH_SCHEMA}.search_state SET needs_clear = 0, indexed_through = 0`,
 ];
 
