@@ -90,7 +90,7 @@ describe('ReplicaWorker', () => {
     const job = { ranged: [], maxRowid: 0, rangeRows: 1, after: [] };
     await expect(
       worker?.runBulk({ ...job, before: ['SELECT * FROM no_such_table'] }),
-    ).rejects.toThrow(/bulk SQL job failed: no such table/);
+    ).rejects.toThrow(/replica worker failed: no such table/);
     await expect(
       worker?.runBulk({ ...job, before: ['CREATE TABLE t (x)'] }),
     ).resolves.toBeUndefined();

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { WritableDb } from './db-handles';
 import { SEARCH_SCHEMA, searchIndexPathFor } from './search-schema';
+import { coreSqliteModule, SqliteThread } from './sqlite-thread';
 
 const searchAttached = (db: WritableDb): boolean =>
   (db.pragma('database_list') as { name: string }[]).some((d) => d.name === SEARCH_SCHEMA);
@@ -76,14 +75,6 @@ const WORKER_SOURCE = `
   });
 `;
 
-const require = createRequire(import.meta.url);
-
-interface Reply {
-  readonly id: number;
-  readonly ok: boolean;
-  readonly message?: string;
-}
-
 /**
  * The replica's helper thread, on its own connection to the same file:
  *
@@ -101,11 +92,7 @@ interface Reply {
  * automatic checkpoints back, so the WAL never grows without bound.
  */
 export class ReplicaWorker {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  #nextId = 1;
-  #alive = true;
-  #stopped = false;
+  readonly #thread: SqliteThread;
 
   private constructor(
     private readonly db: WritableDb,
@@ -113,70 +100,44 @@ export class ReplicaWorker {
     sqliteModule: string,
   ) {
     db.pragma('wal_autocheckpoint = 0');
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
+    this.#thread = new SqliteThread(
+      'replica worker',
+      WORKER_SOURCE,
+      {
         path: db.name,
         searchPath: searchAttached(db) ? searchIndexPathFor(db.name) : null,
         checkpointEveryMs,
         sqlitePath: sqliteModule,
       },
-    });
-    this.#worker.on('message', (m: Reply) => {
-      const waiting = this.#pending.get(m.id);
-      this.#pending.delete(m.id);
-      if (m.ok) waiting?.resolve();
-      else waiting?.reject(new Error(`bulk SQL job failed: ${m.message ?? 'unknown error'}`));
-    });
-    this.#worker.once('exit', (code) => this.#died(`replica worker exited (${String(code)})`));
-    this.#worker.once('error', (error) => this.#died(error.message));
+      // The core's connection checkpoints itself again, so the WAL never grows without bound.
+      () => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+    );
   }
 
   /** Starts the worker for a file-backed replica (an in-memory one has nothing to share). */
   static start(
     db: WritableDb,
     checkpointEveryMs = 1000,
-    // Resolved here: an eval'd worker would resolve modules from the process's cwd.
-    sqliteModule = require.resolve('better-sqlite3'),
+    sqliteModule = coreSqliteModule(),
   ): ReplicaWorker | null {
     return db.memory ? null : new ReplicaWorker(db, checkpointEveryMs, sqliteModule);
   }
 
   /**
-   * Runs a job on the worker. If the thread is gone (it died, or could not start),
-   * the job runs on the caller's connection instead: the index build must finish,
-   * even at the cost of a pause. Jobs are idempotent, so a half-run one is redone.
+   * Runs a job on the worker, or on the caller's connection if the thread is gone
+   * (jobs are idempotent, so a half-run one is redone).
    */
   readonly runBulk: BulkSqlRunner = (job) =>
-    this.#runOnWorker(job).catch((error: unknown) => {
-      if (this.#alive || this.#stopped || !this.db.open) throw error;
-      console.error('replica worker unavailable; running the bulk job on the core thread', error);
-      return runBulkSqlHere(this.db)(job);
-    });
-
-  #runOnWorker(job: BulkSqlJob): Promise<void> {
-    if (!this.#alive) return Promise.reject(new Error('replica worker is not running'));
-    const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: 'bulk', id, job });
-    });
-  }
+    this.#thread.withFallback(
+      this.db,
+      () => this.#thread.request('bulk', { job }),
+      () => runBulkSqlHere(this.db)(job),
+    );
 
   /** Final checkpoint, then the thread exits; the core's connection checkpoints itself again. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (!this.#alive) return;
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#worker.postMessage({ type: 'stop' });
-    await exited;
-  }
-
-  #died(reason: string): void {
-    if (!this.#alive) return;
-    this.#alive = false;
-    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-    for (const waiting of this.#pending.values()) waiting.reject(new Error(reason));
-    this.#pending.clear();
+  stop(): Promise<void> {
+    return this.#thread.stop();
   }
 }

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { WritableDb } from './db-handles';
 import { buildSearchHere, searchIndexPathFor, type SearchBuildRunner } from './search-index';
 import { CLEAR_SEARCH_SQL, INDEX_RANGE_SQL, SEARCH_SCHEMA } from './search-schema';
+import { coreSqliteModule, SqliteThread } from './sqlite-thread';
 
 /** Rows per index commit: FTS5 writes a segment per commit, so fewer, larger ones build faster. */
 const WINDOW_ROWS = 50_000;
@@ -79,14 +78,6 @@ const WORKER_SOURCE = `
   loop();
 `;
 
-const require = createRequire(import.meta.url);
-
-interface Reply {
-  readonly id: number;
-  readonly ok: boolean;
-  readonly message?: string;
-}
-
 /**
  * The search index's builder thread, on its own connection (records read from
  * the replica file, the index written to the search file). During a first
@@ -98,77 +89,38 @@ interface Reply {
  * of a pause. The build state lives in the search file, so that is safe.
  */
 export class SearchBuilder implements SearchBuildRunner {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  #nextId = 1;
-  #alive = true;
-  #stopped = false;
+  readonly #thread: SqliteThread;
 
   private constructor(
     private readonly db: WritableDb,
     sqliteModule: string,
   ) {
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        sqlitePath: sqliteModule,
-        replicaPath: db.name,
-        searchPath: searchIndexPathFor(db.name),
-        rangeSql: INDEX_RANGE_SQL,
-        clearSql: CLEAR_SEARCH_SQL,
-        windowRows: WINDOW_ROWS,
-        followMinRows: FOLLOW_MIN_ROWS,
-        idlePollMs: IDLE_POLL_MS,
-      },
+    this.#thread = new SqliteThread('search builder', WORKER_SOURCE, {
+      sqlitePath: sqliteModule,
+      replicaPath: db.name,
+      searchPath: searchIndexPathFor(db.name),
+      rangeSql: INDEX_RANGE_SQL,
+      clearSql: CLEAR_SEARCH_SQL,
+      windowRows: WINDOW_ROWS,
+      followMinRows: FOLLOW_MIN_ROWS,
+      idlePollMs: IDLE_POLL_MS,
     });
-    this.#worker.on('message', (m: Reply) => {
-      const waiting = this.#pending.get(m.id);
-      this.#pending.delete(m.id);
-      if (m.ok) waiting?.resolve();
-      else waiting?.reject(new Error(`search index build failed: ${m.message ?? 'unknown error'}`));
-    });
-    this.#worker.once('exit', (code) => this.#died(`search builder exited (${String(code)})`));
-    this.#worker.once('error', (error) => this.#died(error.message));
   }
 
   /** Starts the builder for a file-backed replica (an in-memory one is built in place). */
-  static start(
-    db: WritableDb,
-    // Resolved here: an eval'd worker would resolve modules from the process's cwd.
-    sqliteModule = require.resolve('better-sqlite3'),
-  ): SearchBuilder | null {
+  static start(db: WritableDb, sqliteModule = coreSqliteModule()): SearchBuilder | null {
     return db.memory ? null : new SearchBuilder(db, sqliteModule);
   }
 
   complete(maxRowid: number): Promise<void> {
-    return this.#completeOnWorker(maxRowid).catch((error: unknown) => {
-      if (this.#alive || this.#stopped || !this.db.open) throw error;
-      console.error('search builder unavailable; finishing the index on the core thread', error);
-      return buildSearchHere(this.db).complete(maxRowid);
-    });
+    return this.#thread.withFallback(
+      this.db,
+      () => this.#thread.request('complete', { maxRowid }),
+      () => buildSearchHere(this.db).complete(maxRowid),
+    );
   }
 
-  #completeOnWorker(maxRowid: number): Promise<void> {
-    if (!this.#alive) return Promise.reject(new Error('search builder is not running'));
-    const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: 'complete', id, maxRowid });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (!this.#alive) return;
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#worker.postMessage({ type: 'stop' });
-    await exited;
-  }
-
-  #died(reason: string): void {
-    if (!this.#alive) return;
-    this.#alive = false;
-    for (const waiting of this.#pending.values()) waiting.reject(new Error(reason));
-    this.#pending.clear();
+  stop(): Promise<void> {
+    return this.#thread.stop();
   }
 }

@@ -1,0 +1,94 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { WritableDb } from './db-handles';
+
+const require = createRequire(import.meta.url);
+
+/** better-sqlite3 as the core resolves it: an eval'd worker would resolve from the process's cwd. */
+export const coreSqliteModule = (): string => require.resolve('better-sqlite3');
+
+interface Reply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly message?: string;
+}
+
+/**
+ * The plumbing shared by the replica's helper threads (ReplicaWorker,
+ * SearchBuilder): an eval'd CommonJS worker (no TypeScript loader needed in
+ * the thread, so it runs the same under tsx, plain Node and Electron's utility
+ * process), requests matched to replies by id, and a clean failure mode —
+ * once the thread dies or fails to start, every pending and later request
+ * rejects and `onDied` runs once.
+ *
+ * Protocol: requests are `{ type, id, ...payload }`; the thread answers
+ * `{ id, ok, message? }` and exits on `{ type: 'stop' }`.
+ */
+export class SqliteThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #alive = true;
+  #stopped = false;
+
+  constructor(
+    readonly name: string,
+    source: string,
+    workerData: Record<string, unknown>,
+    private readonly onDied: () => void = () => undefined,
+  ) {
+    this.#worker = new Worker(source, { eval: true, workerData });
+    this.#worker.on('message', (m: Reply) => {
+      const waiting = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if (m.ok) waiting?.resolve();
+      else waiting?.reject(new Error(`${name} failed: ${m.message ?? 'unknown error'}`));
+    });
+    this.#worker.once('exit', (code) => this.#died(`${name} exited (${String(code)})`));
+    this.#worker.once('error', (error) => this.#died(error.message));
+  }
+
+  request(type: string, payload: Record<string, unknown>): Promise<void> {
+    if (!this.#alive) return Promise.reject(new Error(`${this.name} is not running`));
+    const id = this.#nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...payload, type, id });
+    });
+  }
+
+  /**
+   * Runs `work` on the thread; if the thread is gone (it died, or could not
+   * start), runs `fallback` on the caller's connection instead — the work must
+   * get done, even at the cost of a pause. Not after stop(), nor on a closed db.
+   */
+  async withFallback(
+    db: WritableDb,
+    work: () => Promise<void>,
+    fallback: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (this.#alive || this.#stopped || !db.open) throw error;
+      console.error(`${this.name} unavailable; doing its work on the core thread`, error);
+      await fallback();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (!this.#alive) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.postMessage({ type: 'stop' });
+    await exited;
+  }
+
+  #died(reason: string): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    this.onDied();
+    for (const waiting of this.#pending.values()) waiting.reject(new Error(reason));
+    this.#pending.clear();
+  }
+}
