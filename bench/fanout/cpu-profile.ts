@@ -7,7 +7,8 @@
  * where it was preempted, so on a busy machine trust the /proc numbers over the profile's.
  *
  *   npx tsx bench/fanout/cpu-profile.ts [--server fleetdesk|y-websocket] [--rate 40] [--docs 20]
- *       [--clients 5] [--seconds 10] [--light] [--no-prof] [--keep <file>] [--node-flags "<flags>"]
+ *       [--clients 5] [--seconds 10] [--warmup 2] [--light] [--no-prof] [--keep <file>]
+ *       [--node-flags "<flags>"]
  *
  * --light uses bare sockets instead of stock providers (light-clients.ts), so the load generator
  * barely competes with the server. --node-flags=--perf-basic-prof lets Linux `perf` see JS frames.
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       'no-prof': { type: 'boolean', default: false },
       /** Bare sockets instead of stock providers (light-clients.ts): server CPU with less noise. */
       light: { type: 'boolean', default: false },
+      warmup: { type: 'string', default: '2' },
       /** Extra node flags for the server, space-separated (e.g. --perf-basic-prof for `perf`). */
       'node-flags': { type: 'string', default: '' },
     },
@@ -217,7 +219,8 @@ async function main(): Promise<void> {
 
   process.setMaxListeners(docs * clientsPerDoc + 20);
   const docNames = Array.from({ length: docs }, (_, i) => `board/p${i}/2026-11-22`);
-  const warmMs = 2000;
+  // A longer warm-up ages the documents (every update stays in them), as later fan-out steps do.
+  const warmMs = Number(values.warmup) * 1000;
   let seq = 0;
   let fleet: { setSink: Fleet['setSink']; write(d: number): number; close(): void };
   if (values.light) {

@@ -131,8 +131,9 @@ const SPECS: readonly ServerSpec[] = [
     name: OURS,
     description:
       'our sync server via its real CLI (`sync-server/cli/main.ts serve --no-seed --no-simulate --log-level warn`): ' +
-      'HMAC token auth and role check on upgrade, per-connection rate limit, every update validated on a shadow doc, ' +
-      'appended to SQLite (WAL, synchronous=NORMAL) before broadcast, log compacted every 500 rows.',
+      'HMAC token auth and role check on upgrade, per-connection rate limit, every update validated (a rejected one ' +
+      'is undone by reloading the doc from the store), appended to SQLite (WAL, synchronous=NORMAL; one transaction ' +
+      'per event-loop turn, group commit) before broadcast, log compacted every 500 rows.',
     kind: 'y-websocket',
     byDefault: true,
     async start(cleanup) {
@@ -212,7 +213,7 @@ const SPECS: readonly ServerSpec[] = [
   },
   ablation(
     'fleetdesk-mem',
-    'ablation, not the product: the same Yjs hub (auth, rate limit, shadow validation, compaction) with an ' +
+    'ablation, not the product: the same Yjs hub (auth, rate limit, validation, group commit, compaction) with an ' +
       'in-memory store instead of SQLite.',
     ['--store', 'memory'],
     false,

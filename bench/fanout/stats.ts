@@ -133,9 +133,9 @@ export function renderMarkdown(report: Report, ours: string): string {
       'stepping at its first confirmed failure. Servers are interleaved per step, same machine, same run.',
     '',
     "Documents persist across steps, as a day's board would (per document: 10 s × rate updates per step, " +
-      "warm-up included; a re-run adds as many again). fleetdesk compacts a document's update log every 500 rows; since all documents start " +
-      'together and write at the same rate, they all compact within one period — a synchronized burst, the ' +
-      'worst case. The compactions column counts them per step.',
+      "warm-up included; a re-run adds as many again). fleetdesk compacts a document's update log once it " +
+      'holds more than 500–749 rows (the threshold is staggered per document name, so documents that start ' +
+      'together and write at the same rate do not all compact at once). The compactions column counts them per step.',
     '',
   );
   out.push(`Command: \`${report.command}\` — wall time ${report.wallSeconds.toFixed(0)} s.`, '');

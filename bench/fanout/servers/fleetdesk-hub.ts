@@ -1,7 +1,7 @@
 /**
  * Ablation of our own server, to attribute its per-update cost: the same Yjs hub the real server
- * mounts (`createYjsHub`: token auth, role check, rate limit, shadow-doc validation, store append
- * before broadcast), with the same limits and metrics registry, but with one part switched:
+ * mounts (`createYjsHub`: token auth, role check, rate limit, validation, group-committed store
+ * append before broadcast), with the same limits and metrics registry, but with one part switched:
  *   --store memory         MemoryDocStore instead of SQLite (no disk write per update)
  *   --compact-after <n>    compaction threshold (default 500 as in production; 0 = never)
  * It is not the product: the real server is measured through its CLI (see run.ts).
