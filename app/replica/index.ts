@@ -6,4 +6,3 @@ export * from './search-index';
 export * from './time-sliced-writes';
 export * from './replica-worker';
 export * from './search-builder';
-export { SEARCH_SCHEMA } from './search-schema';

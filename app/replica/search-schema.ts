@@ -136,8 +136,6 @@ export const DROP_SEARCH_TRIGGERS_SQL = TRIGGER_NAMES.map(
   (name) => `DROP TRIGGER IF EXISTS temp.${name};`,
 ).join('\n');
 
-export const SEARCH_TRIGGER_PROBE = TRIGGER_NAMES[0];
-
 /**
  * The expression indexes the screens and search use (defined by migrations 1 and
  * 6; repeated here verbatim so a bulk load can drop and rebuild them). They live
