@@ -133,7 +133,7 @@ const SPECS: readonly ServerSpec[] = [
       'our sync server via its real CLI (`sync-server/cli/main.ts serve --no-seed --no-simulate --log-level warn`): ' +
       'HMAC token auth and role check on upgrade, per-connection rate limit, every update validated (a rejected one ' +
       'is undone by reloading the doc from the store), appended to SQLite (WAL, synchronous=NORMAL; one transaction ' +
-      'per event-loop turn, group commit) before broadcast, log compacted past 500–749 rows (staggered per document).',
+      'per event-loop turn, group commit) before broadcast, log compacted past 500–749 rows (staggered per document) on a worker thread with its own SQLite connection.',
     kind: 'y-websocket',
     byDefault: true,
     async start(cleanup) {

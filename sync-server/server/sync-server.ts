@@ -25,7 +25,7 @@ import { DroneSimulator } from '../simulation';
 import { FleetSummary, GatewayHealth, RegionStatusPublisher } from '../status';
 import { openServerDatabase, startCheckpointWorker } from '../storage';
 import { refuse, TelemetryHub } from '../telemetry';
-import { createYjsHub, SqliteDocStore } from '../yjs';
+import { createYjsHub, SqliteCompactionWorker, SqliteDocStore } from '../yjs';
 import { handleApi } from './api-routes';
 import type { ServerConfig } from './server-config';
 
@@ -58,6 +58,8 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   // Checkpoints run on a worker thread (see checkpoint-worker.ts), not inside a commit.
   db.pragma('wal_autocheckpoint = 0');
   const checkpoints = startCheckpointWorker(dbPath, 2000);
+  // Yjs log compaction, too: merge and row replacement would otherwise stall every socket.
+  const compactor = new SqliteCompactionWorker(dbPath, { synchronous: config.fsync });
   const notifier = new InProcessChangeNotifier();
   const store = withChangeNotifications(new SqliteRecordStore(db), notifier);
   feedOldestRetainedSeq = () => store.oldestRetainedSeq();
@@ -146,6 +148,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
 
   const yjs = createYjsHub({
     store: new SqliteDocStore(db),
+    compactor,
     authenticate,
     allowedOrigins: config.allowedOrigins,
     maxMessageBytes: config.maxMessageBytes,
@@ -308,6 +311,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       });
       await pruneStopped; // its batch in flight commits before the store closes
       await store.close();
+      await compactor.stop(); // a job in flight commits before the database closes
       await checkpoints.stop();
       db.close();
       metrics.stop();

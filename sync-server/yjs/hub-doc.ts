@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { isWellFormedAwarenessUpdate } from './awareness-update';
+import type { BackgroundOutcome, CompactionScheduler } from './compaction-scheduler';
 import type { DocStore } from './doc-store.port';
 import type { CommitTarget, GroupCommit, QueuedUpdate } from './group-commit';
 import {
@@ -34,6 +35,8 @@ export interface HubDocDeps {
   readonly metrics: YjsMetrics;
   /** Compact once the document has more stored rows than this. */
   readonly compactAfter: number;
+  /** Background compaction, if the store has it; without (or once it is gone): inline. */
+  readonly compactions?: CompactionScheduler;
   /** Called once when the in-memory doc can no longer be trusted (persistence failed). */
   onBroken(doc: HubDoc): void;
 }
@@ -71,6 +74,7 @@ export class HubDoc implements CommitTarget {
   private compactAt: number;
   private persistFailure: unknown = undefined;
   private broken = false;
+  private destroyed = false;
   // Set while the doc may hold part of a rejected update: no compaction may be taken from it.
   private suspect = false;
   private readonly awarenessIds = new Map<DocPeer, Set<number>>();
@@ -196,6 +200,7 @@ export class HubDoc implements CommitTarget {
 
   /** Stores what is still queued (unless the doc is broken), then frees the docs and awareness. */
   destroy(): void {
+    this.destroyed = true;
     if (this.broken) this.deps.commits.discardAfter(this, 0);
     else if (this.deps.commits.queued(this) > 0) this.deps.commits.flush();
     this.doc.off('update', this.onUpdate);
@@ -217,7 +222,7 @@ export class HubDoc implements CommitTarget {
       }
     }
     const last = seqs[seqs.length - 1];
-    if (!this.suspect && last !== undefined && this.storedRows > this.compactAt) this.compact(last);
+    if (last !== undefined && this.storedRows > this.compactAt) this.compact(last);
   }
 
   /** Group commit: storing this doc's updates failed. Not stored means not broadcast. */
@@ -254,6 +259,30 @@ export class HubDoc implements CommitTarget {
   }
 
   private compact(uptoSeq: number): void {
+    const { compactions } = this.deps;
+    if (compactions?.busy(this.name) === true) return; // the next job takes these rows too
+    // A background job merges stored rows only, so it may start even while the doc is suspect.
+    if (compactions?.start(this.name, uptoSeq, this.backgroundDone) === true) return;
+    if (!this.suspect) this.compactInline(uptoSeq);
+  }
+
+  private readonly backgroundDone = (outcome: BackgroundOutcome): void => {
+    if (this.destroyed || outcome === 'unavailable') return; // next commit compacts inline
+    if (outcome === 'failed') {
+      // Retry later, not on every append.
+      this.compactAt = this.storedRows + this.deps.compactAfter;
+      return;
+    }
+    // Rows were appended meanwhile, and a rebuild may have reloaded the doc: count them.
+    try {
+      this.storedRows = this.deps.store.count(this.name);
+      this.compactAt = this.deps.compactAfter;
+    } catch (err) {
+      this.deps.log.warn({ err, doc: this.name }, 'yjs: could not count rows after compaction');
+    }
+  };
+
+  private compactInline(uptoSeq: number): void {
     // Called once a batch is stored, with nothing of this doc left in the queue: the doc's
     // state is exactly rows 1..uptoSeq (plus pending structs, which encodeStateAsUpdate includes).
     try {

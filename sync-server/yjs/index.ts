@@ -11,6 +11,8 @@ export {
   type Principal,
 } from './doc-access.policy';
 export type { DocStore, DocUpdate } from './doc-store.port';
+export type { CompactionResult, DocCompactor } from './doc-compactor.port';
+export { SqliteCompactionWorker, type CompactionWorkerOptions } from './sqlite-compaction-worker';
 export { MemoryDocStore } from './memory-doc-store';
 export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
 export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';

@@ -28,9 +28,11 @@ export class SqliteDocStore implements DocStore {
   private readonly appendTx: (entries: readonly DocUpdate[], seqs: readonly number[]) => void;
   private readonly compactTx: (docName: string, merged: Buffer, uptoSeq: number) => void;
   // Highest seq per document, read from the table once and then kept here: it saves a B-tree
-  // lookup per append. Sound because the store is the database's single writer of this table
-  // (another writer would make an INSERT hit the primary key and throw, not overwrite); on any
-  // failed write the entries are dropped and re-read.
+  // lookup per append. Sound because the store is the only one that appends to this table
+  // (another appender would make an INSERT hit the primary key and throw, not overwrite). The
+  // compaction worker writes too, but only replaces rows <= a seq this store already handed
+  // out and keeps the row at that seq, so MAX(seq) never moves. On any failed write the
+  // entries are dropped and re-read.
   private readonly lastSeq = new Map<string, number>();
   private closed = false;
 

@@ -10,6 +10,8 @@ import {
   type DocAccess,
   type Principal,
 } from './doc-access.policy';
+import { CompactionScheduler } from './compaction-scheduler';
+import type { DocCompactor } from './doc-compactor.port';
 import type { DocStore } from './doc-store.port';
 import { GroupCommit } from './group-commit';
 import { refuseUpgrade } from './http-refusal';
@@ -52,6 +54,11 @@ export interface YjsHubOptions {
   readonly unloadAfterMs?: number;
   /** Compact a document's log when it has more rows than this. Default 500. */
   readonly compactAfter?: number;
+  /**
+   * Compacts off the event loop (SQLite: `SqliteCompactionWorker`); the hub does not stop it.
+   * Without one, or once it has died, the hub compacts inline from the loaded document.
+   */
+  readonly compactor?: DocCompactor;
   /** Ping interval; a socket that missed the previous pong is dropped. Default 30 s. */
   readonly heartbeatMs?: number;
   /** How long `close` waits for clients to finish the closing handshake. Default 2 s. */
@@ -97,6 +104,7 @@ class Hub implements YjsHub {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly prefix: string;
   private readonly commits: GroupCommit;
+  private readonly compactions: CompactionScheduler;
   private closing: Promise<void> | undefined;
   private closeCode: number = CLOSE.goingAway;
   private nextConnectionId = 1;
@@ -109,6 +117,7 @@ class Hub implements YjsHub {
       opts.metrics === undefined
         ? noopYjsMetrics
         : promYjsMetrics(opts.metrics, () => this.stats());
+    this.compactions = new CompactionScheduler(opts.compactor, this.log, this.metrics);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -256,6 +265,7 @@ class Hub implements YjsHub {
       log: this.log,
       metrics: this.metrics,
       compactAfter: staggered(this.opts.compactAfter ?? 500, docName),
+      compactions: this.compactions,
       onBroken: (broken) => {
         this.drop(broken);
       },
