@@ -1,4 +1,8 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+
+// Resolved here: an eval'd worker resolves modules from the process's cwd, not this file.
+const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
 
 /**
  * WAL checkpoints off the event loop. SQLite normally checkpoints inside
@@ -21,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 export function startCheckpointWorker(path: string, intervalMs: number): { stop(): Promise<void> } {
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
-    const Database = require('better-sqlite3');
+    const Database = require(workerData.sqliteModule);
     const db = new Database(workerData.path);
     db.pragma('busy_timeout = 1000');
     const timer = setInterval(() => {
@@ -39,7 +43,7 @@ export function startCheckpointWorker(path: string, intervalMs: number): { stop(
     }, workerData.intervalMs);
     parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); });
   `;
-  const worker = new Worker(code, { eval: true, workerData: { path, intervalMs } });
+  const worker = new Worker(code, { eval: true, workerData: { path, intervalMs, sqliteModule } });
   worker.unref();
   return {
     stop: () =>
