@@ -140,3 +140,17 @@ export function machineBusyMs(): number {
     return Number.NaN;
   }
 }
+
+/** The fleetdesk sync server as the fan-out benchmarks run it: its real CLI, empty data, quiet. */
+export const fleetdeskServeArgs = (dataDir: string): string[] => [
+  'sync-server/cli/main.ts',
+  'serve',
+  '--port',
+  '0',
+  '--data',
+  dataDir,
+  '--no-seed',
+  '--no-simulate',
+  '--log-level',
+  'warn',
+];

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateSecret, signToken } from '../../sync-server/auth';
-import { machineBusyMs, ServerProcess } from './child';
+import { fleetdeskServeArgs, machineBusyMs, ServerProcess } from './child';
 import { Fleet } from './clients';
 import { LightFleet } from './light-clients';
 import { summarize } from './stats';
@@ -189,20 +189,7 @@ async function main(): Promise<void> {
     token = (d, c) => signToken(secret, { userId: `b-${d}-${c}`, role: 'supervisor', expiresAt });
     proc = await ServerProcess.start(
       'fleetdesk',
-      [
-        ...prof,
-        ...tsx,
-        'sync-server/cli/main.ts',
-        'serve',
-        '--port',
-        '0',
-        '--data',
-        dataDir,
-        '--no-seed',
-        '--no-simulate',
-        '--log-level',
-        'warn',
-      ],
+      [...prof, ...tsx, ...fleetdeskServeArgs(dataDir)],
       { cwd: ROOT },
     );
     url = `ws://127.0.0.1:${proc.port}/yjs`;

@@ -28,7 +28,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { loadOrCreateSecret, signToken } from '../../sync-server/auth';
-import { machineBusyMs, ServerProcess } from './child';
+import { fleetdeskServeArgs, machineBusyMs, ServerProcess } from './child';
 import { Fleet, type ClientKind } from './clients';
 import { profileFleetdeskUpdatePath, renderProfile, type ProfileResult } from './profile';
 import { renderMarkdown, summarize, type Report, type StepResult } from './stats';
@@ -138,23 +138,9 @@ const SPECS: readonly ServerSpec[] = [
     byDefault: true,
     async start(cleanup) {
       const { dataDir, token } = ourDataDir(cleanup);
-      const proc = await ServerProcess.start(
-        OURS,
-        [
-          ...TSX,
-          'sync-server/cli/main.ts',
-          'serve',
-          '--port',
-          '0',
-          '--data',
-          dataDir,
-          '--no-seed',
-          '--no-simulate',
-          '--log-level',
-          'warn',
-        ],
-        { cwd: ROOT },
-      );
+      const proc = await ServerProcess.start(OURS, [...TSX, ...fleetdeskServeArgs(dataDir)], {
+        cwd: ROOT,
+      });
       return {
         proc,
         url: `ws://127.0.0.1:${proc.port}/yjs`,
