@@ -95,6 +95,7 @@ function hubDoc(
     log: createLogger('silent'),
     metrics: noopYjsMetrics,
     compactAfter,
+    inlineCompactMaxBytes: Number.POSITIVE_INFINITY, // no worker in-process: always inline
     onBroken: () => {
       throw new Error('profile: persisting failed');
     },

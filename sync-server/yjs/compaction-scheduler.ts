@@ -27,9 +27,14 @@ export class CompactionScheduler {
 
   /**
    * Posts a job; `false` if there is no running compactor, and the caller compacts inline.
-   * `done` runs once, from a later turn, and must not throw.
+   * `done` runs once, from a later turn, and must not throw; `mergedBytes` is the size of the
+   * row that replaced the compacted ones (only for 'compacted').
    */
-  start(docName: string, uptoSeq: number, done: (outcome: BackgroundOutcome) => void): boolean {
+  start(
+    docName: string,
+    uptoSeq: number,
+    done: (outcome: BackgroundOutcome, mergedBytes?: number) => void,
+  ): boolean {
     if (this.compactor === undefined) return false;
     if (!this.compactor.running) {
       this.reportGone();
@@ -39,8 +44,10 @@ export class CompactionScheduler {
     this.compactor.compact(docName, uptoSeq).then(
       (result) => {
         this.inFlight.delete(docName);
-        if (result.compacted) this.metrics.compacted();
-        done(result.compacted ? 'compacted' : 'nothing-done');
+        if (result.compacted) {
+          this.metrics.compacted('background');
+          done('compacted', result.mergedBytes);
+        } else done('nothing-done');
       },
       (err: unknown) => {
         this.inFlight.delete(docName);

@@ -11,7 +11,8 @@
  * - Rows appended after `uptoSeq`, before or while it runs, are kept untouched. The row at
  *   `uptoSeq` stays, so the highest seq of the document never changes (`DocStore`'s seqs
  *   stay unique).
- * - It resolves `{ compacted: true, replaced }` once the new row is committed, or
+ * - It resolves `{ compacted: true, replaced, mergedBytes }` once the new row (of `mergedBytes`)
+ *   is committed, or
  *   `{ compacted: false }` when there was nothing to do (fewer than two rows) or the rows
  *   changed while it merged (then nothing was written). It rejects when it failed; the log
  *   is then as it was. Callers run at most one job per document at a time.
@@ -19,7 +20,8 @@
  *   reject, and later ones reject at once.
  */
 export type CompactionResult =
-  { readonly compacted: true; readonly replaced: number } | { readonly compacted: false };
+  | { readonly compacted: true; readonly replaced: number; readonly mergedBytes: number }
+  | { readonly compacted: false };
 
 export interface DocCompactor {
   readonly running: boolean;

@@ -56,6 +56,7 @@ function setup(names: readonly string[], compactAfter = 500) {
       log: pino({ level: 'silent' }),
       metrics: noopYjsMetrics,
       compactAfter,
+      inlineCompactMaxBytes: Number.POSITIVE_INFINITY, // no worker here: always inline
       onBroken: (d) => {
         broken.push(d.name);
         for (const peer of d.peers) peer.close(1011, 'document unavailable');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CompactionScheduler } from './compaction-scheduler';
 import type { DocCompactor } from './doc-compactor.port';
@@ -87,7 +87,8 @@ describe('SqliteCompactionWorker', () => {
       during += 1;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(await job).toEqual({ compacted: true, replaced: 600 });
+    const result = await job;
+    expect(result).toMatchObject({ compacted: true, replaced: 600 });
     expect(during).toBeGreaterThan(0);
     expect(store.count(DOC)).toBe(1 + during);
     const reloaded = loaded(store);
@@ -101,6 +102,8 @@ describe('SqliteCompactionWorker', () => {
     // Deleted content is dropped, as a load drops it (Y.mergeUpdates would keep all of it).
     const [merged] = store.load(DOC);
     expect(merged?.length).toBeLessThan(Y.encodeStateAsUpdate(source).length * 1.5);
+    // The hub sizes its next compaction by this (inline or background).
+    expect(result.compacted && result.mergedBytes).toBe(merged?.length);
   });
 
   it('keeps updates whose dependencies are missing (pending structs)', async () => {
@@ -114,7 +117,7 @@ describe('SqliteCompactionWorker', () => {
     const second = Y.encodeStateAsUpdate(author, before);
     store.append(DOC, second); // arrived before what it builds on
     const upto = store.append(DOC, new Uint8Array([0, 0]));
-    expect(await compactor.compact(DOC, upto)).toEqual({ compacted: true, replaced: 2 });
+    expect(await compactor.compact(DOC, upto)).toMatchObject({ compacted: true, replaced: 2 });
     store.append(DOC, first);
     expect(loaded(store).getText('t').toJSON()).toBe('first second');
   });
@@ -129,7 +132,7 @@ describe('SqliteCompactionWorker', () => {
     const job = compactor.compact(DOC, lastSeq());
     await compactor.stop();
     expect(compactor.running).toBe(false);
-    expect(await job).toEqual({ compacted: true, replaced: 50 });
+    expect(await job).toMatchObject({ compacted: true, replaced: 50 });
     await expect(compactor.compact(DOC, lastSeq())).rejects.toThrow(/not running/);
   });
 
@@ -176,7 +179,12 @@ describe('SqliteCompactionWorker', () => {
 });
 
 describe('HubDoc with a compaction worker', () => {
-  function hubDoc(store: SqliteDocStore, compactor: DocCompactor, metrics: YjsMetrics) {
+  function hubDoc(
+    store: SqliteDocStore,
+    compactor: DocCompactor,
+    metrics: YjsMetrics,
+    inlineCompactMaxBytes = 0, // 0: every compaction goes to the worker
+  ) {
     const commits = new GroupCommit(store, () => undefined);
     const doc = HubDoc.load(DOC, {
       store,
@@ -184,6 +192,7 @@ describe('HubDoc with a compaction worker', () => {
       log,
       metrics,
       compactAfter: 20,
+      inlineCompactMaxBytes,
       compactions: new CompactionScheduler(compactor, log, metrics),
       onBroken: () => {
         throw new Error('persisting failed');
@@ -195,9 +204,11 @@ describe('HubDoc with a compaction worker', () => {
     return {
       doc,
       author,
-      edit(i: number): void {
+      /** One edit as one stored row; `more` adds to that same update. */
+      edit(i: number, more?: (doc: Y.Doc) => void): void {
         const before = Y.encodeStateVector(author);
         edit(author, i);
+        more?.(author);
         expect(doc.applyClientUpdate(peer, Y.encodeStateAsUpdate(author, before))).toBe('applied');
         commits.flush();
       },
@@ -254,6 +265,46 @@ describe('HubDoc with a compaction worker', () => {
     expect(loaded(store).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
     h.doc.destroy();
   });
+  it('compacts small logs inline and larger ones on the worker, sized by what was stored', async () => {
+    const { file, store } = fixture();
+    const compactor = worker(file);
+    const modes: string[] = [];
+    const metrics: YjsMetrics = {
+      ...noopYjsMetrics,
+      compacted: (mode) => {
+        modes.push(mode);
+      },
+    };
+    let jobs = 0;
+    const counting: DocCompactor = {
+      get running() {
+        return compactor.running;
+      },
+      compact: (name, upto) => {
+        jobs += 1;
+        return compactor.compact(name, upto);
+      },
+    };
+    // Each edit stores ~40 bytes: 21 rows (the first compaction) are well under 4 KiB.
+    const h = hubDoc(store, counting, metrics, 4096);
+    for (let i = 0; i < 21; i += 1) h.edit(i);
+    expect(modes).toEqual(['inline']);
+    expect(jobs).toBe(0);
+    expect(store.count(DOC)).toBe(1);
+    // A document that grew past the limit goes to the worker, appends continuing meanwhile.
+    h.edit(21, (doc) => doc.getText('big').insert(0, 'x'.repeat(5000)));
+    for (let i = 22; i < 60 && jobs === 0; i += 1) h.edit(i);
+    expect(jobs).toBe(1);
+    await vi.waitFor(() => {
+      expect(modes).toEqual(['inline', 'background']);
+    });
+    // The merged row is still over the limit, so the next compaction is a job too.
+    for (let i = 60; i < 120 && jobs === 1; i += 1) h.edit(i);
+    expect(jobs).toBe(2);
+    await compactor.stop();
+    expect(loaded(store).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
+    h.doc.destroy();
+  });
 });
 
 describe('hub with a compaction worker, through stock providers', () => {
@@ -262,7 +313,12 @@ describe('hub with a compaction worker, through stock providers', () => {
     const compactor = new SqliteCompactionWorker(path.join(dir, 'sync.db'), {
       synchronous: 'NORMAL',
     });
-    const first = await HubHarness.start({ dir, compactAfter: 5, compactor });
+    const first = await HubHarness.start({
+      dir,
+      compactAfter: 5,
+      compactor,
+      inlineCompactMaxBytes: 0,
+    });
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const a = first.provider(BOARD, 'agent-token');
     const b = first.provider(BOARD, 'fm-token');
@@ -278,7 +334,9 @@ describe('hub with a compaction worker, through stock providers', () => {
     }
     await waitFor('b converged', () => b.doc.getArray('checklist').length === list.length);
     await compactor.stop(); // the jobs it has commit first
-    expect(await first.metric('fleetdesk_yjs_compactions_total')).toBeGreaterThanOrEqual(2);
+    expect(
+      await first.metric('fleetdesk_yjs_compactions_total', { mode: 'background' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(first.store.count(BOARD)).toBeLessThan(20);
     const expected = list.toJSON();
     await first.stop(true);

@@ -8,6 +8,7 @@ interface Reply {
   readonly id: number;
   readonly ok: boolean;
   readonly replaced?: number;
+  readonly bytes?: number;
   readonly message?: string;
 }
 
@@ -51,18 +52,19 @@ const WORKER_SOURCE = `
   });
   function compact(doc, upto) {
     const rows = select.all(doc, upto);
-    if (rows.length < 2) return 0;
+    if (rows.length < 2) return { replaced: 0, bytes: 0 };
     const ydoc = new Y.Doc();
     ydoc.transact(() => { for (const row of rows) Y.applyUpdate(ydoc, row.data); });
     const merged = Y.encodeStateAsUpdate(ydoc);
     ydoc.destroy();
     const bytes = Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength);
-    return replace.immediate(doc, upto, bytes, rows.length) ? rows.length : 0;
+    const done = replace.immediate(doc, upto, bytes, rows.length);
+    return { replaced: done ? rows.length : 0, bytes: bytes.length };
   }
   parentPort.on('message', (m) => {
     if (m.type === 'stop') { db.close(); process.exit(0); }
     try {
-      parentPort.postMessage({ id: m.id, ok: true, replaced: compact(m.doc, m.upto) });
+      parentPort.postMessage({ id: m.id, ok: true, ...compact(m.doc, m.upto) });
     } catch (e) {
       parentPort.postMessage({ id: m.id, ok: false, message: String(e && e.message) });
     }
@@ -104,7 +106,12 @@ export class SqliteCompactionWorker implements DocCompactor {
       this.#pending.delete(reply.id);
       const replaced = reply.replaced ?? 0;
       if (!reply.ok) waiting?.reject(new Error(`compaction failed: ${reply.message ?? '?'}`));
-      else waiting?.resolve(replaced > 0 ? { compacted: true, replaced } : { compacted: false });
+      else
+        waiting?.resolve(
+          replaced > 0
+            ? { compacted: true, replaced, mergedBytes: reply.bytes ?? 0 }
+            : { compacted: false },
+        );
     });
     this.#worker.once('error', (err) => {
       this.#died(`compaction worker failed: ${err.message}`);

@@ -55,8 +55,13 @@ export interface YjsHubOptions {
   /** Compact a document's log when it has more rows than this. Default 500. */
   readonly compactAfter?: number;
   /**
-   * Compacts off the event loop (SQLite: `SqliteCompactionWorker`); the hub does not stop it.
-   * Without one, or once it has died, the hub compacts inline from the loaded document.
+   * Logs up to this many bytes are compacted inline even with a `compactor` (see
+   * `HubDocDeps.inlineCompactMaxBytes`). Default 256 KiB, about 1.5 ms of encoding.
+   */
+  readonly inlineCompactMaxBytes?: number;
+  /**
+   * Compacts larger documents off the event loop (SQLite: `SqliteCompactionWorker`); the hub
+   * does not stop it. Without one, or once it has died, the hub compacts inline.
    */
   readonly compactor?: DocCompactor;
   /** Ping interval; a socket that missed the previous pong is dropped. Default 30 s. */
@@ -265,6 +270,7 @@ class Hub implements YjsHub {
       log: this.log,
       metrics: this.metrics,
       compactAfter: staggered(this.opts.compactAfter ?? 500, docName),
+      inlineCompactMaxBytes: this.opts.inlineCompactMaxBytes ?? 256 * 1024,
       compactions: this.compactions,
       onBroken: (broken) => {
         this.drop(broken);

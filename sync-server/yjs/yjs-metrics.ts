@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Why a client frame was not applied. Labels of `fleetdesk_yjs_rejected_frames_total`. */
 export type RejectReason =
@@ -6,12 +6,16 @@ export type RejectReason =
 
 export type UpdateOrigin = 'client' | 'server';
 
+/** Where a log compaction ran: on the event loop from the loaded doc, or on the worker thread. */
+export type CompactionMode = 'inline' | 'background';
+
 /** Hooks the hub calls; every hook is synchronous and must not throw. */
 export interface YjsMetrics {
   updateAccepted(origin: UpdateOrigin): void;
   frameRejected(reason: RejectReason): void;
   upgradeRefused(status: number): void;
-  compacted(): void;
+  /** `pauseMs`: how long an inline compaction held the event loop (background: none). */
+  compacted(mode: CompactionMode, pauseMs?: number): void;
   persistFailed(): void;
 }
 
@@ -54,6 +58,11 @@ export function promYjsMetrics(
     labelNames: ['origin'] as const,
     registers,
   });
+  // Bound once: counted per update, and a labelled inc() hashes its label object every call.
+  const updatesByOrigin = {
+    client: updates.labels({ origin: 'client' }),
+    server: updates.labels({ origin: 'server' }),
+  };
   const rejected = new Counter({
     name: 'fleetdesk_yjs_rejected_frames_total',
     help: 'Client frames not applied, by reason',
@@ -68,7 +77,14 @@ export function promYjsMetrics(
   });
   const compactions = new Counter({
     name: 'fleetdesk_yjs_compactions_total',
-    help: 'Update-log compactions',
+    help: 'Update-log compactions, by where they ran (inline on the event loop, or background)',
+    labelNames: ['mode'] as const,
+    registers,
+  });
+  const inlinePause = new Histogram({
+    name: 'fleetdesk_yjs_inline_compaction_seconds',
+    help: 'Event-loop time of each inline compaction (encode the loaded doc, swap the rows)',
+    buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064],
     registers,
   });
   const persistFailures = new Counter({
@@ -78,7 +94,7 @@ export function promYjsMetrics(
   });
   return {
     updateAccepted: (origin) => {
-      updates.inc({ origin });
+      updatesByOrigin[origin].inc();
     },
     frameRejected: (reason) => {
       rejected.inc({ reason });
@@ -86,8 +102,9 @@ export function promYjsMetrics(
     upgradeRefused: (status) => {
       refused.inc({ status: String(status) });
     },
-    compacted: () => {
-      compactions.inc();
+    compacted: (mode, pauseMs) => {
+      compactions.inc({ mode });
+      if (pauseMs !== undefined) inlinePause.observe(pauseMs / 1000);
     },
     persistFailed: () => {
       persistFailures.inc();
