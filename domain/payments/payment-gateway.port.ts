@@ -41,13 +41,26 @@ export type VoidOutcome =
   | { readonly kind: 'refused'; readonly reason: 'already-captured' | 'unknown-authorization' }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
+export type HealthCheckOutcome =
+  | { readonly kind: 'healthy' }
+  /** Not answering usefully right now (5xx, rate limit, network); says nothing about a card. */
+  | { readonly kind: 'unavailable'; readonly detail: string };
+
 /**
  * Port to the card payment gateway, in domain terms. Implementations never
  * throw for business outcomes (declines, refusals) and report transient faults
  * as `unavailable`; a thrown error means a bug or a misconfiguration. Every call
- * is idempotent by its key: repeating it returns the first outcome.
+ * that changes money is idempotent by its key: repeating it returns the first outcome.
  */
 export interface PaymentGatewayPort {
   authorize(request: AuthorizeRequest): Promise<AuthorizeOutcome>;
   voidAuthorization(request: VoidRequest): Promise<VoidOutcome>;
+  /**
+   * A cheap call that asks whether the gateway answers at all, through the same adapter (and
+   * so the same transport and translation) as the real calls. It carries no card, token,
+   * amount or customer data, and it changes nothing at the gateway, so unlike the calls above
+   * it needs no idempotency key: repeating it is harmless by nature. Reports outages as
+   * `unavailable` like the other calls; it has no timeout of its own (the caller bounds it).
+   */
+  checkHealth(): Promise<HealthCheckOutcome>;
 }

@@ -89,7 +89,12 @@ const FLAGS = {
   'breaker-half-open-ms': {
     type: 'string',
     env: 'FLEETDESK_BREAKER_HALF_OPEN_MS',
-    help: 'gateway circuit breaker probe delay (default 5000)',
+    help: 'ms the open gateway circuit breaker waits before its half-open trial call (default 5000)',
+  },
+  'gateway-probe-interval': {
+    type: 'string',
+    env: 'FLEETDESK_GATEWAY_PROBE_INTERVAL',
+    help: 'between card-gateway health probes for the region status, e.g. 15s, 200ms; 0 = off (default 15s)',
   },
   'feed-retention': {
     type: 'string',
@@ -204,6 +209,16 @@ function feedRetentionFrom(
   };
 }
 
+/** 0 (with or without a unit) turns the probe off. */
+function gatewayProbeIntervalFrom(value: string | undefined): number {
+  const text = value?.trim() === '0' ? '0ms' : value;
+  const ms = duration(text, 'gateway-probe-interval', DEFAULT_CONFIG.gatewayProbeIntervalMs);
+  // A floor, so a typo cannot aim a stream of probes at the card company.
+  if (ms > 0 && ms < 10)
+    throw new Error(`--gateway-probe-interval must be 0 (off) or at least 10ms, got ${text}`);
+  return ms;
+}
+
 function configFrom(get: (name: FlagName) => string | boolean | undefined): ServerConfig {
   const str = (name: FlagName): string | undefined => {
     const v = get(name);
@@ -243,6 +258,7 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       DEFAULT_CONFIG.gatewayHalfOpenAfterMs,
       10,
     ),
+    gatewayProbeIntervalMs: gatewayProbeIntervalFrom(str('gateway-probe-interval')),
     feedRetention: feedRetentionFrom(get, str),
   };
 }

@@ -39,6 +39,19 @@ export function createMetrics(sources: {
       help: '1 while the payment gateway circuit breaker is open or half-open',
       registers: [registry],
     }),
+    gatewayProbes: new Counter({
+      name: 'fleetdesk_payment_gateway_probes_total',
+      help: 'Payment gateway health probes by result: healthy, unavailable, timeout, error',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    gatewayProbeSeconds: new Histogram({
+      name: 'fleetdesk_payment_gateway_probe_seconds',
+      help: 'Payment gateway health probe duration by result (a timeout waited its whole timeout)',
+      labelNames: ['result'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+      registers: [registry],
+    }),
     regionStatusWrites: new Counter({
       name: 'fleetdesk_region_status_writes_total',
       help: 'Writes to the server-written status/<region> documents, by changed key',

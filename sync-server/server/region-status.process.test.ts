@@ -1,8 +1,9 @@
 /**
  * The server-written status/<region> document against the real server process, read by stock
  * y-websocket clients: the fleet summary at start, card payments going down and coming back
- * as the gateway fails and recovers, a reader's forged write going nowhere, and a restart that
- * keeps the document without rewriting it.
+ * as the gateway fails and recovers (seen by payment calls, and by the health probe before any
+ * call), a reader's forged write going nowhere, and a restart that keeps the document without
+ * rewriting it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -52,6 +53,17 @@ async function reader(server: ServerProcess, token: string): Promise<Reader> {
   });
   const map = doc.getMap(REGION_STATUS_MAP);
   return { map, provider, status: () => readRegionStatus(Object.fromEntries(map.entries())) };
+}
+
+/** The supervisor's fault switch of the sandbox gateway, at run time. */
+async function setGatewayFaults(server: ServerProcess, mode: 'none' | 'down'): Promise<unknown> {
+  const reply = await server.api('/api/admin/gateway-faults', {
+    method: 'PUT',
+    token: server.token('sup-1', 'supervisor'),
+    body: { mode },
+  });
+  expect(reply.status).toBe(200);
+  return reply.body;
 }
 
 /** Submits a payment change, so that the server calls the gateway. */
@@ -108,10 +120,7 @@ describe('status/<region> through the real server process', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fm.status()?.payments?.level).toBe('ok');
 
-    const supervisor = server.token('sup-1', 'supervisor');
-    const faults = (mode: string) =>
-      server.api('/api/admin/gateway-faults', { method: 'PUT', token: supervisor, body: { mode } });
-    expect((await faults('down')).status).toBe(200);
+    await setGatewayFaults(server, 'down');
     await changeSomePayment(server);
     const down = await eventually(
       () => {
@@ -123,7 +132,7 @@ describe('status/<region> through the real server process', () => {
     );
     expect(down.since).toBeGreaterThan(first.payments?.since ?? 0);
 
-    await faults('none');
+    await setGatewayFaults(server, 'none');
     const back = await eventually(
       () => {
         const status = fm.status();
@@ -143,4 +152,40 @@ describe('status/<region> through the real server process', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(later.status()).toEqual(back);
   }, 90_000);
+
+  it('the health probe shows card payments down before any payment call, and ok once the company is back', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.cleanup);
+    const server = await startServerProcess(data.dir, ['--gateway-probe-interval', '200ms']);
+    cleanups.push(() => server.child.kill('SIGKILL'));
+    const fm = await reader(server, server.token('fm-1', 'fleet-manager'));
+    await eventually(() => fm.status()?.payments?.level === 'ok' || undefined, 5000, 'payments ok');
+    const levels: (string | undefined)[] = [];
+    fm.map.observe(() => levels.push(fm.status()?.payments?.level));
+
+    // No payment command in this test: only the probe can notice.
+    const faulted = Date.now();
+    expect(await setGatewayFaults(server, 'down')).toMatchObject({ breaker: 'closed' });
+    await eventually(() => levels.at(-1) === 'down' || undefined, 3000, 'payments down');
+    expect(Date.now() - faulted).toBeLessThan(2000); // two failed probes, 200 ms apart
+    // The probes went around the breaker: payments would still be tried, not refused by it.
+    const { body } = await server.api('/api/admin/gateway-faults', {
+      token: server.token('sup-1', 'supervisor'),
+    });
+    expect(body).toMatchObject({ breaker: 'closed' });
+
+    await setGatewayFaults(server, 'none');
+    await eventually(() => levels.at(-1) === 'ok' || undefined, 3000, 'payments ok again');
+    expect(levels).toEqual(['degraded', 'down', 'ok']);
+    const metrics = await server.api('/metrics');
+    expect(metrics.body).toMatch(
+      /fleetdesk_payment_gateway_probes_total\{result="unavailable"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(
+      /fleetdesk_payment_gateway_probe_seconds_count\{result="healthy"\} [1-9]/,
+    );
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  }, 20_000);
 });

@@ -24,6 +24,10 @@ export interface ServerConfig {
   /** How often unfinished payment changes are retried (e.g. after a gateway outage). */
   readonly paymentSweepMs: number;
   readonly gatewayHalfOpenAfterMs: number;
+  /** Between gateway health probes (region status, README: "Region status document"); 0 = none. */
+  readonly gatewayProbeIntervalMs: number;
+  /** A probe not answered within this has failed (capped at the interval). */
+  readonly gatewayProbeTimeoutMs: number;
   /** Change-feed pruning (README: "Change feed retention"); null keeps every entry forever. */
   readonly feedRetention: FeedRetentionOptions | null;
 }
@@ -59,5 +63,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   gatewayLatencyMs: { min: 40, max: 160 },
   paymentSweepMs: 1000,
   gatewayHalfOpenAfterMs: 5000,
+  // 15 s: an outage shows within two probes (~30 s), at 4 cheap calls a minute.
+  gatewayProbeIntervalMs: 15_000,
+  // Real calls take 40-160 ms; a company that needs 2 s for "are you there" is no use to an
+  // agent with a customer on the phone.
+  gatewayProbeTimeoutMs: 2000,
   feedRetention: DEFAULT_FEED_RETENTION,
 };

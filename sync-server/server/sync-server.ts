@@ -22,7 +22,7 @@ import { InProcessChangeNotifier, SqliteRecordStore, withChangeNotifications } f
 import { CITY, seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
 import { DroneSimulator } from '../simulation';
-import { FleetSummary, GatewayHealth, RegionStatusPublisher } from '../status';
+import { FleetSummary, GatewayHealth, GatewayProber, RegionStatusPublisher } from '../status';
 import { openServerDatabase, startCheckpointWorker } from '../storage';
 import { refuse, TelemetryHub } from '../telemetry';
 import { createYjsHub, SqliteCompactionWorker, SqliteDocStore } from '../yjs';
@@ -103,9 +103,10 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       gatewayChanged();
     },
   );
+  const gatewayAdapter = new SandboxGatewayAdapter(gateway);
   const processor = new PaymentChangeProcessor(
     store,
-    new SandboxGatewayAdapter(gateway),
+    gatewayAdapter,
     policy,
     clock,
     log,
@@ -175,6 +176,24 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     },
   });
   gatewayChanged = () => regionStatus.gatewayChanged();
+  const gatewayProber =
+    config.gatewayProbeIntervalMs === 0
+      ? null
+      : new GatewayProber({
+          // The adapter itself, not `policy`: probes stay out of the breaker (see GatewayProber).
+          probe: () => gatewayAdapter.checkHealth(),
+          health: gatewayHealth,
+          // Writes at once, like breaker events, but only if the level changed.
+          healthChanged: () => regionStatus.gatewayChanged(),
+          intervalMs: config.gatewayProbeIntervalMs,
+          timeoutMs: config.gatewayProbeTimeoutMs,
+          now: () => performance.now(),
+          log: log.child({ part: 'gateway-probe' }),
+          settled: (result, ms) => {
+            metrics.gatewayProbes.inc({ result });
+            metrics.gatewayProbeSeconds.observe({ result }, ms / 1000);
+          },
+        });
   const telemetry = new TelemetryHub(
     authenticate,
     () => Date.now(),
@@ -283,6 +302,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   if (config.simulate) await simulator.start();
   pruner?.start();
   await regionStatus.start();
+  gatewayProber?.start();
   log.info(
     {
       host: config.host,
@@ -290,6 +310,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       dataDir: config.dataDir,
       simulate: config.simulate,
       feedRetention: config.feedRetention ?? 'off',
+      gatewayProbeIntervalMs: config.gatewayProbeIntervalMs,
     },
     'sync server listening',
   );
@@ -303,6 +324,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       processor.stop();
       const pruneStopped = pruner?.stop();
       telemetry.close(code);
+      gatewayProber?.stop();
       await regionStatus.stop(); // its last write lands before the hub closes
       await yjs.close(code);
       await new Promise<void>((resolve) => {

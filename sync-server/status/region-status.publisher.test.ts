@@ -41,7 +41,7 @@ afterEach(async () => {
 });
 
 function rig(doc = new Y.Doc(), overrides: Partial<RegionStatusPublisherDeps> = {}): Rig {
-  const health = new GatewayHealth(30_000);
+  const health = new GatewayHealth({ degradedForMs: 30_000 });
   const r: Rig = {
     doc,
     health,
@@ -186,22 +186,5 @@ describe('RegionStatusPublisher', () => {
     r.publisher.gatewayChanged();
     await turn();
     expect(r.writes).toBe(0);
-  });
-});
-
-describe('GatewayHealth', () => {
-  it('is degraded for a while after a failed call, down while the breaker is not closed, ok after recovery', () => {
-    const health = new GatewayHealth(30_000);
-    expect(health.level(T0)).toBe('ok');
-    health.callFailed(T0);
-    expect(health.level(T0 + 29_999)).toBe('degraded');
-    expect(health.level(T0 + 30_000)).toBe('ok');
-    health.callFailed(T0 + 40_000);
-    health.breakerChanged('open');
-    expect(health.level(T0 + 40_000)).toBe('down');
-    health.breakerChanged('half-open');
-    expect(health.level(T0 + 45_000)).toBe('down');
-    health.breakerChanged('closed');
-    expect(health.level(T0 + 45_001)).toBe('ok');
   });
 });

@@ -33,9 +33,10 @@ export interface RegionStatusPublisherDeps {
 /**
  * Keeps the server-written `status/<region>` document current. Every write is CRDT history
  * the hub stores and compacts, so it writes only what changed: on its timer, and at once after
- * `gatewayChanged()` (breaker transitions, failed calls), never a heartbeat. What it last
- * wrote is cached; the document itself is compared only when the cache says something
- * changed, so a restart with the same state writes nothing and keeps each `since`.
+ * `gatewayChanged()` (breaker transitions, failed calls, health probe results), never a
+ * heartbeat. What it last wrote is cached; the document itself is compared only when the cache
+ * says something changed, so a restart with the same state writes nothing and keeps each
+ * `since`.
  */
 export class RegionStatusPublisher {
   #payments: PaymentsStatus | null = null;

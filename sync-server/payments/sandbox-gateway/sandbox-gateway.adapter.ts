@@ -2,12 +2,13 @@ import { toDecimalString } from '../../../domain/shared';
 import type {
   AuthorizeOutcome,
   AuthorizeRequest,
+  HealthCheckOutcome,
   PaymentGatewayPort,
   VoidOutcome,
   VoidRequest,
 } from '../../../domain/payments';
 import type { SandboxGatewayService } from './sandbox-gateway.service';
-import { translateAuthorize, translateVoid } from './sandbox-gateway.translator';
+import { translateAuthorize, translateHealth, translateVoid } from './sandbox-gateway.translator';
 
 /**
  * PaymentGatewayPort over the sandbox gateway. Only tokens, amounts and ids
@@ -40,6 +41,15 @@ export class SandboxGatewayAdapter implements PaymentGatewayPort {
       return translateVoid(raw);
     } catch (error) {
       return transportFailure(error, 'void');
+    }
+  }
+
+  /** No idempotency key: the health call changes nothing, so a repeat is harmless (see the port). */
+  async checkHealth(): Promise<HealthCheckOutcome> {
+    try {
+      return translateHealth(await this.gateway.health());
+    } catch (error) {
+      return transportFailure(error, 'health');
     }
   }
 }

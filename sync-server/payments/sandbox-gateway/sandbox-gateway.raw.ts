@@ -59,10 +59,24 @@ export type RawResponse =
         };
       };
     }
+  | RawUnavailable;
+
+/** The gateway (or what is in front of it) is not answering usefully; any call can get this. */
+export interface RawUnavailable {
+  readonly http: 429 | 500 | 503;
+  readonly body: { readonly error: { readonly type: 'api_error' | 'rate_limit_error' } };
+}
+
+/**
+ * `GET /v1/health`: no request body, no idempotency key, nothing recorded. `maintenance`: the
+ * API answers but takes no authorizations (a scheduled window).
+ */
+export type RawHealthResponse =
   | {
-      readonly http: 429 | 500 | 503;
-      readonly body: { readonly error: { readonly type: 'api_error' | 'rate_limit_error' } };
-    };
+      readonly http: 200;
+      readonly body: { readonly object: 'health'; readonly status: 'ok' | 'maintenance' };
+    }
+  | RawUnavailable;
 
 /** What the sandbox is told to do wrong, switchable at run time (tests and demos). */
 export interface SandboxFaults {

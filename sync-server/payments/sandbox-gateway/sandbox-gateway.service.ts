@@ -3,7 +3,9 @@ import type { ServerDatabase } from '../../storage';
 import type {
   RawAuthorizeRequest,
   RawDeclineCode,
+  RawHealthResponse,
   RawResponse,
+  RawUnavailable,
   RawVoidRequest,
   SandboxFaults,
 } from './sandbox-gateway.raw';
@@ -115,21 +117,37 @@ export class SandboxGatewayService {
     this.stmts.holdAuth.run(authorizationId, token, amountMinor, currency);
   }
 
+  /**
+   * `GET /v1/health`: the same latency and injected faults as every other call (so "down"
+   * fails it and extra latency slows it), but no key, no body and nothing in the ledger.
+   */
+  async health(): Promise<RawHealthResponse> {
+    return (await this.transit()) ?? { http: 200, body: { object: 'health', status: 'ok' } };
+  }
+
+  /**
+   * The way to the gateway: its latency, then the injected faults, which happen in front of
+   * the ledger (the call never arrived, nothing is recorded). The failure met on the way, or
+   * null once the call has arrived.
+   */
+  private async transit(): Promise<RawUnavailable | null> {
+    const faults = this.#faults;
+    const span = this.latencyMs.max - this.latencyMs.min;
+    await sleep(this.latencyMs.min + this.random() * span + faults.extraLatencyMs);
+    if (faults.mode === 'down') return UNAVAILABLE;
+    if (faults.mode === 'flaky' && this.random() < faults.failRate) return UNAVAILABLE;
+    return null;
+  }
+
   private async call(
     key: string,
     request: unknown,
     source: string,
     execute: () => RawResponse,
   ): Promise<RawResponse> {
-    const faults = this.#faults;
-    const span = this.latencyMs.max - this.latencyMs.min;
-    await sleep(this.latencyMs.min + this.random() * span + faults.extraLatencyMs);
-    // Outages happen in front of the ledger: the call never arrived, nothing is recorded.
-    if (faults.mode === 'down') return { http: 503, body: { error: { type: 'api_error' } } };
-    if (faults.mode === 'flaky' && this.random() < faults.failRate)
-      return { http: 503, body: { error: { type: 'api_error' } } };
-    if (source.includes('_flaky') && this.random() < 0.3)
-      return { http: 503, body: { error: { type: 'api_error' } } };
+    const failed = await this.transit();
+    if (failed) return failed;
+    if (source.includes('_flaky') && this.random() < 0.3) return UNAVAILABLE;
 
     const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const previous = this.stmts.findCall.get(key);
@@ -155,6 +173,8 @@ function declineFor(token: string): RawDeclineCode | null {
   if (token.includes('_decline_generic')) return 'do_not_honor';
   return null;
 }
+
+const UNAVAILABLE: RawUnavailable = { http: 503, body: { error: { type: 'api_error' } } };
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asId, expectOk, money, parseGatewayToken } from '../../../domain/shared';
 import { openServerDatabase } from '../../storage';
+import healthFixtures from './fixtures/health-responses.json';
 import fixtures from './fixtures/responses.json';
-import type { RawResponse } from './sandbox-gateway.raw';
+import type { RawHealthResponse, RawResponse } from './sandbox-gateway.raw';
 import { SandboxGatewayAdapter } from './sandbox-gateway.adapter';
 import { SandboxGatewayService } from './sandbox-gateway.service';
-import { translateAuthorize, translateVoid } from './sandbox-gateway.translator';
+import { translateAuthorize, translateHealth, translateVoid } from './sandbox-gateway.translator';
 
 const raw = fixtures as Record<keyof typeof fixtures, RawResponse>;
+const rawHealth = healthFixtures as Record<keyof typeof healthFixtures, RawHealthResponse>;
 
 describe('sandbox gateway translator (recorded responses)', () => {
   it.each([
@@ -33,6 +35,16 @@ describe('sandbox gateway translator (recorded responses)', () => {
     ['serviceUnavailable', { kind: 'unavailable', detail: 'gateway http 503' }],
   ] as const)('void: %s', (name, outcome) => {
     expect(translateVoid(raw[name])).toEqual(outcome);
+  });
+
+  it.each([
+    ['healthy', { kind: 'healthy' }],
+    ['maintenance', { kind: 'unavailable', detail: 'gateway maintenance' }],
+    ['serviceUnavailable', { kind: 'unavailable', detail: 'gateway http 503' }],
+    ['rateLimited', { kind: 'unavailable', detail: 'gateway http 429' }],
+    ['internalError', { kind: 'unavailable', detail: 'gateway http 500' }],
+  ] as const)('health: %s', (name, outcome) => {
+    expect(translateHealth(rawHealth[name])).toEqual(outcome);
   });
 
   it('treats a reused idempotency key as our bug, not an outage', () => {
@@ -115,6 +127,34 @@ describe('sandbox gateway service + adapter', () => {
         authorizationId: other.authorizationId,
       }),
     ).toEqual({ kind: 'refused', reason: 'already-captured' });
+  });
+
+  it('answers the health check with its latency and injected faults, recording nothing', async () => {
+    const slow = new SandboxGatewayService(db, { min: 30, max: 30 }, () => 0);
+    const health = new SandboxGatewayAdapter(slow);
+    const timed = async (): Promise<[string, number]> => {
+      const started = performance.now();
+      const outcome = await health.checkHealth();
+      return [outcome.kind, performance.now() - started];
+    };
+    const calls = () => db.prepare('SELECT COUNT(*) AS n FROM sandbox_gateway_calls').get();
+    const before = calls();
+
+    const [ok, okMs] = await timed();
+    expect(ok).toBe('healthy');
+    expect(okMs).toBeGreaterThanOrEqual(25); // timer granularity
+    slow.setFaults({ mode: 'none', failRate: 0, extraLatencyMs: 50 });
+    const [late, lateMs] = await timed();
+    expect(late).toBe('healthy');
+    expect(lateMs).toBeGreaterThanOrEqual(75);
+    slow.setFaults({ mode: 'down', failRate: 0, extraLatencyMs: 0 });
+    expect(await health.checkHealth()).toEqual({
+      kind: 'unavailable',
+      detail: 'gateway http 503',
+    });
+    slow.setFaults({ mode: 'flaky', failRate: 0.5, extraLatencyMs: 0 }); // random() is 0: fails
+    expect((await health.checkHealth()).kind).toBe('unavailable');
+    expect(calls()).toEqual(before);
   });
 
   it('fails a share of calls in flaky mode', async () => {

@@ -1,6 +1,11 @@
 import { asId } from '../../../domain/shared';
-import type { AuthorizeOutcome, DeclineCode, VoidOutcome } from '../../../domain/payments';
-import type { RawDeclineCode, RawResponse } from './sandbox-gateway.raw';
+import type {
+  AuthorizeOutcome,
+  DeclineCode,
+  HealthCheckOutcome,
+  VoidOutcome,
+} from '../../../domain/payments';
+import type { RawDeclineCode, RawHealthResponse, RawResponse } from './sandbox-gateway.raw';
 
 const DECLINES: Readonly<Record<RawDeclineCode, DeclineCode>> = {
   insufficient_funds: 'insufficient-funds',
@@ -30,6 +35,13 @@ export function translateVoid(raw: RawResponse): VoidOutcome {
   if (raw.http === 409) return { kind: 'refused', reason: 'already-captured' };
   if (raw.http === 404) return { kind: 'refused', reason: 'unknown-authorization' };
   return unavailableOrBug(raw);
+}
+
+/** Gateway → domain for a health check: only an explicit "ok" counts as healthy. */
+export function translateHealth(raw: RawHealthResponse): HealthCheckOutcome {
+  if (raw.http !== 200) return { kind: 'unavailable', detail: `gateway http ${raw.http}` };
+  if (raw.body.status === 'ok') return { kind: 'healthy' };
+  return { kind: 'unavailable', detail: `gateway ${raw.body.status}` };
 }
 
 function unavailableOrBug(raw: RawResponse): { kind: 'unavailable'; detail: string } {
