@@ -7,16 +7,23 @@
  *   ws-echo      a raw ws relay: the floor
  *   fleetdesk-nocompact  ablation: our Yjs hub with log compaction off (to attribute its cost);
  *                        fleetdesk-mem (in-memory store) is available via --servers
- * Each server runs in its own child process; all clients run in this process. Servers are
- * interleaved per rate step (rotating which goes first) so drift on the machine hits all alike.
+ * Each server runs in its own child process; all clients run in this process. Each (server, rate)
+ * step is measured --rounds times: per rate, round after round, every server still climbing runs
+ * once, and which goes first rotates every round, so drift on the machine hits all alike. The
+ * report's headline is the median p99 over the rounds; ratios are of medians, with how many of the
+ * paired rounds (the same pass over the servers) fleetdesk won. A step is held when most rounds held; a
+ * server stops climbing at its first step not held.
  *
- *   npm run bench:fanout -- [--docs 20] [--clients 5] [--rates 5,10,20,40,80] [--warmup 2]
- *                           [--measure 8] [--slo 50] [--servers fleetdesk,y-websocket,...]
+ *   npm run bench:fanout -- [--docs 20] [--clients 5] [--rates 5,10,20,40,80] [--rounds 3]
+ *                           [--warmup 2] [--measure 6] [--slo 50]
+ *                           [--servers fleetdesk,y-websocket,...]
  *                           [--drain 2000] [--max-foreign 50] [--priority -10]
  *
+ * An odd --rounds avoids ties in the majority rule (a tie is not held). The defaults take about
+ * 11 minutes; the estimate for the given flags is printed at the start.
+ *
  * The machine may be shared: the benchmark raises its own priority (nice -10, inherited by every
- * server process alike), records the CPU other processes used in each window ("foreign CPU") and
- * re-runs a failed step once to confirm it (same rule for every server).
+ * server process alike) and records the CPU other processes used in each window ("foreign CPU").
  *
  * Writes bench/results/fanout.md and fanout.json and prints the Markdown to stdout; progress
  * goes to stderr. `npm run bench:fanout -- --render` rewrites fanout.md from fanout.json.
@@ -31,7 +38,15 @@ import { loadOrCreateSecret, signToken } from '../../sync-server/auth';
 import { fleetdeskServeArgs, machineBusyMs, ServerProcess } from './child';
 import { Fleet, type ClientKind } from './clients';
 import { profileFleetdeskUpdatePath, renderProfile, type ProfileResult } from './profile';
-import { renderMarkdown, summarize, type Report, type StepResult } from './stats';
+import {
+  renderMarkdown,
+  reportFromJson,
+  stepOf,
+  summarize,
+  whyNotHeld,
+  type Report,
+  type RunResult,
+} from './stats';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESULTS = join(ROOT, 'bench/results');
@@ -41,6 +56,8 @@ interface Config {
   readonly docs: number;
   readonly clientsPerDoc: number;
   readonly rates: readonly number[];
+  /** Measurements per (server, rate). */
+  readonly rounds: number;
   readonly warmupS: number;
   readonly measureS: number;
   readonly sloMs: number;
@@ -219,8 +236,9 @@ function readConfig(argv: string[]): Config {
       docs: { type: 'string', default: '20' },
       clients: { type: 'string', default: '5' },
       rates: { type: 'string', default: '5,10,20,40,80' },
+      rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
-      measure: { type: 'string', default: '8' },
+      measure: { type: 'string', default: '6' },
       slo: { type: 'string', default: '50' },
       drain: { type: 'string', default: '2000' },
       servers: {
@@ -243,10 +261,15 @@ function readConfig(argv: string[]): Config {
   const servers = values.servers.split(',').map((s) => s.trim());
   for (const s of servers)
     if (!SPECS.some((spec) => spec.name === s)) throw new Error(`unknown server ${s}`);
+  const rates = values.rates.split(',').map((r) => num('rates', r, 0.1, 1000));
+  // The report finds a step by its rate: a repeated rate would merge two steps into one.
+  if (new Set(rates).size !== rates.length)
+    throw new Error(`--rates repeats a rate: ${values.rates}`);
   return {
     docs: Math.round(num('docs', values.docs, 1, 500)),
     clientsPerDoc: Math.round(num('clients', values.clients, 2, 100)),
-    rates: values.rates.split(',').map((r) => num('rates', r, 0.1, 1000)),
+    rates,
+    rounds: Math.round(num('rounds', values.rounds, 1, 20)),
     warmupS: num('warmup', values.warmup, 0, 60),
     measureS: num('measure', values.measure, 0.5, 120),
     sloMs: num('slo', values.slo, 1, 10_000),
@@ -282,35 +305,43 @@ interface Target {
   stopped: boolean;
 }
 
-/** fleetdesk_yjs_compactions_total from the server's /metrics; null when unavailable. */
+/**
+ * fleetdesk_yjs_compactions_total from the server's /metrics, summed over its `mode` label
+ * (inline, background); null when unavailable. A labelled counter has no sample line until its
+ * first increment, so a declared metric without samples counts 0.
+ */
 async function scrapeCompactions(metricsUrl: string | undefined): Promise<number | null> {
   if (metricsUrl === undefined) return null;
   try {
     const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(2000) });
-    const match = /^fleetdesk_yjs_compactions_total(?:\{[^}]*\})? (\d+)/m.exec(await res.text());
-    return match?.[1] === undefined ? null : Number(match[1]);
+    const text = await res.text();
+    if (!/^# TYPE fleetdesk_yjs_compactions_total /m.test(text)) return null;
+    const samples = text.matchAll(/^fleetdesk_yjs_compactions_total(?:\{[^}]*\})? (\d+)/gm);
+    return [...samples].reduce((sum, match) => sum + Number(match[1]), 0);
   } catch {
     return null;
   }
 }
 
-function logStep(target: Target, result: StepResult, attempt: string): void {
+function logRun(target: Target, run: RunResult, config: Config): void {
   progress(
-    `  ${String(result.ratePerDoc).padStart(4)}/doc ${String(result.aggregateRate).padStart(5)}/s ` +
-      `${target.spec.name.padEnd(20)} p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, ` +
-      `delivered ${result.delivered}/${result.expected}, server CPU ${result.serverCpuPct.toFixed(0)}%, ` +
-      `client CPU ${result.clientCpuPct.toFixed(0)}% (loop p99 ${result.clientLoopDelayP99.toFixed(1)} ms), ` +
-      `foreign CPU ${result.foreignCpuPct.toFixed(0)}%, errors ${result.errors}` +
-      (result.held
-        ? ''
-        : attempt === 'first run' && result.achievedRate >= 0.95 * result.aggregateRate
-          ? '  -> not held, re-running once'
-          : '  -> not held, stop'),
+    `  ${String(run.ratePerDoc).padStart(4)}/doc ${String(run.aggregateRate).padStart(5)}/s ` +
+      `round ${run.round}/${config.rounds} ${target.spec.name.padEnd(20)} ` +
+      `p50 ${run.latency.p50.toFixed(2)} p99 ${run.latency.p99.toFixed(2)} ms, ` +
+      `delivered ${run.delivered}/${run.expected}, server CPU ${run.serverCpuPct.toFixed(0)}%, ` +
+      `client CPU ${run.clientCpuPct.toFixed(0)}% (loop p99 ${run.clientLoopDelayP99.toFixed(1)} ms), ` +
+      `foreign CPU ${run.foreignCpuPct.toFixed(0)}%, errors ${run.errors}` +
+      (run.held ? '' : `  -> not held: ${whyNotHeld(run, config.sloMs).join(', ')}`),
   );
 }
 
-/** One load step against one server: warm-up, measured window, drain. */
-async function runStep(target: Target, ratePerDoc: number, config: Config): Promise<StepResult> {
+/** One round of one load step against one server: warm-up, measured window, drain. */
+async function runStep(
+  target: Target,
+  ratePerDoc: number,
+  round: number,
+  config: Config,
+): Promise<RunResult> {
   const { fleet, proc } = target;
   const docs = fleet.docs;
   const receivers = config.clientsPerDoc - 1;
@@ -391,9 +422,10 @@ async function runStep(target: Target, ratePerDoc: number, config: Config): Prom
   const expected = sent * receivers;
   const errors = fleet.disconnects - disconnectsBefore + (proc.alive ? 0 : 1);
   const lagSummary = summarize(lags);
-  return {
+  const run = {
     server: target.spec.name,
     ratePerDoc,
+    round,
     aggregateRate: ratePerDoc * docs,
     sent,
     expected,
@@ -408,15 +440,64 @@ async function runStep(target: Target, ratePerDoc: number, config: Config): Prom
     compactions:
       compactions0 === null || compactions1 === null ? null : compactions1 - compactions0,
     errors,
-    superseded: false,
     achievedRate: sent / config.measureS,
-    // Held = the SLO met at the target rate: a load generator that fell behind does not count.
-    held:
-      latency.p99 < config.sloMs &&
-      samples.length >= expected &&
-      errors === 0 &&
-      sent >= 0.95 * ratePerDoc * docs * config.measureS,
   };
+  return { ...run, held: whyNotHeld(run, config.sloMs).length === 0 };
+}
+
+const rotate = <T>(items: readonly T[], by: number): T[] => {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+};
+
+/** Held by most of its rounds, or this server stops climbing (and frees its clients' documents). */
+function concludeStep(target: Target, runs: readonly RunResult[], rate: number): void {
+  const step = stepOf(runs, target.spec.name, rate);
+  const held = step?.held ?? false;
+  progress(
+    `  ${target.spec.name} at ${rate}/doc: ${step?.runs.filter((r) => r.held).length ?? 0}/` +
+      `${step?.runs.length ?? 0} rounds held -> ${held ? 'held' : 'not held, stop'}`,
+  );
+  if (!held) {
+    // So that its documents do not weigh on the other servers' clients' GC.
+    target.stopped = true;
+    target.fleet.close();
+  }
+}
+
+/**
+ * The rate ladder. Per rate, round after round, every server still climbing runs once; which goes
+ * first rotates every round (not only every step), so drift on the machine hits all alike and
+ * each round pairs runs made back to back at the same load. Servers, clients and documents
+ * persist throughout.
+ */
+async function climb(targets: readonly Target[], config: Config): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  let turn = 0;
+  for (const rate of config.rates) {
+    const active = targets.filter((t) => !t.stopped);
+    if (active.length === 0) break;
+    for (let round = 1; round <= config.rounds; round += 1) {
+      for (const target of rotate(active, turn)) {
+        const run = await runStep(target, rate, round, config);
+        logRun(target, run, config);
+        runs.push(run);
+        await sleep(300);
+      }
+      turn += 1;
+    }
+    for (const target of active) concludeStep(target, runs, rate);
+  }
+  return runs;
+}
+
+/**
+ * Wall time if every server holds every step: each run's windows plus ~0.5 s (drain, metrics
+ * scrapes, the pause between runs), plus ~20 s to start the servers and profile in-process.
+ */
+function estimatedSeconds(config: Config): number {
+  const runs = config.servers.length * config.rates.length * config.rounds;
+  return runs * (config.warmupS + config.measureS + 0.5) + 20;
 }
 
 function packageVersion(name: string): string {
@@ -437,12 +518,13 @@ async function writeFormatted(file: string, text: string): Promise<void> {
 
 /** `--render`: rewrite fanout.md from fanout.json (same numbers, current report layout). */
 async function renderOnly(): Promise<void> {
-  const saved = JSON.parse(readFileSync(join(RESULTS, 'fanout.json'), 'utf8')) as Report & {
-    profile: ProfileResult | null;
+  const saved = JSON.parse(readFileSync(join(RESULTS, 'fanout.json'), 'utf8')) as {
+    profile?: ProfileResult | null;
   };
+  const profile = saved.profile ?? null;
   const markdown =
-    renderMarkdown(saved, OURS) +
-    (saved.profile === null ? '' : `\n${renderProfile(saved.profile)}`);
+    renderMarkdown(reportFromJson(saved), OURS) +
+    (profile === null ? '' : `\n${renderProfile(profile)}`);
   await writeFormatted(join(RESULTS, 'fanout.md'), markdown);
   process.stdout.write(readFileSync(join(RESULTS, 'fanout.md'), 'utf8'));
 }
@@ -455,6 +537,11 @@ async function main(): Promise<void> {
   }
   const config = readConfig(argv);
   const started = performance.now();
+  progress(
+    `${config.servers.length} servers × ${config.rates.length} rates × ${config.rounds} rounds of ` +
+      `${config.warmupS} + ${config.measureS} s: about ${(estimatedSeconds(config) / 60).toFixed(0)} min ` +
+      'if every server holds every step',
+  );
   // On a shared machine, other work would otherwise preempt the servers and clients at random.
   // Set before any server starts, so every child process inherits the same priority.
   let priority = 'default';
@@ -483,7 +570,7 @@ async function main(): Promise<void> {
   const docNames = Array.from({ length: config.docs }, (_, i) => `board/b${i}/2026-11-22`);
   const targets: Target[] = [];
   const failures: { server: string; error: string }[] = [];
-  const steps: StepResult[] = [];
+  let runs: RunResult[] = [];
   let profile: ProfileResult | null = null;
   try {
     for (const spec of SPECS.filter((s) => config.servers.includes(s.name))) {
@@ -519,34 +606,7 @@ async function main(): Promise<void> {
     }
     await sleep(500);
 
-    for (const [i, rate] of config.rates.entries()) {
-      const active = targets.filter((t) => !t.stopped);
-      if (active.length === 0) break;
-      const order = active
-        .map((_, j) => active[(i + j) % active.length])
-        .filter((t) => t !== undefined);
-      for (const target of order) {
-        let result = await runStep(target, rate, config);
-        logStep(target, result, 'first run');
-        const generatorBehind = result.achievedRate < 0.95 * result.aggregateRate;
-        if (!result.held && !generatorBehind) {
-          // A failure is confirmed by one re-run (same rule for every server), so that one burst of
-          // other work on the machine does not end a server's ladder. Both runs are reported. Not
-          // when the load generator fell behind: a re-run cannot fix that.
-          steps.push({ ...result, superseded: true });
-          await sleep(1000);
-          result = await runStep(target, rate, config);
-          logStep(target, result, 're-run');
-        }
-        steps.push(result);
-        if (!result.held) {
-          // Done with this server: free its clients' documents so they do not weigh on the others' GC.
-          target.stopped = true;
-          target.fleet.close();
-        }
-        await sleep(300);
-      }
-    }
+    runs = await climb(targets, config);
   } finally {
     for (const t of targets) t.fleet.close();
     await Promise.all(targets.map((t) => t.proc.stop()));
@@ -564,6 +624,7 @@ async function main(): Promise<void> {
       docs: config.docs,
       clientsPerDoc: config.clientsPerDoc,
       rates: config.rates,
+      rounds: config.rounds,
       warmupS: config.warmupS,
       measureS: config.measureS,
       sloMs: config.sloMs,
@@ -586,7 +647,7 @@ async function main(): Promise<void> {
       description: s.description,
     })),
     failures,
-    steps,
+    runs,
     wallSeconds,
     command: ['npm run bench:fanout', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
   };
