@@ -26,14 +26,37 @@ export const defaultPrincipals = (): Record<string, Principal> => ({
   'sup-token': { userId: 'sup-1', role: 'supervisor', expiresAt: Date.now() + HOUR },
 });
 
+/** The store a harness runs on, and how to let go of it (the store and what it sits on). */
+export interface StoreBackend {
+  readonly store: DocStore;
+  close(): Promise<void>;
+}
+
+/** Default backend: a real SQLite file `sync.db` in `dir`, WAL, synchronous=NORMAL. */
+export function sqliteBackend(dir: string): Promise<StoreBackend> {
+  const db = new Database(path.join(dir, 'sync.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const store = new SqliteDocStore(db);
+  return Promise.resolve({
+    store,
+    close: async () => {
+      await store.close();
+      db.close();
+    },
+  });
+}
+
 export interface HarnessOptions extends Partial<Omit<YjsHubOptions, 'store'>> {
   principals?: Record<string, Principal>;
   /** Reuse a data dir (restart on the same SQLite file); default: a fresh temp dir. */
   dir?: string;
+  /** The store to run on, opened over `dir`; default `sqliteBackend`. */
+  backend?: (dir: string) => Promise<StoreBackend>;
   wrapStore?: (store: DocStore) => DocStore;
 }
 
-/** A real HTTP server on 127.0.0.1:0 with the hub mounted on a real SQLite file. */
+/** A real HTTP server on 127.0.0.1:0 with the hub mounted on a real store (default: SQLite file). */
 export class HubHarness {
   readonly providers: WebsocketProvider[] = [];
   readonly sockets: WebSocket[] = [];
@@ -41,7 +64,7 @@ export class HubHarness {
     readonly registry: Registry,
     readonly hub: YjsHub,
     readonly store: DocStore,
-    readonly db: Database.Database,
+    private readonly backend: StoreBackend,
     readonly dir: string,
     private readonly server: http.Server,
     readonly port: number,
@@ -49,11 +72,9 @@ export class HubHarness {
 
   static async start(options: HarnessOptions = {}): Promise<HubHarness> {
     const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetdesk-yjs-hub-'));
-    const db = new Database(path.join(dir, 'sync.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    const sqlite = new SqliteDocStore(db);
-    const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
+    const { backend: openBackend = sqliteBackend, wrapStore, ...hubOptions } = options;
+    const backend = await openBackend(dir);
+    const store = wrapStore ? wrapStore(backend.store) : backend.store;
     const principals = options.principals ?? defaultPrincipals();
     const registry = new Registry();
     const hub = createYjsHub({
@@ -70,7 +91,7 @@ export class HubHarness {
           : { ok: false, status: 401, reason: 'bad token' };
       },
       unloadAfterMs: 50,
-      ...options,
+      ...hubOptions,
       metrics: registry,
       store,
     });
@@ -80,7 +101,7 @@ export class HubHarness {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return new HubHarness(registry, hub, store, db, dir, server, port);
+    return new HubHarness(registry, hub, store, backend, dir, server, port);
   }
 
   get url(): string {
@@ -139,9 +160,9 @@ export class HubHarness {
   }
 
   /** Replays the stored log of `docName` into a fresh doc. */
-  stored(docName: string): Y.Doc {
+  async stored(docName: string): Promise<Y.Doc> {
     const doc = new Y.Doc();
-    for (const update of this.store.load(docName)) Y.applyUpdate(doc, update);
+    for (const update of await this.store.load(docName)) Y.applyUpdate(doc, update);
     return doc;
   }
 
@@ -178,8 +199,7 @@ export class HubHarness {
         resolve();
       }),
     );
-    this.store.close();
-    this.db.close();
+    await this.backend.close();
     if (!keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -198,9 +218,13 @@ export class RawClient {
 }
 
 /** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
