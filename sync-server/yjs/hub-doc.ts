@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { isWellFormedAwarenessUpdate } from './awareness-update';
-import type { BackgroundOutcome, CompactionScheduler } from './compaction-scheduler';
+import type { CompactionScheduler } from './compaction-scheduler';
+import { DocCompaction } from './doc-compaction';
 import type { DocStore } from './doc-store.port';
 import type { CommitTarget, GroupCommit, QueuedUpdate } from './group-commit';
 import { settled } from './settled';
@@ -59,9 +60,6 @@ const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' 
 
 const NOTHING_PENDING: readonly (Uint8Array | null)[] = [];
 
-const totalBytes = (rows: readonly Uint8Array[]): number =>
-  rows.reduce((sum, row) => sum + row.length, 0);
-
 function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | null)[] = []): Y.Doc {
   const doc = new Y.Doc();
   doc.transact(() => {
@@ -89,14 +87,7 @@ export class HubDoc implements CommitTarget {
   readonly peers = new Set<DocPeer>();
   readonly awareness: awarenessProtocol.Awareness;
   private doc: Y.Doc;
-  private storedRows: number;
-  // Bytes of the stored rows, an upper bound on what encoding the doc would produce (deleted
-  // content and merged runs shrink it). Decides inline or background compaction.
-  private storedBytes: number;
-  // Bytes appended since the background job in flight started: what its merged row leaves out.
-  private bytesSinceJob = 0;
-  private compactAt: number;
-  private compactingInline = false;
+  private readonly compaction: DocCompaction;
   private persistFailure: unknown = undefined;
   private broken = false;
   private destroyed = false;
@@ -123,9 +114,14 @@ export class HubDoc implements CommitTarget {
     private readonly deps: HubDocDeps,
   ) {
     this.doc = doc;
-    this.storedRows = rows.length;
-    this.storedBytes = totalBytes(rows);
-    this.compactAt = deps.compactAfter;
+    this.compaction = new DocCompaction(name, rows, deps, {
+      // The doc's state for an inline compaction, or null while it may not be taken from it.
+      snapshot: () =>
+        this.gone() || this.suspect || this.deps.commits.queued(this) > 0
+          ? null
+          : Y.encodeStateAsUpdate(this.doc),
+      suspect: () => this.suspect,
+    });
     this.doc.on('update', this.onUpdate);
     // On a Y.Doc of its own, because the content doc is replaced after a rejected update.
     this.awareness = new awarenessProtocol.Awareness(new Y.Doc());
@@ -154,7 +150,7 @@ export class HubDoc implements CommitTarget {
       this.peers.size === 0 &&
       this.gateOpen === null &&
       this.users === 0 &&
-      !this.compactingInline &&
+      !this.compaction.running &&
       !this.deps.commits.busy(this)
     );
   }
@@ -289,6 +285,7 @@ export class HubDoc implements CommitTarget {
     this.destroyed = true;
     if (this.broken) this.deps.commits.discardAfter(this, 0);
     this.doc.off('update', this.onUpdate);
+    this.compaction.stop();
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
     this.awareness.doc.destroy();
@@ -297,16 +294,12 @@ export class HubDoc implements CommitTarget {
 
   /** Group commit: these updates are stored. Broadcast each to everyone but its author. */
   committed(updates: readonly QueuedUpdate[], seqs: readonly number[]): void {
-    this.storedRows += updates.length;
     for (const queued of updates) {
-      this.storedBytes += queued.update.length;
-      this.bytesSinceJob += queued.update.length;
       this.deps.metrics.updateAccepted(isClientOrigin(queued.origin) ? 'client' : 'server');
     }
     if (this.suspect) this.held.push(...updates);
     else this.broadcast(updates);
-    const last = seqs[seqs.length - 1];
-    if (last !== undefined && this.storedRows > this.compactAt) this.compact(last);
+    if (!this.destroyed) this.compaction.stored(updates, seqs);
   }
 
   /** Group commit: storing this doc's updates failed. Not stored means not broadcast. */
@@ -368,95 +361,6 @@ export class HubDoc implements CommitTarget {
     return typeof origin === 'object' && origin !== null && this.peers.has(origin as DocPeer);
   }
 
-  private compact(uptoSeq: number): void {
-    if (this.destroyed || this.compactingInline) return;
-    const { compactions } = this.deps;
-    if (compactions?.busy(this.name) === true) return; // the next job takes these rows too
-    // Small documents: encoding the loaded doc costs less than a tenth of a replay on the
-    // worker, and a pause of a millisecond or two. On 2 cores the worker's CPU is taken from
-    // the event loop and the clients anyway, so it pays only where the pause would be long.
-    if (this.storedBytes <= this.deps.inlineCompactMaxBytes && !this.suspect) {
-      this.compactInline(uptoSeq);
-      return;
-    }
-    // A background job merges stored rows only, so it may start even while the doc is suspect.
-    this.bytesSinceJob = 0;
-    if (compactions?.start(this.name, uptoSeq, this.backgroundDone) === true) return;
-    if (!this.suspect) this.compactInline(uptoSeq);
-  }
-
-  private readonly backgroundDone = (outcome: BackgroundOutcome, mergedBytes = 0): void => {
-    if (this.destroyed || outcome === 'unavailable') return; // next commit compacts inline
-    if (outcome === 'failed') {
-      // Retry later, not on every append.
-      this.compactAt = this.storedRows + this.deps.compactAfter;
-      return;
-    }
-    // Rows were appended meanwhile, and a rebuild may have reloaded the doc: count them.
-    if (outcome === 'compacted') this.storedBytes = mergedBytes + this.bytesSinceJob;
-    void this.deps.store.count(this.name).then(
-      (rows) => {
-        this.storedRows = rows;
-        this.compactAt = this.deps.compactAfter;
-      },
-      (err: unknown) => {
-        this.deps.log.warn({ err, doc: this.name }, 'yjs: could not count rows after compaction');
-      },
-    );
-  };
-
-  /**
-   * Called from `committed`, right after the batch that returned `uptoSeq` was stored. The
-   * doc's state is exactly rows 1..uptoSeq (plus pending structs, which encodeStateAsUpdate
-   * includes) only if nothing of it was accepted meanwhile: updates queued while the batch was
-   * in flight are in the doc but not stored, and a merged row holding them would store them
-   * outside the commit (a later failure would no longer keep them from the store). So it
-   * compacts only when this doc has nothing queued, and tries again on a later commit
-   * otherwise (with SQLite the queue is empty here: a flush completes within one turn). The
-   * encoding is taken synchronously here; rows appended while `store.compact` runs have higher
-   * seqs and are kept.
-   */
-  private compactInline(uptoSeq: number): void {
-    if (this.deps.commits.queued(this) > 0) return;
-    const started = performance.now();
-    let merged: Uint8Array;
-    try {
-      merged = Y.encodeStateAsUpdate(this.doc);
-    } catch (err) {
-      this.compactionFailed(err);
-      return;
-    }
-    const rowsBefore = this.storedRows;
-    const bytesBefore = this.storedBytes;
-    this.compactingInline = true;
-    const compacting = this.deps.store.compact(this.name, merged, uptoSeq);
-    // What the event loop paid: the encoding, and the store's synchronous part (SQLite: all).
-    const pauseMs = performance.now() - started;
-    void compacting
-      .then(
-        () => {
-          // Rows committed while it ran are kept; a rebuild meanwhile only skews the count,
-          // which decides when the next compaction runs.
-          this.storedRows = 1 + Math.max(0, this.storedRows - rowsBefore);
-          this.storedBytes = merged.length + Math.max(0, this.storedBytes - bytesBefore);
-          this.compactAt = this.deps.compactAfter;
-          this.deps.metrics.compacted('inline', pauseMs);
-        },
-        (err: unknown) => {
-          this.compactionFailed(err);
-        },
-      )
-      .finally(() => {
-        this.compactingInline = false;
-      });
-  }
-
-  // Compaction is an optimisation; the log is intact. Retry later, not on every append.
-  private compactionFailed(err: unknown): void {
-    this.compactAt = this.storedRows + this.deps.compactAfter;
-    this.deps.log.warn({ err, doc: this.name }, 'yjs compaction failed');
-  }
-
   /**
    * After a rejected update: the doc may hold part of it, but none of that is left in the queue,
    * stored or sent. In an exclusive section (no other update gets in): store what was accepted
@@ -477,8 +381,7 @@ export class HubDoc implements CommitTarget {
         this.doc.off('update', this.onUpdate);
         this.doc.destroy();
         this.doc = fresh;
-        this.storedRows = stored.length;
-        this.storedBytes = totalBytes(stored);
+        this.compaction.reloaded(stored);
         this.doc.on('update', this.onUpdate);
       } catch (err) {
         this.persistFailed(err);
