@@ -42,6 +42,17 @@ class Target implements CommitTarget {
   }
 }
 
+/** Target 'a' that, when its first update is handed back, queues a second one (bytes 2). */
+function requeuesOnce(commits: GroupCommit): Target {
+  let requeued = false;
+  const a: Target = new Target('a', [], () => {
+    if (requeued) return;
+    requeued = true;
+    commits.enqueue(a, bytes(2), 'x');
+  });
+  return a;
+}
+
 describe('GroupCommit', () => {
   it('stores everything queued in one turn with one call, before handing anything back', async () => {
     const events: string[] = [];
@@ -100,12 +111,7 @@ describe('GroupCommit', () => {
   it('updates queued while a flush hands back go into the next batch, in order', async () => {
     const store = new RecordingStore();
     const commits = new GroupCommit(store);
-    let requeued = false;
-    const a: Target = new Target('a', [], () => {
-      if (requeued) return;
-      requeued = true;
-      commits.enqueue(a, bytes(2), 'x');
-    });
+    const a = requeuesOnce(commits);
     commits.enqueue(a, bytes(1), 'x');
     await nextTurn();
     expect(store.calls).toHaveLength(1);
@@ -149,12 +155,7 @@ describe('GroupCommit', () => {
     const store = new RecordingStore();
     store.delayMs = 5;
     const commits = new GroupCommit(store, () => undefined);
-    let requeued = false;
-    const a: Target = new Target('a', [], () => {
-      if (requeued) return;
-      requeued = true;
-      commits.enqueue(a, bytes(2), 'x');
-    });
+    const a = requeuesOnce(commits);
     commits.enqueue(a, bytes(1), 'x');
     await commits.drain();
     expect(a.committedSeqs).toEqual([1, 2]);

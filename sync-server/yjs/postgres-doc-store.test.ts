@@ -6,10 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { PostgresDocStore } from './postgres-doc-store';
 import { docStoreContract } from './doc-store.contract';
-import { throwawayPostgres } from './test-support/throwaway-postgres';
+import { throwawayPostgres } from '../test-support/throwaway-postgres';
 
-const pg = throwawayPostgres();
+const db = throwawayPostgres({ databasePrefix: 'fd_yjs_test', schemaPrefix: 'yjs' });
+const pg = {
+  nextSchema: () => db.nextSchema(),
+  open: (schema: string) => PostgresDocStore.open(db.url, { schema, onError: db.onPoolError }),
+};
 
 docStoreContract('PostgresDocStore', async () => {
   const schema = pg.nextSchema();

@@ -1,4 +1,5 @@
-import { escapeIdentifier, Pool, type PoolClient } from 'pg';
+import { escapeIdentifier, type Pool } from 'pg';
+import { checkSchemaName, inPostgresTransaction, openPostgresPool } from '../storage';
 import type { DocStore, DocUpdate } from './doc-store.port';
 
 /*
@@ -88,8 +89,6 @@ export interface PostgresDocStoreOptions {
 const toBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
 /** `DocStore` on PostgreSQL (scale-out mode). See the comment at the top for the design. */
 export class PostgresDocStore implements DocStore {
   /**
@@ -100,27 +99,11 @@ export class PostgresDocStore implements DocStore {
     target: string | Pool,
     options: PostgresDocStoreOptions = {},
   ): Promise<PostgresDocStore> {
-    const schema = options.schema ?? DEFAULT_SCHEMA;
-    // PostgreSQL silently truncates longer identifiers, which could merge two schemas.
-    if (schema.length === 0 || Buffer.byteLength(schema) > 63)
-      throw new RangeError(`Invalid PostgreSQL schema name: "${schema}"`);
-    const owned = typeof target === 'string';
-    const pool = owned
-      ? new Pool({
-          connectionString: target,
-          connectionTimeoutMillis: 10_000,
-          application_name: 'fleetdesk-sync-server',
-        })
-      : target;
-    if (owned) {
-      pool.on(
-        'error',
-        options.onError ?? ((e: Error) => console.error('PostgreSQL pool error:', e.message)),
-      );
-    }
+    const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
+    const { pool, owned } = openPostgresPool(target, options.onError);
     const store = new PostgresDocStore(pool, schema, owned);
     try {
-      await store.transaction(async (client) => {
+      await inPostgresTransaction(pool, async (client) => {
         // CREATE … IF NOT EXISTS is not race-free between sessions: serialize the bootstrap.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
           `fleetdesk.yjs:${schema}`,
@@ -170,7 +153,7 @@ export class PostgresDocStore implements DocStore {
     for (const { docName } of entries) counts.set(docName, (counts.get(docName) ?? 0) + 1);
     const docs = [...counts.keys()].sort();
     return this.#track(() =>
-      this.transaction(async (client) => {
+      inPostgresTransaction(this.#pool, async (client) => {
         const { rows } = await client.query<{ doc: string; seq: string }>(this.#sql.bump, [
           docs,
           docs.map((doc) => counts.get(doc) ?? 0),
@@ -195,7 +178,7 @@ export class PostgresDocStore implements DocStore {
   compact(docName: string, merged: Uint8Array, uptoSeq: number): Promise<void> {
     const data = Buffer.from(toBuffer(merged));
     return this.#track(() =>
-      this.transaction(async (client) => {
+      inPostgresTransaction(this.#pool, async (client) => {
         await client.query(this.#sql.deleteUpTo, [docName, uptoSeq]);
         await client.query(this.#sql.insertOne, [docName, uptoSeq, data]);
         // Only matters for a row at a seq never handed out (the contract allows it).
@@ -230,35 +213,5 @@ export class PostgresDocStore implements DocStore {
       })
       .catch(() => undefined);
     return running;
-  }
-
-  /** Runs `fn` in one READ COMMITTED transaction on one pooled client; rolls back on error. */
-  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    // A checked-out client that loses its connection emits 'error'; unheard, that would crash
-    // the process. Remember it and destroy the client instead of pooling it.
-    let broken: Error | undefined;
-    const onClientError = (e: Error): void => {
-      broken = e;
-    };
-    client.on('error', onClientError);
-    try {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      try {
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A failed COMMIT has already rolled back; ROLLBACK then only warns. If the connection
-        // is gone, ROLLBACK fails and the client is discarded below.
-        await client.query('ROLLBACK').catch((e: unknown) => {
-          broken ??= asError(e);
-        });
-        throw error;
-      }
-    } finally {
-      client.off('error', onClientError);
-      client.release(broken);
-    }
   }
 }

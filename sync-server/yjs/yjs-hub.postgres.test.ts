@@ -2,54 +2,42 @@
  * The hub over real sockets with stock y-websocket providers, on PostgresDocStore (the local
  * PostgreSQL, a throwaway database for this file): the networked store behind the same port.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { throwawayPostgres } from './test-support/throwaway-postgres';
+import { PostgresDocStore } from './postgres-doc-store';
+import { throwawayPostgres } from '../test-support/throwaway-postgres';
 import {
   BOARD,
-  HubHarness,
+  harnessPerTest,
+  type HubHarness,
   STATUS,
   synced,
+  twoProvidersConverge,
   waitFor,
   type HarnessOptions,
   type StoreBackend,
 } from './test-support/hub-harness';
 
-const pg = throwawayPostgres();
+const db = throwawayPostgres({ databasePrefix: 'fd_yjs_test', schemaPrefix: 'yjs' });
+const pg = {
+  nextSchema: () => db.nextSchema(),
+  open: (schema: string) => PostgresDocStore.open(db.url, { schema, onError: db.onPoolError }),
+};
 
 describe('yjs hub on PostgresDocStore', () => {
-  const harnesses: HubHarness[] = [];
-  const start = async (schema: string, options: HarnessOptions = {}): Promise<HubHarness> => {
-    const harness = await HubHarness.start({
+  const harness = harnessPerTest();
+  const start = (schema: string, options: HarnessOptions = {}): Promise<HubHarness> =>
+    harness({
       ...options,
       backend: async (): Promise<StoreBackend> => {
         const store = await pg.open(schema);
         return { store, close: () => store.close() };
       },
     });
-    harnesses.push(harness);
-    return harness;
-  };
-  afterEach(async () => {
-    await Promise.all(harnesses.splice(0).map((h) => h.stop()));
-  });
 
   it('two providers converge, and the store has it', async () => {
     const h = await start(pg.nextSchema());
-    const a = h.provider(BOARD, 'agent-token');
-    const b = h.provider(BOARD, 'fm-token');
-    await Promise.all([synced(a.provider), synced(b.provider)]);
-    a.doc.getText('notes').insert(0, 'call back at 5');
-    b.doc.getMap('flags').set('order-17', 'urgent');
-    await waitFor('convergence', () => {
-      return (
-        a.doc.getMap('flags').get('order-17') === 'urgent' &&
-        b.doc.getText('notes').toJSON() === 'call back at 5'
-      );
-    });
-    const stored = await h.stored(BOARD);
-    expect(stored.getText('notes').toJSON()).toBe('call back at 5');
-    expect(stored.getMap('flags').get('order-17')).toBe('urgent');
+    await twoProvidersConverge(h);
   });
 
   it('a restart of the hub keeps the document, compacted or not', async () => {
@@ -76,8 +64,7 @@ describe('yjs hub on PostgresDocStore', () => {
     expect(await first.store.count(BOARD)).toBeLessThan(13);
     await first.hub.serverTransact(STATUS, (doc) => doc.getMap('drones').set('d-1', 'charging'));
     const expected = list.toJSON();
-    await first.stop();
-    harnesses.splice(harnesses.indexOf(first), 1);
+    await first.stop(); // stop() again after the test only waits for this one
 
     const second = await start(schema);
     const b = second.provider(BOARD, 'fm-token');

@@ -1,18 +1,8 @@
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocStore } from './doc-store.port';
 import type { RejectReason } from './yjs-metrics';
-import { BOARD, HubHarness, synced, waitFor } from './test-support/hub-harness';
-
-const frame = (...parts: (number | Uint8Array)[]): Uint8Array => {
-  const e = encoding.createEncoder();
-  for (const part of parts) {
-    if (typeof part === 'number') encoding.writeVarUint(e, part);
-    else encoding.writeVarUint8Array(e, part);
-  }
-  return encoding.toUint8Array(e);
-};
+import { BOARD, HubHarness, synced, waitFor, frame } from './test-support/hub-harness';
 
 // An update whose structs decode and integrate, and whose delete set is cut short: plain
 // Y.applyUpdate inserts "EVIL" and then throws, with an 'update' event for the partial change.

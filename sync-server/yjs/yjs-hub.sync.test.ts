@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BOARD, HubHarness, STATUS, synced, waitFor } from './test-support/hub-harness';
+import {
+  BOARD,
+  HubHarness,
+  STATUS,
+  synced,
+  twoProvidersConverge,
+  waitFor,
+} from './test-support/hub-harness';
 
 describe('yjs hub: syncing with stock y-websocket providers', () => {
   const harnesses: HubHarness[] = [];
@@ -15,20 +22,7 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
 
   it('two providers converge on a Y.Text and a Y.Map, and the store has it', async () => {
     const h = await start();
-    const a = h.provider(BOARD, 'agent-token');
-    const b = h.provider(BOARD, 'fm-token');
-    await Promise.all([synced(a.provider), synced(b.provider)]);
-    a.doc.getText('notes').insert(0, 'call back at 5');
-    b.doc.getMap('flags').set('order-17', 'urgent');
-    await waitFor('convergence', () => {
-      return (
-        a.doc.getMap('flags').get('order-17') === 'urgent' &&
-        b.doc.getText('notes').toJSON() === 'call back at 5'
-      );
-    });
-    const stored = await h.stored(BOARD);
-    expect(stored.getText('notes').toJSON()).toBe('call back at 5');
-    expect(stored.getMap('flags').get('order-17')).toBe('urgent');
+    await twoProvidersConverge(h);
     expect(await h.metric('fleetdesk_yjs_updates_total', { origin: 'client' })).toBeGreaterThan(0);
   });
 

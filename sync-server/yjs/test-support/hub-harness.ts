@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as encoding from 'lib0/encoding';
 import { pino } from 'pino';
+import { afterEach, expect } from 'vitest';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -188,8 +190,15 @@ export class HubHarness {
     }
   }
 
-  /** Stops everything; keeps the data dir when `keepDir` (to restart on it). */
-  async stop(keepDir = false): Promise<void> {
+  /** Stops everything (once; later calls wait for the first); keeps the data dir when `keepDir`. */
+  stop(keepDir = false): Promise<void> {
+    this.stopping ??= this.stopNow(keepDir);
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async stopNow(keepDir: boolean): Promise<void> {
     for (const provider of this.providers) provider.destroy();
     for (const socket of this.sockets) socket.terminate();
     await this.hub.close(1001);
@@ -238,3 +247,46 @@ export const synced = (provider: WebsocketProvider): Promise<void> =>
           resolve();
         });
       });
+
+/** A protocol frame from varuints (numbers) and length-prefixed byte arrays, for raw clients. */
+export const frame = (...parts: (number | Uint8Array)[]): Uint8Array => {
+  const e = encoding.createEncoder();
+  for (const part of parts) {
+    if (typeof part === 'number') encoding.writeVarUint(e, part);
+    else encoding.writeVarUint8Array(e, part);
+  }
+  return encoding.toUint8Array(e);
+};
+
+/** A `start` for a describe block: every harness it starts is stopped after each test. */
+export function harnessPerTest(
+  defaults: HarnessOptions = {},
+): (options?: HarnessOptions) => Promise<HubHarness> {
+  const harnesses: HubHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+  });
+  return async (options = {}) => {
+    const harness = await HubHarness.start({ ...defaults, ...options });
+    harnesses.push(harness);
+    return harness;
+  };
+}
+
+/** Two stock providers on BOARD edit a Y.Text and a Y.Map, converge, and the store has both. */
+export async function twoProvidersConverge(h: HubHarness): Promise<void> {
+  const a = h.provider(BOARD, 'agent-token');
+  const b = h.provider(BOARD, 'fm-token');
+  await Promise.all([synced(a.provider), synced(b.provider)]);
+  a.doc.getText('notes').insert(0, 'call back at 5');
+  b.doc.getMap('flags').set('order-17', 'urgent');
+  await waitFor('convergence', () => {
+    return (
+      a.doc.getMap('flags').get('order-17') === 'urgent' &&
+      b.doc.getText('notes').toJSON() === 'call back at 5'
+    );
+  });
+  const stored = await h.stored(BOARD);
+  expect(stored.getText('notes').toJSON()).toBe('call back at 5');
+  expect(stored.getMap('flags').get('order-17')).toBe('urgent');
+}
