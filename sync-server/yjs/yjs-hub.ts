@@ -260,6 +260,11 @@ class Hub implements YjsHub {
     connection.start();
     void this.acquire(docName).then(
       (hubDoc) => {
+        // Dropped (a failed persist) between the load and now: as if the load had failed.
+        if (this.docs.get(docName) !== hubDoc) {
+          connection.loadFailed();
+          return;
+        }
         if (!connection.attach(hubDoc)) this.unloadIfIdle(hubDoc);
       },
       (err: unknown) => {
