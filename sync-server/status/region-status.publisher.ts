@@ -99,10 +99,11 @@ export class RegionStatusPublisher {
     await this.#writes;
   }
 
-  /** `fleet` undefined: keep the fleet part as last published. Never rejects. */
+  /** `fleet` undefined: keep the fleet part as last published. A failed store write is logged. */
   private publish(fleet: FleetStatus | undefined): Promise<void> {
     const write = this.#writes.then(() => this.write(fleet));
-    this.#writes = write;
+    // A write that threw (not one whose store failed: that is caught inside) must not stop later ones.
+    this.#writes = write.catch(() => undefined);
     return write;
   }
 

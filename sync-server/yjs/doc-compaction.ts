@@ -24,6 +24,12 @@ export interface CompactionSource {
   snapshot(): Uint8Array | null;
   /** Whether the doc may hold part of a rejected update (background jobs may still start). */
   suspect(): boolean;
+  /**
+   * Keeps updates out of the doc (an exclusive section) until nothing of it is queued or in
+   * flight, then calls `take` with the snapshot, synchronously, in that same moment (not at
+   * all if the doc became suspect or gone). For a doc whose commits always had something behind.
+   */
+  quiesce(take: (snapshot: Uint8Array) => void): Promise<void>;
 }
 
 const totalBytes = (rows: readonly Uint8Array[]): number =>
@@ -44,6 +50,8 @@ export class DocCompaction {
   private compactAt: number;
   private inlineRunning = false;
   private stopped = false;
+  // Highest seq stored through this doc: what a snapshot taken while nothing is queued holds.
+  private lastSeq = 0;
 
   constructor(
     private readonly name: string,
@@ -69,7 +77,9 @@ export class DocCompaction {
       this.bytesSinceJob += update.length;
     }
     const last = seqs[seqs.length - 1];
-    if (last !== undefined && this.storedRows > this.compactAt) this.compact(last);
+    if (last === undefined) return;
+    this.lastSeq = last;
+    if (this.storedRows > this.compactAt) this.compact(last);
   }
 
   /** The doc was rebuilt from these rows. */
@@ -127,9 +137,13 @@ export class DocCompaction {
    * of it was accepted meanwhile: updates queued while the batch was in flight are in the doc
    * but not stored, and a merged row holding them would store them outside the commit (a later
    * failure would no longer keep them from the store). So the snapshot is taken only when the
-   * doc has nothing queued, and compaction tries again on a later commit otherwise (with SQLite
-   * the queue is empty here: a flush completes within one turn). The snapshot is taken
-   * synchronously here; rows appended while `store.compact` runs have higher seqs and are kept.
+   * doc has nothing queued (with SQLite it never has here: a flush completes within one turn),
+   * and a later commit tries again otherwise. A doc written so steadily that its commits keep
+   * having something behind them is quiesced once it is `compactAfter` rows past its threshold:
+   * updates wait (milliseconds: one or two batches) while the queue drains, and the snapshot is
+   * taken with the seq of the last stored row. Either way the snapshot is taken synchronously
+   * at a moment the doc equals the stored rows; rows appended while `store.compact` runs have
+   * higher seqs and are kept.
    */
   private compactInline(uptoSeq: number): void {
     const started = performance.now();
@@ -140,7 +154,28 @@ export class DocCompaction {
       this.failed(err);
       return;
     }
-    if (merged === null) return;
+    if (merged !== null) {
+      this.write(merged, uptoSeq, started);
+      return;
+    }
+    if (this.source.suspect() || this.storedRows <= this.compactAt + this.deps.compactAfter) return;
+    this.inlineRunning = true;
+    let writing = false;
+    this.source
+      .quiesce((snapshot) => {
+        writing = true;
+        this.write(snapshot, this.lastSeq, performance.now());
+      })
+      .catch((err: unknown) => {
+        this.failed(err);
+      })
+      .finally(() => {
+        if (!writing) this.inlineRunning = false;
+      });
+  }
+
+  /** `store.compact(merged, uptoSeq)`, awaited in the background; `merged` was just taken. */
+  private write(merged: Uint8Array, uptoSeq: number, started: number): void {
     const mergedBytes = merged.length;
     const rowsBefore = this.storedRows;
     const bytesBefore = this.storedBytes;

@@ -56,10 +56,10 @@ class Peer implements DocPeer {
   }
 }
 
-async function setup(names: readonly string[], compactAfter = 500) {
+async function setup(names: readonly string[], compactAfter = 500, flushByHand = false) {
   const events: string[] = [];
   const store = new LoggingStore(events);
-  const commits = new GroupCommit(store);
+  const commits = flushByHand ? new GroupCommit(store, () => undefined) : new GroupCommit(store);
   const broken: string[] = [];
   const docs = await Promise.all(
     names.map(async (name) => {
@@ -332,6 +332,37 @@ describe('HubDoc with group commit', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await store.count('board/a/2024-05-31')).toBe(1);
       expect(textOf(await store.load('board/a/2024-05-31'))).toBe('abcdefhi');
+    });
+
+    it('a doc whose commits always have an update behind them is quiesced and compacted all the same', async () => {
+      // Flushed by hand, so that every batch is stored with the next update queued behind it.
+      const { store, docs, commits } = await setup(['board/a/2024-05-31'], 3, true);
+      const [a] = docs;
+      if (a === undefined) throw new Error('setup');
+      store.delayMs = 3;
+      const alice = author();
+      let text = '';
+      a.doc.applyClientUpdate(a.writer, alice.edit('0'));
+      text += '0';
+      let inFlight = commits.flush();
+      let mostRows = 0;
+      for (let i = 1; i < 20; i += 1) {
+        // What a connection does: wait while the doc is gated, then apply.
+        await gateOpen(a.doc);
+        a.doc.applyClientUpdate(a.writer, alice.edit(String(i % 10)));
+        text += String(i % 10);
+        await inFlight; // stored with the next update already queued behind it
+        inFlight = commits.flush();
+        mostRows = Math.max(mostRows, await store.count('board/a/2024-05-31'));
+      }
+      await commits.drain();
+      await gateOpen(a.doc);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Threshold 3, quiesced once 3 rows past it: never more than about 8 rows.
+      expect(mostRows).toBeLessThanOrEqual(8);
+      expect(await store.count('board/a/2024-05-31')).toBeLessThanOrEqual(8);
+      expect(textOf(await store.load('board/a/2024-05-31'))).toBe(text);
+      expect(await stateOf(a.doc)).toBe(text);
     });
   });
 });

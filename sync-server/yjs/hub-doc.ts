@@ -121,6 +121,11 @@ export class HubDoc implements CommitTarget {
           ? null
           : Y.encodeStateAsUpdate(this.doc),
       suspect: () => this.suspect,
+      quiesce: (take) =>
+        this.exclusive(async () => {
+          while (this.deps.commits.busy(this)) await this.deps.commits.flush();
+          if (!this.gone() && !this.suspect) take(Y.encodeStateAsUpdate(this.doc));
+        }),
     });
     this.doc.on('update', this.onUpdate);
     // On a Y.Doc of its own, because the content doc is replaced after a rejected update.
