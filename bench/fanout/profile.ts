@@ -61,6 +61,21 @@ function time(name: string, count: number, op: (i: number) => void): ComponentTi
   return fromSamples(name, samples);
 }
 
+/** As `time`, for an operation that completes when its promise settles (awaited one by one). */
+async function timeAsync(
+  name: string,
+  count: number,
+  op: (i: number) => Promise<void>,
+): Promise<ComponentTiming> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const t = performance.now();
+    await op(i);
+    samples.push((performance.now() - t) * 1000);
+  }
+  return fromSamples(name, samples);
+}
+
 function fromSamples(name: string, samples: readonly number[]): ComponentTiming {
   const s = summarize(samples);
   return {
@@ -81,15 +96,15 @@ const peer = (connectionId: number): DocPeer => ({
 });
 
 /** A loaded HubDoc with `receivers` no-op peers; `apply` runs one update through to broadcast. */
-function hubDoc(
+async function hubDoc(
   store: DocStore,
   name: string,
   receivers: number,
   compactAfter = 500,
-): { apply(update: Uint8Array): void; destroy(): void } {
+): Promise<{ apply(update: Uint8Array): Promise<void>; destroy(): void }> {
   // Flushed by hand after each update: the time of a batch of one, as at low load.
   const commits = new GroupCommit(store, () => undefined);
-  const doc = HubDoc.load(name, {
+  const doc = await HubDoc.load(name, {
     store,
     commits,
     log: createLogger('silent'),
@@ -104,9 +119,10 @@ function hubDoc(
   doc.addPeer(writer);
   for (let i = 1; i <= receivers; i += 1) doc.addPeer(peer(i));
   return {
+    // Resolves once the update is stored and broadcast (SQLite: within this turn's microtasks).
     apply: (update) => {
       doc.applyClientUpdate(writer, update);
-      commits.flush();
+      return commits.flush();
     },
     destroy: () => {
       doc.destroy();
@@ -114,10 +130,10 @@ function hubDoc(
   };
 }
 
-export function profileFleetdeskUpdatePath(options: {
+export async function profileFleetdeskUpdatePath(options: {
   updates: number;
   receivers?: number;
-}): ProfileResult {
+}): Promise<ProfileResult> {
   const receivers = options.receivers ?? 4;
   const updates = writerUpdates(options.updates);
   const frames = updates.map(encodeSyncUpdate);
@@ -141,14 +157,12 @@ export function profileFleetdeskUpdatePath(options: {
     );
     plain.destroy();
 
-    const mem = hubDoc(new MemoryDocStore(), 'board/mem/2026-11-22', receivers);
+    const mem = await hubDoc(new MemoryDocStore(), 'board/mem/2026-11-22', receivers);
     components.push(
-      time(
+      await timeAsync(
         'HubDoc.applyClientUpdate + commit, in-memory store (apply + store + broadcast)',
         n,
-        (i) => {
-          mem.apply(updates[i] ?? new Uint8Array());
-        },
+        (i) => mem.apply(updates[i] ?? new Uint8Array()),
       ),
     );
     mem.destroy();
@@ -156,9 +170,10 @@ export function profileFleetdeskUpdatePath(options: {
     const appendDb = openServerDatabase(join(dir, 'append.sqlite'));
     dbs.push(appendDb);
     const appendStore = new SqliteDocStore(appendDb);
+    // SqliteDocStore commits inside the call; the settled promise adds nothing to wait for.
     components.push(
       time('SqliteDocStore.append alone (WAL, synchronous=NORMAL, no compaction)', n, (i) => {
-        appendStore.append('board/append/2026-11-22', updates[i] ?? new Uint8Array());
+        void appendStore.append('board/append/2026-11-22', updates[i] ?? new Uint8Array());
       }),
     );
     // Group commit at load: one transaction for what arrived in a turn, here 4 documents' updates.
@@ -166,7 +181,7 @@ export function profileFleetdeskUpdatePath(options: {
       'SqliteDocStore.appendBatch, 4 documents per call (one group commit), per update',
       Math.floor(n / 4),
       (i) => {
-        appendStore.appendBatch(
+        void appendStore.appendBatch(
           [0, 1, 2, 3].map((d) => ({
             docName: `board/batch${d}/2026-11-22`,
             update: updates[i * 4 + d] ?? new Uint8Array(),
@@ -182,41 +197,39 @@ export function profileFleetdeskUpdatePath(options: {
       maxUs: batchTimes.maxUs / 4,
     });
 
-    const fullPath = (
+    const fullPath = async (
       label: string,
       file: string,
       tune: (db: ReturnType<typeof openServerDatabase>) => void,
       compactAfter: number,
-    ): ComponentTiming => {
+    ): Promise<ComponentTiming> => {
       const db = openServerDatabase(join(dir, file));
       dbs.push(db);
       tune(db);
-      const hub = hubDoc(
+      const hub = await hubDoc(
         new SqliteDocStore(db),
         `board/${file.slice(0, 8)}/2026-11-22`,
         receivers,
         compactAfter,
       );
-      const timing = time(label, n, (i) => {
-        hub.apply(updates[i] ?? new Uint8Array());
-      });
+      const timing = await timeAsync(label, n, (i) => hub.apply(updates[i] ?? new Uint8Array()));
       hub.destroy();
       return timing;
     };
     components.push(
-      fullPath(
+      await fullPath(
         'HubDoc.applyClientUpdate + commit, SQLite store, production settings (the full server path minus sockets)',
         'full.sqlite',
         () => undefined,
         500,
       ),
-      fullPath(
+      await fullPath(
         '… same, compaction disabled (isolates the every-500-rows compaction)',
         'nocompact.sqlite',
         () => undefined,
         Number.MAX_SAFE_INTEGER,
       ),
-      fullPath(
+      await fullPath(
         '… same, WAL auto-checkpoint disabled (isolates checkpoints, which fsync)',
         'nockpt.sqlite',
         (db) => db.pragma('wal_autocheckpoint = 0'),
@@ -240,7 +253,11 @@ export function profileFleetdeskUpdatePath(options: {
     components.push(
       fromSamples('compaction step 1: Y.encodeStateAsUpdate of a 500-update document', encodeUs),
     );
-    const compaction = (label: string, file: string, autoCheckpoint: boolean): ComponentTiming => {
+    const compaction = async (
+      label: string,
+      file: string,
+      autoCheckpoint: boolean,
+    ): Promise<ComponentTiming> => {
       const db = openServerDatabase(join(dir, file));
       dbs.push(db);
       if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
@@ -250,21 +267,21 @@ export function profileFleetdeskUpdatePath(options: {
         for (let d = 0; d < 20; d += 1) {
           const name = `board/c${d}-r${round}/2026-11-22`;
           let seq = 0;
-          for (const row of rows) seq = store.append(name, row);
+          for (const row of rows) seq = await store.append(name, row);
           const t = performance.now();
-          store.compact(name, merged, seq);
+          await store.compact(name, merged, seq);
           samples.push((performance.now() - t) * 1000);
         }
       }
       return fromSamples(label, samples);
     };
     components.push(
-      compaction(
+      await compaction(
         'compaction step 2: SqliteDocStore.compact (delete 500 rows, insert merged), production settings',
         'compact.sqlite',
         true,
       ),
-      compaction(
+      await compaction(
         '… same, WAL auto-checkpoint disabled (isolates the checkpoint + fsync its commit triggers)',
         'compact-nockpt.sqlite',
         false,

@@ -615,7 +615,7 @@ async function main(): Promise<void> {
 
   if (config.servers.includes(OURS)) {
     progress('profiling the fleetdesk update path in-process…');
-    profile = profileFleetdeskUpdatePath({ updates: 5000 });
+    profile = await profileFleetdeskUpdatePath({ updates: 5000 });
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

@@ -6,61 +6,37 @@
  */
 import { randomBytes } from 'node:crypto';
 import { escapeIdentifier, Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { throwawayPostgres } from '../test-support/throwaway-postgres';
 import { withChangeNotifications } from './notifying-record-store';
 import { PostgresRecordStore } from './postgres-record-store';
 import { recordStoreContract } from './record-store.contract';
 import { RECORD_KINDS, type RecordStorePort, type StoredRecord } from './record-store.port';
 import { RedisChangeNotifier } from './redis-change-notifier';
 
-const ADMIN_URL =
-  process.env['FLEETDESK_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['FLEETDESK_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ALL = { kinds: RECORD_KINDS, viewer: null };
-const run = randomBytes(5).toString('hex');
-const database = `fd_test_${run}`;
+const run = randomBytes(5).toString('hex'); // names this run's Redis channels
 
-let admin: Pool | undefined;
-let url = '';
-let schemas = 0;
-const nextSchema = (): string => `store_${(schemas += 1)}`;
-const poolErrors: Error[] = [];
+const pg = throwawayPostgres({
+  databasePrefix: 'fd_test',
+  schemaPrefix: 'store',
+  // An ICU default collation orders 'a' < 'B'; the store must still page in byte order.
+  create: (admin, quoted) =>
+    admin
+      .query(
+        `CREATE DATABASE ${quoted} TEMPLATE template0
+           LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'`,
+      )
+      .catch(() => admin.query(`CREATE DATABASE ${quoted}`)),
+});
+const nextSchema = (): string => pg.nextSchema();
 const open = (schema = nextSchema(), now?: () => number): Promise<PostgresRecordStore> =>
-  PostgresRecordStore.open(url, {
+  PostgresRecordStore.open(pg.url, {
     schema,
-    onError: (e) => poolErrors.push(e),
+    onError: pg.onPoolError,
     ...(now ? { now } : {}),
   });
-
-beforeAll(async () => {
-  admin = new Pool({ connectionString: ADMIN_URL, max: 1, connectionTimeoutMillis: 5000 });
-  admin.on('error', () => undefined);
-  try {
-    await admin.query('SELECT 1');
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${ADMIN_URL} (set FLEETDESK_TEST_POSTGRES_URL): ${String(error)}`,
-      { cause: error },
-    );
-  }
-  // An ICU default collation orders 'a' < 'B'; the store must still page in byte order.
-  await admin
-    .query(
-      `CREATE DATABASE ${escapeIdentifier(database)} TEMPLATE template0
-         LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'`,
-    )
-    .catch(() => admin?.query(`CREATE DATABASE ${escapeIdentifier(database)}`));
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${database}`;
-  url = u.toString();
-});
-
-afterAll(async () => {
-  // WITH (FORCE) also ends connections a failed test may have leaked.
-  await admin?.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
-  await admin?.end();
-  expect(poolErrors).toEqual([]);
-});
 
 recordStoreContract('postgres', ({ now }) => open(nextSchema(), now));
 
@@ -232,7 +208,7 @@ describe('PostgresRecordStore specifics', () => {
   });
 
   it('returns every connection after failed transactions and refuses a stale tx handle', async () => {
-    const pool = new Pool({ connectionString: url, max: 2 });
+    const pool = new Pool({ connectionString: pg.url, max: 2 });
     try {
       const s = await PostgresRecordStore.open(pool, { schema: nextSchema() });
       for (let i = 0; i < 5; i += 1)
@@ -268,7 +244,7 @@ describe('PostgresRecordStore specifics', () => {
 
   it('upgrades a feed table from before retention: its entries count as written at the upgrade', async () => {
     const schema = nextSchema();
-    const pool = new Pool({ connectionString: url, max: 1 });
+    const pool = new Pool({ connectionString: pg.url, max: 1 });
     try {
       const s = escapeIdentifier(schema);
       // The tables as the previous build created them (no written_at).

@@ -1,4 +1,5 @@
-import { escapeIdentifier, Pool, type PoolClient } from 'pg';
+import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import { inPostgresTransaction, openPostgresPool } from '../storage';
 import { keptNewest, planPrune, retentionError } from './feed-prune';
 import { checkSchemaName, ensureSchema } from './postgres-schema';
 import type {
@@ -154,8 +155,6 @@ function sqlFor(schema: string): Sql {
   };
 }
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
 /** RecordStorePort on PostgreSQL (scale-out mode). See the comment at the top for the design. */
 export class PostgresRecordStore implements RecordStorePort {
   /**
@@ -167,19 +166,7 @@ export class PostgresRecordStore implements RecordStorePort {
     options: PostgresOpenOptions = {},
   ): Promise<PostgresRecordStore> {
     const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
-    const owned = typeof target === 'string';
-    const pool = owned
-      ? new Pool({
-          connectionString: target,
-          connectionTimeoutMillis: 10_000,
-          application_name: 'fleetdesk-sync-server',
-        })
-      : target;
-    if (owned) {
-      const report =
-        options.onError ?? ((e: Error) => console.error('PostgreSQL pool error:', e.message));
-      pool.on('error', report);
-    }
+    const { pool, owned } = openPostgresPool(target, options.onError);
     try {
       await ensureSchema(pool, schema);
     } catch (error) {
@@ -219,39 +206,17 @@ export class PostgresRecordStore implements RecordStorePort {
     return run;
   }
 
-  async #run<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    // A checked-out client that loses its connection emits 'error'; unheard, that
-    // would crash the process. Remember it and destroy the client instead of pooling it.
-    let broken: Error | undefined;
-    const onClientError = (e: Error): void => {
-      broken = e;
-    };
-    client.on('error', onClientError);
-    let open = true;
-    try {
-      // READ COMMITTED (explicitly): each statement after the lock sees every commit
-      // made before we got it. REPEATABLE READ would keep the snapshot taken before the wait.
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  #run<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+    return inPostgresTransaction(this.#pool, async (client) => {
+      await client.query(this.#sql.lock);
+      let open = true;
       try {
-        await client.query(this.#sql.lock);
-        const result = await fn(this.#tx(client, () => open));
+        return await fn(this.#tx(client, () => open));
+      } finally {
+        // Before COMMIT: after it the client is back in the pool, serving someone else.
         open = false;
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        open = false;
-        // A failed COMMIT has already rolled back; ROLLBACK then only warns. If the
-        // connection is gone, ROLLBACK fails and the client is discarded below.
-        await client.query('ROLLBACK').catch((e: unknown) => {
-          broken ??= asError(e);
-        });
-        throw error;
       }
-    } finally {
-      client.off('error', onClientError);
-      client.release(broken);
-    }
+    });
   }
 
   #tx(client: PoolClient, isOpen: () => boolean): RecordTx {

@@ -87,9 +87,5 @@ async function addWrittenAt(client: PoolClient, schema: string): Promise<void> {
   await client.query(`ALTER TABLE ${feed} ALTER COLUMN written_at DROP DEFAULT`);
 }
 
-export function checkSchemaName(schema: string): string {
-  // PostgreSQL silently truncates longer identifiers, which could merge two schemas.
-  if (schema.length === 0 || Buffer.byteLength(schema) > 63)
-    throw new RangeError(`Invalid PostgreSQL schema name: "${schema}"`);
-  return schema;
-}
+// Kept here for the record store's imports; shared with the Yjs store.
+export { checkSchemaName } from '../storage';

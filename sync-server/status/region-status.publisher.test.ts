@@ -58,6 +58,7 @@ function rig(doc = new Y.Doc(), overrides: Partial<RegionStatusPublisherDeps> = 
     transact: (fn) => {
       r.transacts += 1;
       doc.transact(() => fn(doc), 'server');
+      return Promise.resolve();
     },
     paymentsLevel: (now) => health.level(now),
     fleet: () => Promise.resolve(r.fleet),
@@ -154,8 +155,15 @@ describe('RegionStatusPublisher', () => {
     const doc = new Y.Doc();
     const r = rig(doc, {
       transact: (fn) => {
-        if (failWrites) throw new Error('disk full');
+        // As the hub reports it: the change is applied, storing it fails later.
         doc.transact(() => fn(doc), 'server');
+        if (failWrites) {
+          doc.getMap(REGION_STATUS_MAP).clear(); // what a reload from the store would show
+          return new Promise((_resolve, reject) =>
+            setImmediate(() => reject(new Error('disk full'))),
+          );
+        }
+        return Promise.resolve();
       },
     });
     await r.publisher.start();

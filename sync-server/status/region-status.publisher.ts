@@ -14,10 +14,10 @@ export interface RegionStatusPublisherDeps {
   readonly region: string;
   /**
    * Runs `fn` in one server transaction on the region's status document (`hub.serverTransact`
-   * bound to `status/<region>`): stored, then sent to every reader, when it returns. Throws if
-   * storing failed.
+   * bound to `status/<region>`): stored, then sent to every reader, when it resolves. Rejects
+   * if storing failed.
    */
-  readonly transact: (fn: (doc: Y.Doc) => void) => void;
+  readonly transact: (fn: (doc: Y.Doc) => void) => Promise<void>;
   /** Card payments' level right now (GatewayHealth.level). */
   readonly paymentsLevel: (now: number) => ServiceLevel;
   /** The fleet summary right now; not called again before the previous call settled. */
@@ -45,6 +45,8 @@ export class RegionStatusPublisher {
   #timer: NodeJS.Timeout | null = null;
   #nudge: NodeJS.Immediate | null = null;
   #tick: Promise<void> | null = null;
+  // Writes run one after another: each compares against what the previous one stored.
+  #writes: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(private readonly deps: RegionStatusPublisherDeps) {}
@@ -65,7 +67,7 @@ export class RegionStatusPublisher {
     if (this.#stopped || this.#nudge !== null) return;
     this.#nudge = setImmediate(() => {
       this.#nudge = null;
-      this.publish(undefined);
+      void this.publish(undefined);
     });
   }
 
@@ -80,7 +82,7 @@ export class RegionStatusPublisher {
         this.deps.log.error({ err: error }, 'region status: fleet summary failed');
       }
       try {
-        this.publish(fleet);
+        await this.publish(fleet);
       } finally {
         this.#tick = null;
       }
@@ -88,17 +90,25 @@ export class RegionStatusPublisher {
     return this.#tick;
   }
 
-  /** Stops the timer and waits for a step in flight; nothing is written afterwards. */
+  /** Stops the timer and waits for a step or write in flight; nothing is written afterwards. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     if (this.#nudge !== null) clearImmediate(this.#nudge);
     this.#nudge = null;
     await this.#tick;
+    await this.#writes;
   }
 
-  /** `fleet` undefined: keep the fleet part as last published. */
-  private publish(fleet: FleetStatus | undefined): void {
+  /** `fleet` undefined: keep the fleet part as last published. A failed store write is logged. */
+  private publish(fleet: FleetStatus | undefined): Promise<void> {
+    const write = this.#writes.then(() => this.write(fleet));
+    // A write that threw (not one whose store failed: that is caught inside) must not stop later ones.
+    this.#writes = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(fleet: FleetStatus | undefined): Promise<void> {
     if (this.#stopped) return;
     const now = this.deps.now();
     const level = this.deps.paymentsLevel(now);
@@ -108,7 +118,7 @@ export class RegionStatusPublisher {
       (this.#fleet === null || canonicalJson(fleet) !== canonicalJson(this.#fleet));
     if (this.#synced && !paymentsChanged && !fleetChanged) return;
     try {
-      this.deps.transact((doc) => {
+      await this.deps.transact((doc) => {
         this.writeChanges(doc.getMap(REGION_STATUS_MAP), now, level, fleet);
       });
       this.#synced = true;

@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { isWellFormedAwarenessUpdate } from './awareness-update';
-import type { BackgroundOutcome, CompactionScheduler } from './compaction-scheduler';
+import type { CompactionScheduler } from './compaction-scheduler';
+import { DocCompaction } from './doc-compaction';
 import type { DocStore } from './doc-store.port';
 import type { CommitTarget, GroupCommit, QueuedUpdate } from './group-commit';
+import { settled } from './settled';
 import {
   encodeAwareness,
   encodeSyncStep1,
@@ -47,8 +49,8 @@ export interface HubDocDeps {
   onBroken(doc: HubDoc): void;
 }
 
-export type ClientUpdateResult = 'applied' | 'invalid' | 'broken';
-
+/** 'applied': queued for the group commit. 'invalid': rejected; the doc is being rebuilt. */
+export type ClientUpdateResult = 'applied' | 'invalid';
 // What an empty sync step 2 looks like (no structs, no deletions): nothing to validate or store.
 const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.length === 2 && update[0] === 0 && update[1] === 0;
@@ -57,9 +59,6 @@ const isEmptyUpdate = (update: Uint8Array): boolean =>
 const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' && origin !== null;
 
 const NOTHING_PENDING: readonly (Uint8Array | null)[] = [];
-
-const totalBytes = (rows: readonly Uint8Array[]): number =>
-  rows.reduce((sum, row) => sum + row.length, 0);
 
 function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | null)[] = []): Y.Doc {
   const doc = new Y.Doc();
@@ -74,28 +73,37 @@ function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | nul
 /**
  * One loaded document: the shared `Y.Doc`, the server-side awareness, and the connections
  * attached to it. Accepted changes go through the hub's group commit: stored, then broadcast.
+ *
+ * Exclusive sections. The store is asynchronous, so two things can no longer be done in one
+ * synchronous call: rebuilding the doc after a rejected update (store what was accepted, then
+ * load), and answering a sync step 1 while updates are in flight (wait until they are stored).
+ * Either runs as an exclusive section: while `gate` is set, no update is applied to the doc,
+ * neither from a client nor from `serverTransact`. Connections check `gate` before handing a
+ * content frame over and buffer their frames until it opens (per connection, in order, bounded
+ * by the connection), so the doc is serialized per document rather than per connection. With a
+ * store that works inside the call (SQLite) a section lasts only the microtasks of one turn.
  */
 export class HubDoc implements CommitTarget {
   readonly peers = new Set<DocPeer>();
   readonly awareness: awarenessProtocol.Awareness;
   private doc: Y.Doc;
-  private storedRows: number;
-  // Bytes of the stored rows, an upper bound on what encoding the doc would produce (deleted
-  // content and merged runs shrink it). Decides inline or background compaction.
-  private storedBytes: number;
-  // Bytes appended since the background job in flight started: what its merged row leaves out.
-  private bytesSinceJob = 0;
-  private compactAt: number;
+  private readonly compaction: DocCompaction;
   private persistFailure: unknown = undefined;
   private broken = false;
   private destroyed = false;
-  // Set while the doc may hold part of a rejected update: no compaction may be taken from it.
+  // Set while the doc may hold part of a rejected update: no compaction may be taken from it,
+  // and committed updates are held back (`held`) instead of broadcast until it is rebuilt.
   private suspect = false;
+  private held: QueuedUpdate[] = [];
+  // Open while an exclusive section runs (see the class comment).
+  private gateOpen: Promise<void> | null = null;
+  // serverTransact calls under way: the doc must not be unloaded under them.
+  private users = 0;
   private readonly awarenessIds = new Map<DocPeer, Set<number>>();
 
-  /** Loads `name` synchronously from the store. Throws if the store or a stored update fails. */
-  static load(name: string, deps: HubDocDeps): HubDoc {
-    const rows = deps.store.load(name);
+  /** Loads `name` from the store. Rejects if the store or a stored update fails. */
+  static async load(name: string, deps: HubDocDeps): Promise<HubDoc> {
+    const rows = await deps.store.load(name);
     return new HubDoc(name, replay(rows), rows, deps);
   }
 
@@ -106,15 +114,50 @@ export class HubDoc implements CommitTarget {
     private readonly deps: HubDocDeps,
   ) {
     this.doc = doc;
-    this.storedRows = rows.length;
-    this.storedBytes = totalBytes(rows);
-    this.compactAt = deps.compactAfter;
+    this.compaction = new DocCompaction(name, rows, deps, {
+      // The doc's state for an inline compaction, or null while it may not be taken from it.
+      snapshot: () =>
+        this.gone() || this.suspect || this.deps.commits.queued(this) > 0
+          ? null
+          : Y.encodeStateAsUpdate(this.doc),
+      suspect: () => this.suspect,
+      quiesce: (take) =>
+        this.exclusive(async () => {
+          while (this.deps.commits.busy(this)) await this.deps.commits.flush();
+          if (!this.gone() && !this.suspect) take(Y.encodeStateAsUpdate(this.doc));
+        }),
+    });
     this.doc.on('update', this.onUpdate);
     // On a Y.Doc of its own, because the content doc is replaced after a rejected update.
     this.awareness = new awarenessProtocol.Awareness(new Y.Doc());
     // The server is not a participant: it relays other clients' presence only.
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  /**
+   * `null` when updates may be applied now; otherwise a promise that resolves when the running
+   * exclusive section ends (another may have started by then: check again).
+   */
+  get gate(): Promise<void> | null {
+    return this.gateOpen;
+  }
+
+  // Dropped (persisting failed) or unloaded: nothing may be applied, sent or encoded any more.
+  // A method, so that a check after an `await` is not narrowed away by the one before it.
+  private gone(): boolean {
+    return this.broken || this.destroyed;
+  }
+
+  /** Whether the hub may unload this doc: no peers, nothing queued, in flight or under way. */
+  get idle(): boolean {
+    return (
+      this.peers.size === 0 &&
+      this.gateOpen === null &&
+      this.users === 0 &&
+      !this.compaction.running &&
+      !this.deps.commits.busy(this)
+    );
   }
 
   /** Attaches a peer and sends it the opening frames (sync step 1 to writers, presence). */
@@ -141,24 +184,40 @@ export class HubDoc implements CommitTarget {
   }
 
   /**
-   * Sync step 2 for a client's state vector; `null` if the doc was dropped meanwhile (storing
-   * its queued updates failed). Throws on a malformed vector.
+   * Sync step 2 for a client's state vector; resolves to `null` if the doc was dropped
+   * meanwhile (storing its updates failed). Rejects on a malformed vector.
+   *
+   * Step 2 carries content, so it may show durable state only: it is encoded, synchronously,
+   * at a moment when nothing of this doc is queued or in flight. If something is, an exclusive
+   * section stops further updates and waits for the group commit to store what was accepted.
    */
-  syncStep2For(stateVector: Uint8Array): Uint8Array | null {
-    // Step 2 carries content: what this turn accepted must be stored before anyone sees it.
-    if (this.deps.commits.queued(this) > 0) this.deps.commits.flush();
-    if (this.broken) return null;
-    return encodeSyncStep2(this.doc, stateVector);
+  syncStep2For(stateVector: Uint8Array): Promise<Uint8Array | null> {
+    if (this.gone()) return Promise.resolve(null);
+    if (this.gateOpen === null && !this.deps.commits.busy(this)) {
+      return settled(() => encodeSyncStep2(this.doc, stateVector));
+    }
+    try {
+      Y.decodeStateVector(stateVector); // refuse a bad vector now, not after the wait
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error('bad state vector'));
+    }
+    return this.exclusive(async () => {
+      while (this.deps.commits.busy(this)) await this.deps.commits.flush();
+      if (this.gone()) return null;
+      return encodeSyncStep2(this.doc, stateVector);
+    });
   }
 
   /**
-   * Applies a writer's update to the shared doc. Its 'update' event queues it for the group
-   * commit, which stores it and only then broadcasts it. `Y.applyUpdate` may apply part of a bad
-   * update and then throw (Yjs cannot roll back, and still fires 'update' for the part): that
-   * part is dropped from the queue unstored and unsent, and the doc is rebuilt from the store.
-   * 'invalid': rejected, the shared state is as before. 'broken': persisting failed, doc dropped.
+   * Applies a writer's update to the shared doc; call only while `gate` is null. Its 'update'
+   * event queues it for the group commit, which stores it and only then broadcasts it.
+   * `Y.applyUpdate` may apply part of a bad update and then throw (Yjs cannot roll back, and
+   * still fires 'update' for the part): that part is dropped from the queue unstored and unsent,
+   * and the doc is rebuilt from the store in an exclusive section, which starts before this
+   * returns. 'invalid': rejected; if the rebuild fails, the doc is dropped (`onBroken`).
    */
   applyClientUpdate(peer: DocPeer, update: Uint8Array): ClientUpdateResult {
+    if (this.gateOpen !== null) throw new Error('HubDoc.applyClientUpdate while the doc is gated');
     if (isEmptyUpdate(update)) return 'applied';
     const mark = this.deps.commits.queued(this);
     // Updates still waiting for missing dependencies live outside the store (see `replay`).
@@ -172,30 +231,39 @@ export class HubDoc implements CommitTarget {
       return 'applied';
     } catch {
       this.deps.commits.discardAfter(this, mark);
-      this.rebuild(pending);
-      return this.broken ? 'broken' : 'invalid';
+      void this.rebuild(pending);
+      return 'invalid';
     }
   }
 
   /**
-   * Runs `fn` in a transaction tagged 'server'; its changes are persisted, then broadcast.
-   * Throws if persisting failed (the doc is then dropped and its clients closed with 1011),
-   * or rethrows what `fn` threw (changes it made before throwing are still kept: Yjs has no rollback).
+   * Runs `fn` in a transaction tagged 'server' (after any exclusive section) and resolves once
+   * its change is stored and broadcast. Rejects if persisting failed (the doc is then dropped
+   * and its clients closed with 1011) or the doc was dropped before, or with what `fn` threw
+   * (changes it made before throwing are still stored and sent: Yjs has no rollback).
    */
-  serverTransact(fn: (doc: Y.Doc) => void): void {
-    let failed = false;
+  async serverTransact(fn: (doc: Y.Doc) => void): Promise<void> {
+    this.users += 1;
     try {
-      this.doc.transact(() => {
-        fn(this.doc);
-      }, SERVER_ORIGIN);
+      while (this.gateOpen !== null) await this.gateOpen;
+      if (!this.gone()) {
+        try {
+          this.doc.transact(() => {
+            fn(this.doc);
+          }, SERVER_ORIGIN);
+        } finally {
+          // The batch that takes what is queued now, this change included.
+          await this.deps.commits.flush();
+        }
+      }
+      if (this.gone()) {
+        const failure = this.persistFailure;
+        throw new Error(`yjs: could not persist a server write to ${this.name}`, {
+          cause: failure,
+        });
+      }
     } finally {
-      // Synchronous, so that on return the change is stored and sent, as the hub promises.
-      this.deps.commits.flush();
-      failed = this.broken;
-    }
-    if (failed) {
-      const failure = this.persistFailure;
-      throw new Error(`yjs: could not persist a server write to ${this.name}`, { cause: failure });
+      this.users -= 1;
     }
   }
 
@@ -213,12 +281,16 @@ export class HubDoc implements CommitTarget {
     return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present));
   }
 
-  /** Stores what is still queued (unless the doc is broken), then frees the docs and awareness. */
+  /**
+   * Frees the docs and awareness. A broken doc's queue is discarded; otherwise what is still
+   * queued stays in the group commit and is stored by its next flush (the hub unloads only
+   * `idle` docs and drains the commit queue on close, so it never reloads a doc before that).
+   */
   destroy(): void {
     this.destroyed = true;
     if (this.broken) this.deps.commits.discardAfter(this, 0);
-    else if (this.deps.commits.queued(this) > 0) this.deps.commits.flush();
     this.doc.off('update', this.onUpdate);
+    this.compaction.stop();
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
     this.awareness.doc.destroy();
@@ -227,19 +299,12 @@ export class HubDoc implements CommitTarget {
 
   /** Group commit: these updates are stored. Broadcast each to everyone but its author. */
   committed(updates: readonly QueuedUpdate[], seqs: readonly number[]): void {
-    this.storedRows += updates.length;
-    for (const { update, origin } of updates) {
-      this.storedBytes += update.length;
-      this.bytesSinceJob += update.length;
-      this.deps.metrics.updateAccepted(isClientOrigin(origin) ? 'client' : 'server');
-      // Encoded once; every receiver gets the same bytes.
-      const frame = encodeSyncUpdate(update);
-      for (const peer of this.peers) {
-        if (peer !== origin) peer.send(frame);
-      }
+    for (const queued of updates) {
+      this.deps.metrics.updateAccepted(isClientOrigin(queued.origin) ? 'client' : 'server');
     }
-    const last = seqs[seqs.length - 1];
-    if (last !== undefined && this.storedRows > this.compactAt) this.compact(last);
+    if (this.suspect) this.held.push(...updates);
+    else this.broadcast(updates);
+    if (!this.destroyed) this.compaction.stored(updates, seqs);
   }
 
   /** Group commit: storing this doc's updates failed. Not stored means not broadcast. */
@@ -247,9 +312,35 @@ export class HubDoc implements CommitTarget {
     if (this.broken) return;
     this.broken = true;
     this.persistFailure = err;
+    this.held = [];
     this.deps.metrics.persistFailed();
     this.deps.log.error({ err, doc: this.name }, 'yjs doc dropped');
     this.deps.onBroken(this);
+  }
+
+  private broadcast(updates: readonly QueuedUpdate[]): void {
+    for (const { update, origin } of updates) {
+      // Encoded once; every receiver gets the same bytes.
+      const frame = encodeSyncUpdate(update);
+      for (const peer of this.peers) {
+        if (peer !== origin) peer.send(frame);
+      }
+    }
+  }
+
+  /** Runs `section` with the gate shut; waits for a running section first. Never overlaps. */
+  private async exclusive<T>(section: () => Promise<T>): Promise<T> {
+    while (this.gateOpen !== null) await this.gateOpen;
+    let open = (): void => undefined;
+    this.gateOpen = new Promise((resolve) => {
+      open = resolve;
+    });
+    try {
+      return await section();
+    } finally {
+      this.gateOpen = null;
+      open();
+    }
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -275,85 +366,36 @@ export class HubDoc implements CommitTarget {
     return typeof origin === 'object' && origin !== null && this.peers.has(origin as DocPeer);
   }
 
-  private compact(uptoSeq: number): void {
-    const { compactions } = this.deps;
-    if (compactions?.busy(this.name) === true) return; // the next job takes these rows too
-    // Small documents: encoding the loaded doc costs less than a tenth of a replay on the
-    // worker, and a pause of a millisecond or two. On 2 cores the worker's CPU is taken from
-    // the event loop and the clients anyway, so it pays only where the pause would be long.
-    if (this.storedBytes <= this.deps.inlineCompactMaxBytes && !this.suspect) {
-      this.compactInline(uptoSeq);
-      return;
-    }
-    // A background job merges stored rows only, so it may start even while the doc is suspect.
-    this.bytesSinceJob = 0;
-    if (compactions?.start(this.name, uptoSeq, this.backgroundDone) === true) return;
-    if (!this.suspect) this.compactInline(uptoSeq);
-  }
-
-  private readonly backgroundDone = (outcome: BackgroundOutcome, mergedBytes = 0): void => {
-    if (this.destroyed || outcome === 'unavailable') return; // next commit compacts inline
-    if (outcome === 'failed') {
-      // Retry later, not on every append.
-      this.compactAt = this.storedRows + this.deps.compactAfter;
-      return;
-    }
-    // Rows were appended meanwhile, and a rebuild may have reloaded the doc: count them.
-    if (outcome === 'compacted') this.storedBytes = mergedBytes + this.bytesSinceJob;
-    try {
-      this.storedRows = this.deps.store.count(this.name);
-      this.compactAt = this.deps.compactAfter;
-    } catch (err) {
-      this.deps.log.warn({ err, doc: this.name }, 'yjs: could not count rows after compaction');
-    }
-  };
-
-  private compactInline(uptoSeq: number): void {
-    // Called once a batch is stored, with nothing of this doc left in the queue: the doc's
-    // state is exactly rows 1..uptoSeq (plus pending structs, which encodeStateAsUpdate includes).
-    const started = performance.now();
-    try {
-      const merged = Y.encodeStateAsUpdate(this.doc);
-      this.deps.store.compact(this.name, merged, uptoSeq);
-      this.storedRows = 1;
-      this.storedBytes = merged.length;
-      this.compactAt = this.deps.compactAfter;
-      this.deps.metrics.compacted('inline', performance.now() - started);
-    } catch (err) {
-      // Compaction is an optimisation; the log is intact. Retry later, not on every append.
-      this.compactAt = this.storedRows + this.deps.compactAfter;
-      this.deps.log.warn({ err, doc: this.name }, 'yjs compaction failed');
-    }
-  }
-
   /**
    * After a rejected update: the doc may hold part of it, but none of that is left in the queue,
-   * stored or sent. Store what this turn accepted before it, then load the doc again from the
-   * store, which then holds every accepted update, and put back the pending updates it held before.
-   * The fresh doc gets a new client id for server writes; nothing was ever written under it.
+   * stored or sent. In an exclusive section (no other update gets in): store what was accepted
+   * before it (held back from broadcast until the doc is rebuilt, and never compacted from the
+   * suspect doc), load the doc again from the store, which then holds every accepted update, and
+   * put back the pending updates it held before. The fresh doc gets a new client id for server
+   * writes; nothing was ever written under it. A failed load drops the doc (1011 to its clients).
    */
-  private rebuild(pending: readonly (Uint8Array | null)[]): void {
+  private rebuild(pending: readonly (Uint8Array | null)[]): Promise<void> {
     this.suspect = true;
-    try {
-      this.deps.commits.flush();
-    } finally {
-      this.suspect = false;
-    }
-    if (this.broken) return;
-    let fresh: Y.Doc;
-    let stored: Uint8Array[];
-    try {
-      stored = this.deps.store.load(this.name);
-      fresh = replay(stored, pending);
-    } catch (err) {
-      this.persistFailed(err);
-      return;
-    }
-    this.doc.off('update', this.onUpdate);
-    this.doc.destroy();
-    this.doc = fresh;
-    this.storedRows = stored.length;
-    this.storedBytes = totalBytes(stored);
-    this.doc.on('update', this.onUpdate);
+    return this.exclusive(async () => {
+      try {
+        while (this.deps.commits.busy(this)) await this.deps.commits.flush();
+        if (this.gone()) return;
+        const stored = await this.deps.store.load(this.name);
+        if (this.gone()) return;
+        const fresh = replay(stored, pending);
+        this.doc.off('update', this.onUpdate);
+        this.doc.destroy();
+        this.doc = fresh;
+        this.compaction.reloaded(stored);
+        this.doc.on('update', this.onUpdate);
+      } catch (err) {
+        this.persistFailed(err);
+      } finally {
+        this.suspect = false;
+        const held = this.held;
+        this.held = [];
+        if (!this.gone()) this.broadcast(held);
+      }
+    });
   }
 }

@@ -15,5 +15,6 @@ export type { CompactionResult, DocCompactor } from './doc-compactor.port';
 export { SqliteCompactionWorker, type CompactionWorkerOptions } from './sqlite-compaction-worker';
 export { MemoryDocStore } from './memory-doc-store';
 export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
+export { PostgresDocStore, type PostgresDocStoreOptions } from './postgres-doc-store';
 export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';
 export type { RejectReason } from './yjs-metrics';

@@ -3,11 +3,9 @@ import { MemoryDocStore } from './memory-doc-store';
 
 docStoreContract('MemoryDocStore', () => {
   const store = new MemoryDocStore();
-  return {
+  return Promise.resolve({
     store,
-    reopen: () => undefined,
-    dispose: () => {
-      store.close();
-    },
-  };
+    reopen: () => Promise.resolve(undefined),
+    dispose: () => store.close(),
+  });
 });

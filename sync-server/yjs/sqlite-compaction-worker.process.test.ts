@@ -69,7 +69,7 @@ describe('background compaction under SIGKILL', () => {
       const db = new Database(file);
       const store = new SqliteDocStore(db);
       const doc = new Y.Doc();
-      for (const row of store.load(DOC)) Y.applyUpdate(doc, row);
+      for (const row of await store.load(DOC)) Y.applyUpdate(doc, row);
       const items = doc.getArray<number>('items').toArray();
       // Every printed edit is there; at most one more (killed between commit and print).
       expect(items.length === stored + 1 || items.length === stored + 2).toBe(true);
@@ -77,7 +77,7 @@ describe('background compaction under SIGKILL', () => {
       expect(doc.getMap('m').get('last')).toBe(items.length - 1);
       expect(items.length).toBeGreaterThan(seen);
       seen = items.length;
-      store.close();
+      await store.close();
       db.close();
     }
   }, 120_000);

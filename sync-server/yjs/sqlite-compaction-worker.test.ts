@@ -28,8 +28,8 @@ function fixture(): { file: string; db: Database.Database; store: SqliteDocStore
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const store = new SqliteDocStore(db);
-  cleanups.push(() => {
-    store.close();
+  cleanups.push(async () => {
+    await store.close();
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -42,18 +42,21 @@ function worker(file: string): SqliteCompactionWorker {
   return w;
 }
 
-/** Appends every update `source` makes, one row each, as a client's edits are stored. */
-function recordInto(store: SqliteDocStore, source: Y.Doc): () => number {
-  let last = 0;
+/**
+ * Appends every update `source` makes, one row each, as a client's edits are stored. The store
+ * commits inside the call; the returned function resolves to the seq of the last row.
+ */
+function recordInto(store: SqliteDocStore, source: Y.Doc): () => Promise<number> {
+  let last: Promise<number> = Promise.resolve(0);
   source.on('update', (update: Uint8Array) => {
     last = store.append(DOC, update);
   });
   return () => last;
 }
 
-const loaded = (store: SqliteDocStore): Y.Doc => {
+const loaded = async (store: SqliteDocStore): Promise<Y.Doc> => {
   const doc = new Y.Doc();
-  for (const row of store.load(DOC)) Y.applyUpdate(doc, row);
+  for (const row of await store.load(DOC)) Y.applyUpdate(doc, row);
   return doc;
 };
 
@@ -76,7 +79,7 @@ describe('SqliteCompactionWorker', () => {
     const source = new Y.Doc();
     const lastSeq = recordInto(store, source);
     for (let i = 0; i < 600; i += 1) edit(source, i);
-    const upto = lastSeq();
+    const upto = await lastSeq();
     const job = compactor.compact(DOC, upto);
     // Appends keep arriving on this thread while the worker merges and replaces.
     let during = 0;
@@ -90,17 +93,17 @@ describe('SqliteCompactionWorker', () => {
     const result = await job;
     expect(result).toMatchObject({ compacted: true, replaced: 600 });
     expect(during).toBeGreaterThan(0);
-    expect(store.count(DOC)).toBe(1 + during);
-    const reloaded = loaded(store);
+    expect(await store.count(DOC)).toBe(1 + during);
+    const reloaded = await loaded(store);
     expect(reloaded.getText('t').toJSON()).toBe(source.getText('t').toJSON());
     expect(reloaded.getMap('m').toJSON()).toEqual(source.getMap('m').toJSON());
     expect(reloaded.getArray('a').toJSON()).toEqual(source.getArray('a').toJSON());
     expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(source));
     // The row at `upto` stays, so the store's cached last seq is still right.
     edit(source, 10_000);
-    expect(lastSeq()).toBe(upto + during + 1);
+    expect(await lastSeq()).toBe(upto + during + 1);
     // Deleted content is dropped, as a load drops it (Y.mergeUpdates would keep all of it).
-    const [merged] = store.load(DOC);
+    const [merged] = await store.load(DOC);
     expect(merged?.length).toBeLessThan(Y.encodeStateAsUpdate(source).length * 1.5);
     // The hub sizes its next compaction by this (inline or background).
     expect(result.compacted && result.mergedBytes).toBe(merged?.length);
@@ -115,11 +118,11 @@ describe('SqliteCompactionWorker', () => {
     const before = Y.encodeStateVector(author);
     author.getText('t').insert(6, 'second');
     const second = Y.encodeStateAsUpdate(author, before);
-    store.append(DOC, second); // arrived before what it builds on
-    const upto = store.append(DOC, new Uint8Array([0, 0]));
+    await store.append(DOC, second); // arrived before what it builds on
+    const upto = await store.append(DOC, new Uint8Array([0, 0]));
     expect(await compactor.compact(DOC, upto)).toMatchObject({ compacted: true, replaced: 2 });
-    store.append(DOC, first);
-    expect(loaded(store).getText('t').toJSON()).toBe('first second');
+    await store.append(DOC, first);
+    expect((await loaded(store)).getText('t').toJSON()).toBe('first second');
   });
 
   it('does nothing for fewer than two rows, and stops after the jobs it was given', async () => {
@@ -129,11 +132,11 @@ describe('SqliteCompactionWorker', () => {
     const source = new Y.Doc();
     const lastSeq = recordInto(store, source);
     for (let i = 0; i < 50; i += 1) edit(source, i);
-    const job = compactor.compact(DOC, lastSeq());
+    const job = compactor.compact(DOC, await lastSeq());
     await compactor.stop();
     expect(compactor.running).toBe(false);
     expect(await job).toMatchObject({ compacted: true, replaced: 50 });
-    await expect(compactor.compact(DOC, lastSeq())).rejects.toThrow(/not running/);
+    await expect(compactor.compact(DOC, await lastSeq())).rejects.toThrow(/not running/);
   });
 
   it('does not hold up the event loop as inline compaction does', { timeout: 20_000 }, async () => {
@@ -146,10 +149,12 @@ describe('SqliteCompactionWorker', () => {
     };
     edits(0);
     // Inline, as the hub did it: encode the loaded doc and replace the rows, on this thread.
-    const live = loaded(store);
+    const live = await loaded(store);
+    const upto = await lastSeq();
     const started = performance.now();
-    store.compact(DOC, Y.encodeStateAsUpdate(live), lastSeq());
+    const inline = store.compact(DOC, Y.encodeStateAsUpdate(live), upto); // works inside the call
     const inlinePause = performance.now() - started;
+    await inline;
     edits(6000);
     // The longest wall-clock gap between timer ticks while the worker compacts (what sockets
     // would wait), next to the time this thread ran code at all in that while: the machine
@@ -159,7 +164,8 @@ describe('SqliteCompactionWorker', () => {
     let longest = 0;
     const state = { settled: false };
     const before = performance.eventLoopUtilization();
-    const job = compactor.compact(DOC, lastSeq());
+    const upToNow = await lastSeq();
+    const job = compactor.compact(DOC, upToNow);
     void job.finally(() => (state.settled = true));
     let tick = performance.now();
     while (!state.settled) {
@@ -179,14 +185,14 @@ describe('SqliteCompactionWorker', () => {
 });
 
 describe('HubDoc with a compaction worker', () => {
-  function hubDoc(
+  async function hubDoc(
     store: SqliteDocStore,
     compactor: DocCompactor,
     metrics: YjsMetrics,
     inlineCompactMaxBytes = 0, // 0: every compaction goes to the worker
   ) {
     const commits = new GroupCommit(store, () => undefined);
-    const doc = HubDoc.load(DOC, {
+    const doc = await HubDoc.load(DOC, {
       store,
       commits,
       log,
@@ -205,12 +211,12 @@ describe('HubDoc with a compaction worker', () => {
       doc,
       author,
       /** One edit as one stored row; `more` adds to that same update. */
-      edit(i: number, more?: (doc: Y.Doc) => void): void {
+      async edit(i: number, more?: (doc: Y.Doc) => void): Promise<void> {
         const before = Y.encodeStateVector(author);
         edit(author, i);
         more?.(author);
         expect(doc.applyClientUpdate(peer, Y.encodeStateAsUpdate(author, before))).toBe('applied');
-        commits.flush();
+        await commits.flush();
       },
     };
   }
@@ -237,16 +243,16 @@ describe('HubDoc with a compaction worker', () => {
       },
     };
     await compactor.compact(DOC, 0); // the thread is up
-    const h = hubDoc(store, counting, metrics);
+    const h = await hubDoc(store, counting, metrics);
     for (let i = 0; i < 200; i += 1) {
-      h.edit(i);
+      await h.edit(i);
       if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await compactor.stop();
     expect(compactions).toBeGreaterThan(1);
     expect(mostAtOnce).toBe(1);
-    expect(store.count(DOC)).toBeLessThan(60);
-    expect(loaded(store).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
+    expect(await store.count(DOC)).toBeLessThan(60);
+    expect((await loaded(store)).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
     h.doc.destroy();
   });
 
@@ -255,14 +261,14 @@ describe('HubDoc with a compaction worker', () => {
     const compactor = worker(file);
     let compactions = 0;
     const metrics = { ...noopYjsMetrics, compacted: () => (compactions += 1) };
-    const h = hubDoc(store, compactor, metrics);
-    for (let i = 0; i < 15; i += 1) h.edit(i);
+    const h = await hubDoc(store, compactor, metrics);
+    for (let i = 0; i < 15; i += 1) await h.edit(i);
     await compactor.terminate(); // as a crash would
     expect(compactor.running).toBe(false);
-    for (let i = 15; i < 30; i += 1) h.edit(i);
+    for (let i = 15; i < 30; i += 1) await h.edit(i);
     expect(compactions).toBe(1);
-    expect(store.count(DOC)).toBeLessThan(15);
-    expect(loaded(store).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
+    expect(await store.count(DOC)).toBeLessThan(15);
+    expect((await loaded(store)).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
     h.doc.destroy();
   });
   it('compacts small logs inline and larger ones on the worker, sized by what was stored', async () => {
@@ -286,23 +292,23 @@ describe('HubDoc with a compaction worker', () => {
       },
     };
     // Each edit stores ~40 bytes: 21 rows (the first compaction) are well under 4 KiB.
-    const h = hubDoc(store, counting, metrics, 4096);
-    for (let i = 0; i < 21; i += 1) h.edit(i);
+    const h = await hubDoc(store, counting, metrics, 4096);
+    for (let i = 0; i < 21; i += 1) await h.edit(i);
     expect(modes).toEqual(['inline']);
     expect(jobs).toBe(0);
-    expect(store.count(DOC)).toBe(1);
+    expect(await store.count(DOC)).toBe(1);
     // A document that grew past the limit goes to the worker, appends continuing meanwhile.
-    h.edit(21, (doc) => doc.getText('big').insert(0, 'x'.repeat(5000)));
-    for (let i = 22; i < 60 && jobs === 0; i += 1) h.edit(i);
+    await h.edit(21, (doc) => doc.getText('big').insert(0, 'x'.repeat(5000)));
+    for (let i = 22; i < 60 && jobs === 0; i += 1) await h.edit(i);
     expect(jobs).toBe(1);
     await vi.waitFor(() => {
       expect(modes).toEqual(['inline', 'background']);
     });
     // The merged row is still over the limit, so the next compaction is a job too.
-    for (let i = 60; i < 120 && jobs === 1; i += 1) h.edit(i);
+    for (let i = 60; i < 120 && jobs === 1; i += 1) await h.edit(i);
     expect(jobs).toBe(2);
     await compactor.stop();
-    expect(loaded(store).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
+    expect((await loaded(store)).getText('t').toJSON()).toBe(h.author.getText('t').toJSON());
     h.doc.destroy();
   });
 });
@@ -329,7 +335,7 @@ describe('hub with a compaction worker, through stock providers', () => {
       if (i % 3 === 0) list.delete(0, 1);
       await waitFor(
         'edit stored',
-        () => first.stored(BOARD).getArray('checklist').length === list.length,
+        async () => (await first.stored(BOARD)).getArray('checklist').length === list.length,
       );
     }
     await waitFor('b converged', () => b.doc.getArray('checklist').length === list.length);
@@ -337,7 +343,7 @@ describe('hub with a compaction worker, through stock providers', () => {
     expect(
       await first.metric('fleetdesk_yjs_compactions_total', { mode: 'background' }),
     ).toBeGreaterThanOrEqual(2);
-    expect(first.store.count(BOARD)).toBeLessThan(20);
+    expect(await first.store.count(BOARD)).toBeLessThan(20);
     const expected = list.toJSON();
     await first.stop(true);
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DocStore, DocUpdate } from './doc-store.port';
+import { settled } from './settled';
 
 /**
  * Table the SQLite store keeps its update log in. Exported so the lead's migrations can own
@@ -17,7 +18,8 @@ export const YJS_UPDATES_DDL = `CREATE TABLE IF NOT EXISTS yjs_updates (
  * `DocStore` on an already-open better-sqlite3 handle. The owner of the handle chooses the
  * journal mode and `synchronous` level, which decide what "durable" means: WAL with
  * synchronous=NORMAL survives a process kill but may lose the last commits on power loss;
- * synchronous=FULL survives both at the cost of an fsync per append.
+ * synchronous=FULL survives both at the cost of an fsync per append. Every call does its work
+ * synchronously on the calling thread and returns a settled promise.
  */
 export class SqliteDocStore implements DocStore {
   private readonly selectAll: Database.Statement<[string], { data: Buffer }>;
@@ -56,18 +58,53 @@ export class SqliteDocStore implements DocStore {
     });
   }
 
-  load(docName: string): Uint8Array[] {
-    this.assertOpen();
-    return this.selectAll.all(docName).map((row) => new Uint8Array(row.data));
+  load(docName: string): Promise<Uint8Array[]> {
+    return settled(() => {
+      this.assertOpen();
+      return this.selectAll.all(docName).map((row) => new Uint8Array(row.data));
+    });
   }
 
-  append(docName: string, update: Uint8Array): number {
-    const [seq] = this.appendBatch([{ docName, update }]);
-    if (seq === undefined) throw new Error('appendBatch returned no seq');
-    return seq;
+  append(docName: string, update: Uint8Array): Promise<number> {
+    return settled(() => {
+      const [seq] = this.appendNow([{ docName, update }]);
+      if (seq === undefined) throw new Error('appendBatch returned no seq');
+      return seq;
+    });
   }
 
-  appendBatch(entries: readonly DocUpdate[]): number[] {
+  appendBatch(entries: readonly DocUpdate[]): Promise<number[]> {
+    return settled(() => this.appendNow(entries));
+  }
+
+  compact(docName: string, merged: Uint8Array, uptoSeq: number): Promise<void> {
+    return settled(() => {
+      this.assertOpen();
+      try {
+        this.compactTx(docName, toBuffer(merged), uptoSeq);
+      } catch (err) {
+        this.lastSeq.delete(docName);
+        throw err;
+      }
+      if ((this.lastSeq.get(docName) ?? 0) < uptoSeq) this.lastSeq.set(docName, uptoSeq);
+    });
+  }
+
+  count(docName: string): Promise<number> {
+    return settled(() => {
+      this.assertOpen();
+      return this.countRows.get(docName)?.n ?? 0;
+    });
+  }
+
+  close(): Promise<void> {
+    // The database handle belongs to whoever opened it; statements die with it.
+    this.closed = true;
+    this.lastSeq.clear();
+    return Promise.resolve();
+  }
+
+  private appendNow(entries: readonly DocUpdate[]): number[] {
     this.assertOpen();
     const next = new Map<string, number>();
     const seqs = entries.map((entry) => {
@@ -87,28 +124,6 @@ export class SqliteDocStore implements DocStore {
     }
     for (const [docName, seq] of next) this.lastSeq.set(docName, seq);
     return seqs;
-  }
-
-  compact(docName: string, merged: Uint8Array, uptoSeq: number): void {
-    this.assertOpen();
-    try {
-      this.compactTx(docName, toBuffer(merged), uptoSeq);
-    } catch (err) {
-      this.lastSeq.delete(docName);
-      throw err;
-    }
-    if ((this.lastSeq.get(docName) ?? 0) < uptoSeq) this.lastSeq.set(docName, uptoSeq);
-  }
-
-  count(docName: string): number {
-    this.assertOpen();
-    return this.countRows.get(docName)?.n ?? 0;
-  }
-
-  close(): void {
-    // The database handle belongs to whoever opened it; statements die with it.
-    this.closed = true;
-    this.lastSeq.clear();
   }
 
   private storedLastSeq(docName: string): number {

@@ -22,7 +22,13 @@ export interface ConnectionDeps {
   readonly log: Logger;
   readonly metrics: YjsMetrics;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
-  /** Called once, after the socket closed and the peer left its document. */
+  /**
+   * Bounds on the frames held back while the document loads or is gated (see `HubDoc`):
+   * more than `maxFrames` closes with 1008 (rate limit), more than `maxBytes` in all (beyond
+   * the first frame, which is always held) with 1009 (too big).
+   */
+  readonly inbox: { readonly maxFrames: number; readonly maxBytes: number };
+  /** Called once, after the socket closed and the peer left its document (if it had joined). */
   onClosed(connection: YjsConnection): void;
 }
 
@@ -42,10 +48,17 @@ const toBytes = (data: WebSocket.RawData): Uint8Array => {
   return bytes;
 };
 
+interface HeldFrame {
+  readonly message: ClientMessage;
+  readonly bytes: number;
+}
+
 /**
  * One client socket attached to one document. Frames are handled in arrival order, each to
- * completion, on the event loop. Any frame the connection cannot accept closes this socket
- * only; the shared document and other clients are never affected.
+ * completion: a frame whose handling waits (the document is still loading, a sync reply waits
+ * for the store, the document is gated) holds the ones after it in a bounded inbox. Nothing is
+ * sent to the client before its document is loaded and attached. Any frame the connection
+ * cannot accept closes this socket only; the shared document and other clients are never affected.
  */
 export class YjsConnection implements DocPeer {
   /** Cleared by the hub's heartbeat before each ping, set again by the pong. */
@@ -56,12 +69,17 @@ export class YjsConnection implements DocPeer {
   private readonly bucket: TokenBucket;
   private readonly closed: Promise<void>;
   private readonly log: Logger;
+  private doc: HubDoc | null = null;
+  private readonly inbox: HeldFrame[] = [];
+  private inboxBytes = 0;
+  // A frame's handling is under way asynchronously; later frames wait in the inbox.
+  private waiting = false;
 
   constructor(
     readonly connectionId: number,
     private readonly ws: WebSocket,
     readonly principal: Principal,
-    readonly hubDoc: HubDoc,
+    readonly docName: string,
     access: 'write' | 'read',
     private readonly deps: ConnectionDeps,
   ) {
@@ -71,12 +89,13 @@ export class YjsConnection implements DocPeer {
       deps.rateLimit.burst,
       deps.now(),
     );
-    this.log = deps.log.child({ conn: connectionId, userId: principal.userId, doc: hubDoc.name });
+    this.log = deps.log.child({ conn: connectionId, userId: principal.userId, doc: docName });
     this.closed = new Promise((resolve) => {
       ws.once('close', (code: number) => {
         this.closing = true;
         clearTimeout(this.expiryTimer);
-        this.hubDoc.removePeer(this);
+        this.inbox.length = 0;
+        this.doc?.removePeer(this);
         this.log.debug({ code }, 'yjs socket closed');
         deps.onClosed(this);
         resolve();
@@ -84,7 +103,15 @@ export class YjsConnection implements DocPeer {
     });
   }
 
-  /** Wires the socket up and joins the document. Call once, right after the upgrade. */
+  /** The document this connection joined; `null` while it loads (or if it never did). */
+  get hubDoc(): HubDoc | null {
+    return this.doc;
+  }
+
+  /**
+   * Wires the socket up, right after the upgrade, before the document is loaded: frames that
+   * arrive meanwhile are checked (expiry, rate limit, parsing) and held until `attach`.
+   */
   start(): void {
     this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       this.onMessage(data, isBinary);
@@ -100,8 +127,24 @@ export class YjsConnection implements DocPeer {
       this.log.info({ code: err.code }, 'yjs socket error');
     });
     this.armExpiry();
-    this.hubDoc.addPeer(this);
+  }
+
+  /**
+   * Joins the loaded document (opening frames are sent now) and handles the frames held so far.
+   * `false` if the socket closed meanwhile; the caller then owns the document's idleness.
+   */
+  attach(hubDoc: HubDoc): boolean {
+    if (this.closing) return false;
+    this.doc = hubDoc;
+    hubDoc.addPeer(this);
     this.log.debug({ canWrite: this.canWrite }, 'yjs socket opened');
+    this.drain();
+    return true;
+  }
+
+  /** The document could not be loaded: close with 1011, as for a document that broke. */
+  loadFailed(): void {
+    this.close(CLOSE.internalError, 'document unavailable');
   }
 
   send(frame: Uint8Array): void {
@@ -158,56 +201,110 @@ export class YjsConnection implements DocPeer {
       this.refuse('text-frame', CLOSE.protocolError, 'binary frames only');
       return;
     }
+    const bytes = toBytes(data);
     let message: ClientMessage;
     try {
-      message = parseClientMessage(toBytes(data));
+      message = parseClientMessage(bytes);
     } catch (err) {
       const detail = err instanceof ProtocolError ? err.message : 'undecodable';
       this.refuse('malformed', CLOSE.protocolError, detail);
       return;
     }
-    this.handle(message);
+    this.accept(message, bytes.length);
   }
 
-  private handle(message: ClientMessage): void {
-    switch (message.kind) {
-      case 'sync-step1': {
-        let reply: Uint8Array | null;
-        try {
-          reply = this.hubDoc.syncStep2For(message.stateVector);
-        } catch {
-          this.refuse('malformed', CLOSE.protocolError, 'bad state vector');
-          return;
-        }
-        // null: the document was just dropped (store failure) and this socket closed with 1011.
-        if (reply !== null) this.send(reply);
+  private accept(message: ClientMessage, bytes: number): void {
+    if (this.doc === null || this.waiting || this.inbox.length > 0) {
+      const { maxFrames, maxBytes } = this.deps.inbox;
+      if (this.inbox.length >= maxFrames) {
+        this.refuse('rate-limited', CLOSE.policyViolation, 'too many frames while waiting');
         return;
       }
+      if (this.inbox.length > 0 && this.inboxBytes + bytes > maxBytes) {
+        this.refuse('too-big', CLOSE.tooBig, 'too much data while waiting');
+        return;
+      }
+      this.inbox.push({ message, bytes });
+      this.inboxBytes += bytes;
+      return;
+    }
+    this.run(this.doc, message);
+  }
+
+  private run(doc: HubDoc, message: ClientMessage): void {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.handle(doc, message);
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    if (pending === undefined) return;
+    this.waiting = true;
+    void pending
+      .catch((err: unknown) => {
+        this.failed(err);
+      })
+      .finally(() => {
+        this.waiting = false;
+        this.drain();
+      });
+  }
+
+  private drain(): void {
+    while (!this.waiting && !this.closing && this.doc !== null) {
+      const next = this.inbox.shift();
+      if (next === undefined) return;
+      this.inboxBytes -= next.bytes;
+      this.run(this.doc, next.message);
+    }
+  }
+
+  // A bug, not the client's fault: close this socket only, as for a broken document.
+  private failed(err: unknown): void {
+    this.log.error({ err }, 'yjs frame handling failed');
+    this.close(CLOSE.internalError, 'internal error');
+  }
+
+  /** Handles one frame; a promise if it has to wait (later frames wait behind it). */
+  private handle(doc: HubDoc, message: ClientMessage): Promise<void> | undefined {
+    if (this.closing) return undefined;
+    switch (message.kind) {
+      case 'sync-step1':
+        return doc.syncStep2For(message.stateVector).then(
+          (reply) => {
+            // null: the document was just dropped (store failure) and this socket closed with 1011.
+            if (reply !== null) this.send(reply);
+          },
+          () => {
+            this.refuse('malformed', CLOSE.protocolError, 'bad state vector');
+          },
+        );
       case 'sync-step2':
       case 'sync-update': {
         // Readers' writes are dropped silently (and counted): the stock provider has no way
         // to be told, and closing would only make it reconnect and resend the same edit.
         if (!this.canWrite) {
           this.reject('read-only');
-          return;
+          return undefined;
         }
-        const result = this.hubDoc.applyClientUpdate(this, message.update);
-        if (result === 'invalid') {
+        // The document is being rebuilt or answering a sync step 1 (see HubDoc): wait.
+        const gate = doc.gate;
+        if (gate !== null) return gate.then(() => this.handle(doc, message));
+        if (doc.applyClientUpdate(this, message.update) === 'invalid') {
           this.refuse('invalid-update', CLOSE.protocolError, 'invalid update');
-          return;
         }
-        return;
+        return undefined;
       }
       case 'awareness':
-        if (!this.hubDoc.applyClientAwareness(this, message.update)) {
+        if (!doc.applyClientAwareness(this, message.update)) {
           this.refuse('malformed', CLOSE.protocolError, 'bad awareness update');
-          return;
         }
-        return;
+        return undefined;
       case 'query-awareness': {
-        const snapshot = this.hubDoc.awarenessSnapshot();
+        const snapshot = doc.awarenessSnapshot();
         if (snapshot !== null) this.send(snapshot);
-        return;
+        return undefined;
       }
     }
   }

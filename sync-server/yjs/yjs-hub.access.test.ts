@@ -80,7 +80,7 @@ describe('yjs hub: who may connect, read and write', () => {
     );
     expect(fm.doc.getMap('routes').get('d-1')).toBe('via depot');
     expect(fm.doc.getText('notes').length).toBe(0);
-    const stored = h.stored(DISPATCH);
+    const stored = await h.stored(DISPATCH);
     expect(stored.getMap('routes').get('d-1')).toBe('via depot');
     expect(stored.getText('notes').length).toBe(0);
   });
@@ -91,11 +91,11 @@ describe('yjs hub: who may connect, read and write', () => {
     const fm = h.provider(STATUS, 'fm-token');
     await Promise.all([synced(sup.provider), synced(fm.provider)]);
     sup.doc.getMap('drones').set('d-1', 'forged');
-    h.hub.serverTransact(STATUS, (doc) => doc.getMap('drones').set('d-9', 'in-flight'));
+    await h.hub.serverTransact(STATUS, (doc) => doc.getMap('drones').set('d-9', 'in-flight'));
     await waitFor('server write arrives', () => fm.doc.getMap('drones').get('d-9') === 'in-flight');
     await h.waitForMetric('fleetdesk_yjs_rejected_frames_total', { reason: 'read-only' }, 1);
     expect(fm.doc.getMap('drones').has('d-1')).toBe(false);
-    expect(h.stored(STATUS).getMap('drones').has('d-1')).toBe(false);
+    expect((await h.stored(STATUS)).getMap('drones').has('d-1')).toBe(false);
   });
 
   it('closes an open socket with 4001 when the token expires, and refuses it afterwards', async () => {

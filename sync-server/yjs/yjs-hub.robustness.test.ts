@@ -1,18 +1,8 @@
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocStore } from './doc-store.port';
 import type { RejectReason } from './yjs-metrics';
-import { BOARD, HubHarness, synced, waitFor } from './test-support/hub-harness';
-
-const frame = (...parts: (number | Uint8Array)[]): Uint8Array => {
-  const e = encoding.createEncoder();
-  for (const part of parts) {
-    if (typeof part === 'number') encoding.writeVarUint(e, part);
-    else encoding.writeVarUint8Array(e, part);
-  }
-  return encoding.toUint8Array(e);
-};
+import { BOARD, HubHarness, synced, waitFor, frame } from './test-support/hub-harness';
 
 // An update whose structs decode and integrate, and whose delete set is cut short: plain
 // Y.applyUpdate inserts "EVIL" and then throws, with an 'update' event for the partial change.
@@ -115,7 +105,7 @@ describe('yjs hub: bad input closes only the offending socket', () => {
       await Promise.all([synced(a.provider), synced(b.provider)]);
       a.doc.getText('notes').insert(0, 'before');
       await waitFor('before', () => b.doc.getText('notes').toJSON() === 'before');
-      const rowsBefore = h.store.count(BOARD);
+      const rowsBefore = await h.store.count(BOARD);
 
       const raw = await h.raw(BOARD, 'sup-token');
       raw.ws.send(bad.make());
@@ -124,8 +114,8 @@ describe('yjs hub: bad input closes only the offending socket', () => {
       b.doc.getText('notes').insert(6, ' and after');
       await waitFor('after', () => a.doc.getText('notes').toJSON() === 'before and after');
       expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true);
-      expect(h.store.count(BOARD)).toBe(rowsBefore + 1);
-      expect(h.stored(BOARD).getText('notes').toJSON()).toBe('before and after');
+      expect(await h.store.count(BOARD)).toBe(rowsBefore + 1);
+      expect((await h.stored(BOARD)).getText('notes').toJSON()).toBe('before and after');
       const late = h.provider(BOARD, 'sup-token');
       await synced(late.provider);
       expect(late.doc.getText('notes').toJSON()).toBe('before and after');
@@ -162,21 +152,13 @@ describe('yjs hub: bad input closes only the offending socket', () => {
     const h = await start({
       wrapStore: (store): DocStore => ({
         load: (name) => store.load(name),
-        append: (name, update) => {
-          if (failing) throw new Error('disk full');
-          return store.append(name, update);
-        },
-        appendBatch: (entries) => {
-          if (failing) throw new Error('disk full');
-          return store.appendBatch(entries);
-        },
-        compact: (name, merged, upto) => {
-          store.compact(name, merged, upto);
-        },
+        append: (name, update) =>
+          failing ? Promise.reject(new Error('disk full')) : store.append(name, update),
+        appendBatch: (entries) =>
+          failing ? Promise.reject(new Error('disk full')) : store.appendBatch(entries),
+        compact: (name, merged, upto) => store.compact(name, merged, upto),
         count: (name) => store.count(name),
-        close: () => {
-          store.close();
-        },
+        close: () => store.close(),
       }),
     });
     const a = h.provider(BOARD, 'agent-token');
@@ -194,11 +176,11 @@ describe('yjs hub: bad input closes only the offending socket', () => {
     await waitFor('b closed', () => closeCodes.length > 0);
     expect(closeCodes[0]).toBe(1011);
     expect(bSawItBeforeClose).toBe(false);
-    expect(h.store.count(BOARD)).toBe(0);
+    expect(await h.store.count(BOARD)).toBe(0);
     expect(await h.metric('fleetdesk_yjs_persist_failures_total')).toBe(1);
 
     failing = false;
     await waitFor('resent after reconnect', () => b.doc.getText('notes').toJSON() === 'unsaved');
-    expect(h.stored(BOARD).getText('notes').toJSON()).toBe('unsaved');
+    expect((await h.stored(BOARD)).getText('notes').toJSON()).toBe('unsaved');
   });
 });

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BOARD, HubHarness, STATUS, synced, waitFor } from './test-support/hub-harness';
+import {
+  BOARD,
+  HubHarness,
+  STATUS,
+  synced,
+  twoProvidersConverge,
+  waitFor,
+} from './test-support/hub-harness';
 
 describe('yjs hub: syncing with stock y-websocket providers', () => {
   const harnesses: HubHarness[] = [];
@@ -15,20 +22,7 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
 
   it('two providers converge on a Y.Text and a Y.Map, and the store has it', async () => {
     const h = await start();
-    const a = h.provider(BOARD, 'agent-token');
-    const b = h.provider(BOARD, 'fm-token');
-    await Promise.all([synced(a.provider), synced(b.provider)]);
-    a.doc.getText('notes').insert(0, 'call back at 5');
-    b.doc.getMap('flags').set('order-17', 'urgent');
-    await waitFor('convergence', () => {
-      return (
-        a.doc.getMap('flags').get('order-17') === 'urgent' &&
-        b.doc.getText('notes').toJSON() === 'call back at 5'
-      );
-    });
-    const stored = h.stored(BOARD);
-    expect(stored.getText('notes').toJSON()).toBe('call back at 5');
-    expect(stored.getMap('flags').get('order-17')).toBe('urgent');
+    await twoProvidersConverge(h);
     expect(await h.metric('fleetdesk_yjs_updates_total', { origin: 'client' })).toBeGreaterThan(0);
   });
 
@@ -37,7 +31,7 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
     const a = h.provider(BOARD, 'agent-token');
     await synced(a.provider);
     a.doc.getText('notes').insert(0, 'drone 7 low battery');
-    await waitFor('persisted', () => h.stored(BOARD).getText('notes').length > 0);
+    await waitFor('persisted', async () => (await h.stored(BOARD)).getText('notes').length > 0);
 
     const late = h.provider(BOARD, 'sup-token');
     await synced(late.provider);
@@ -57,7 +51,7 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
     const a = first.provider(BOARD, 'agent-token');
     await synced(a.provider);
     a.doc.getMap('claims').set('case-3', 'agent-1');
-    await waitFor('persisted', () => first.stored(BOARD).getMap('claims').size === 1);
+    await waitFor('persisted', async () => (await first.stored(BOARD)).getMap('claims').size === 1);
     await first.stop(true);
 
     const second = await start({ dir: first.dir });
@@ -70,20 +64,18 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
     const h = await start();
     const c = h.provider(STATUS, 'agent-token');
     await synced(c.provider);
-    h.hub.serverTransact(STATUS, (doc) => {
+    await h.hub.serverTransact(STATUS, (doc) => {
       doc.getMap('drones').set('d-1', 'charging');
     });
-    // Persisted before broadcast: it is in the store the moment serverTransact returns.
-    expect(h.stored(STATUS).getMap('drones').get('d-1')).toBe('charging');
+    // Persisted before broadcast: it is in the store the moment serverTransact resolves.
+    expect((await h.stored(STATUS)).getMap('drones').get('d-1')).toBe('charging');
     await waitFor('server write', () => c.doc.getMap('drones').get('d-1') === 'charging');
-    expect(() => {
-      h.hub.serverTransact('nope', () => undefined);
-    }).toThrow(/unknown document/);
+    await expect(h.hub.serverTransact('nope', () => undefined)).rejects.toThrow(/unknown document/);
   });
 
   it('serverTransact on an unloaded doc loads it, writes, and unloads it again', async () => {
     const h = await start();
-    h.hub.serverTransact(STATUS, (doc) => doc.getMap('drones').set('d-2', 'idle'));
+    await h.hub.serverTransact(STATUS, (doc) => doc.getMap('drones').set('d-2', 'idle'));
     expect(h.hub.stats().docs).toBe(1);
     await waitFor('unloaded', () => h.hub.stats().docs === 0);
     const c = h.provider(STATUS, 'sup-token');
@@ -103,10 +95,10 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
       // One update per edit, as operators make them.
       await waitFor(
         'edit stored',
-        () => first.stored(BOARD).getArray('checklist').length === list.length,
+        async () => (await first.stored(BOARD)).getArray('checklist').length === list.length,
       );
     }
-    expect(first.store.count(BOARD)).toBeLessThanOrEqual(6);
+    expect(await first.store.count(BOARD)).toBeLessThanOrEqual(6);
     expect(
       await first.metric('fleetdesk_yjs_compactions_total', { mode: 'inline' }),
     ).toBeGreaterThanOrEqual(3);

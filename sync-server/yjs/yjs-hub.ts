@@ -25,7 +25,10 @@ export type AuthResult =
   | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
 
 export interface YjsHubOptions {
-  /** Update log. Called synchronously; the hub does not close it (its owner does). */
+  /**
+   * Update log. Every accepted update is awaited through `appendBatch` before it is broadcast;
+   * the hub does not close the store (its owner does).
+   */
   readonly store: DocStore;
   /**
    * Checks the token (`null` when the request has none) before the upgrade. Must be
@@ -80,14 +83,16 @@ export interface YjsHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /**
    * Runs `fn` on the document (loading it if needed) in one transaction tagged 'server'. When
-   * it returns, the change is persisted and has been sent to every connected client. Throws
-   * on an unknown document name, after `close`, or if persisting failed.
+   * the promise resolves, the change is persisted and has been sent to every connected client.
+   * Rejects on an unknown document name, after `close`, if the document failed to load, if
+   * persisting failed, or with what `fn` threw.
    */
-  serverTransact(docName: string, fn: (doc: Y.Doc) => void): void;
+  serverTransact(docName: string, fn: (doc: Y.Doc) => void): Promise<void>;
   /**
    * Stops accepting upgrades (503), closes every socket with `code` (1001 going away,
    * 1012 restart), waits for them up to `shutdownGraceMs`, then unloads all documents.
-   * Accepted updates still in the group-commit queue are stored before documents are unloaded.
+   * Accepted updates still queued or in flight in the group commit are stored (awaited) before
+   * documents are unloaded; loads and rebuilds under way are waited for too.
    * Idempotent; later calls return the first call's promise.
    */
   close(code: 1001 | 1012): Promise<void>;
@@ -101,6 +106,8 @@ export function createYjsHub(options: YjsHubOptions): YjsHub {
 
 class Hub implements YjsHub {
   private readonly docs = new Map<string, HubDoc>();
+  // Loads under way: concurrent connections to the same unloaded document share one.
+  private readonly loading = new Map<string, Promise<HubDoc>>();
   private readonly unloadTimers = new Map<HubDoc, NodeJS.Timeout>();
   private readonly connections = new Set<YjsConnection>();
   private readonly wss: WebSocketServer;
@@ -191,14 +198,14 @@ class Hub implements YjsHub {
     });
   }
 
-  serverTransact(docName: string, fn: (doc: Y.Doc) => void): void {
+  async serverTransact(docName: string, fn: (doc: Y.Doc) => void): Promise<void> {
     if (this.closing !== undefined) throw new Error('yjs hub is closed');
     if (!(this.opts.isKnownDoc ?? isKnownDocName)(docName)) {
       throw new Error(`yjs: unknown document ${docName}`);
     }
-    const hubDoc = this.acquire(docName);
+    const hubDoc = await this.acquire(docName);
     try {
-      hubDoc.serverTransact(fn);
+      await hubDoc.serverTransact(fn);
     } finally {
       this.unloadIfIdle(hubDoc);
     }
@@ -220,8 +227,11 @@ class Hub implements YjsHub {
     await Promise.all([...this.connections].map((c) => c.shutdown(code, grace)));
     for (const timer of this.unloadTimers.values()) clearTimeout(timer);
     this.unloadTimers.clear();
-    // Frames that arrived before the sockets closed may still be queued: store them.
-    this.commits.flush();
+    await Promise.allSettled(this.loading.values());
+    // A rebuild or a sync reply may still be waiting on the store; then the commit queue: frames
+    // that arrived before the sockets closed may still be queued or in flight. Store them.
+    for (const hubDoc of this.docs.values()) while (hubDoc.gate !== null) await hubDoc.gate;
+    await this.commits.drain();
     for (const hubDoc of this.docs.values()) hubDoc.destroy();
     this.docs.clear();
     this.wss.close();
@@ -234,37 +244,50 @@ class Hub implements YjsHub {
       ws.close(this.closeCode, 'server shutting down');
       return;
     }
-    let hubDoc: HubDoc;
-    try {
-      hubDoc = this.acquire(docName);
-    } catch (err) {
-      this.log.error({ err, doc: docName }, 'yjs doc failed to load');
-      ws.close(CLOSE.internalError, 'document unavailable');
-      return;
-    }
-    const connection = new YjsConnection(this.nextConnectionId++, ws, principal, hubDoc, access, {
+    const connection = new YjsConnection(this.nextConnectionId++, ws, principal, docName, access, {
       now: () => this.opts.now(),
       log: this.log,
       metrics: this.metrics,
       rateLimit: this.opts.rateLimit,
+      inbox: { maxFrames: this.opts.rateLimit.burst, maxBytes: this.opts.maxMessageBytes },
       onClosed: (closed) => {
         this.connections.delete(closed);
-        this.unloadIfIdle(closed.hubDoc);
+        if (closed.hubDoc !== null) this.unloadIfIdle(closed.hubDoc);
       },
     });
     this.connections.add(connection);
+    // Listening from the first moment: frames sent before the document is loaded are held.
     connection.start();
+    void this.acquire(docName).then(
+      (hubDoc) => {
+        // Dropped (a failed persist) between the load and now: as if the load had failed.
+        if (this.docs.get(docName) !== hubDoc) {
+          connection.loadFailed();
+          return;
+        }
+        if (!connection.attach(hubDoc)) this.unloadIfIdle(hubDoc);
+      },
+      (err: unknown) => {
+        this.log.error({ err, doc: docName }, 'yjs doc failed to load');
+        connection.loadFailed();
+      },
+    );
   }
 
-  /** The loaded document, loading it synchronously (before any sync reply) if needed. */
-  private acquire(docName: string): HubDoc {
+  /**
+   * The loaded document, loading it (before anything is sent to a client) if needed. Concurrent
+   * callers share one load; a failed load is not cached, the next caller tries again.
+   */
+  private acquire(docName: string): Promise<HubDoc> {
     const loaded = this.docs.get(docName);
     if (loaded !== undefined) {
       clearTimeout(this.unloadTimers.get(loaded));
       this.unloadTimers.delete(loaded);
-      return loaded;
+      return Promise.resolve(loaded);
     }
-    const hubDoc = HubDoc.load(docName, {
+    const pending = this.loading.get(docName);
+    if (pending !== undefined) return pending;
+    const load = HubDoc.load(docName, {
       store: this.opts.store,
       commits: this.commits,
       log: this.log,
@@ -275,10 +298,20 @@ class Hub implements YjsHub {
       onBroken: (broken) => {
         this.drop(broken);
       },
-    });
-    this.docs.set(docName, hubDoc);
-    this.log.debug({ doc: docName }, 'yjs doc loaded');
-    return hubDoc;
+    }).then(
+      (hubDoc) => {
+        this.loading.delete(docName);
+        this.docs.set(docName, hubDoc);
+        this.log.debug({ doc: docName }, 'yjs doc loaded');
+        return hubDoc;
+      },
+      (err: unknown) => {
+        this.loading.delete(docName);
+        throw err;
+      },
+    );
+    this.loading.set(docName, load);
+    return load;
   }
 
   private unloadIfIdle(hubDoc: HubDoc): void {
@@ -287,6 +320,12 @@ class Hub implements YjsHub {
     const timer = setTimeout(() => {
       this.unloadTimers.delete(hubDoc);
       if (hubDoc.peers.size > 0 || this.docs.get(hubDoc.name) !== hubDoc) return;
+      // Updates still queued or in flight, a server write or an exclusive section under way:
+      // unloading now would let a reload miss rows about to be stored. Try again later.
+      if (!hubDoc.idle) {
+        this.unloadIfIdle(hubDoc);
+        return;
+      }
       this.docs.delete(hubDoc.name);
       hubDoc.destroy();
       this.log.debug({ doc: hubDoc.name }, 'yjs doc unloaded');

@@ -22,14 +22,24 @@ db.pragma('synchronous = NORMAL');
 const store = new SqliteDocStore(db);
 const compactor = new SqliteCompactionWorker(file, { synchronous: 'NORMAL' });
 const source = new Y.Doc();
-for (const row of store.load(KILL_DOC)) Y.applyUpdate(source, row);
+for (const row of await store.load(KILL_DOC)) Y.applyUpdate(source, row);
 const items = source.getArray<number>('items');
 let next = items.length;
 let lastSeq = 0;
 let sinceJob = 0;
 let inFlight = false;
+// SqliteDocStore commits inside the call, so an edit is stored once its transaction returned,
+// before it is printed; the promise only hands over the seq.
 source.on('update', (update: Uint8Array) => {
-  lastSeq = store.append(KILL_DOC, update);
+  store.append(KILL_DOC, update).then(
+    (seq) => {
+      lastSeq = seq;
+    },
+    (err: unknown) => {
+      process.stderr.write(`append failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
 });
 
 function step(): void {

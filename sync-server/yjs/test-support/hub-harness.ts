@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as encoding from 'lib0/encoding';
 import { pino } from 'pino';
+import { afterEach, expect } from 'vitest';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -26,14 +28,37 @@ export const defaultPrincipals = (): Record<string, Principal> => ({
   'sup-token': { userId: 'sup-1', role: 'supervisor', expiresAt: Date.now() + HOUR },
 });
 
+/** The store a harness runs on, and how to let go of it (the store and what it sits on). */
+export interface StoreBackend {
+  readonly store: DocStore;
+  close(): Promise<void>;
+}
+
+/** Default backend: a real SQLite file `sync.db` in `dir`, WAL, synchronous=NORMAL. */
+export function sqliteBackend(dir: string): Promise<StoreBackend> {
+  const db = new Database(path.join(dir, 'sync.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const store = new SqliteDocStore(db);
+  return Promise.resolve({
+    store,
+    close: async () => {
+      await store.close();
+      db.close();
+    },
+  });
+}
+
 export interface HarnessOptions extends Partial<Omit<YjsHubOptions, 'store'>> {
   principals?: Record<string, Principal>;
   /** Reuse a data dir (restart on the same SQLite file); default: a fresh temp dir. */
   dir?: string;
+  /** The store to run on, opened over `dir`; default `sqliteBackend`. */
+  backend?: (dir: string) => Promise<StoreBackend>;
   wrapStore?: (store: DocStore) => DocStore;
 }
 
-/** A real HTTP server on 127.0.0.1:0 with the hub mounted on a real SQLite file. */
+/** A real HTTP server on 127.0.0.1:0 with the hub mounted on a real store (default: SQLite file). */
 export class HubHarness {
   readonly providers: WebsocketProvider[] = [];
   readonly sockets: WebSocket[] = [];
@@ -41,7 +66,7 @@ export class HubHarness {
     readonly registry: Registry,
     readonly hub: YjsHub,
     readonly store: DocStore,
-    readonly db: Database.Database,
+    private readonly backend: StoreBackend,
     readonly dir: string,
     private readonly server: http.Server,
     readonly port: number,
@@ -49,11 +74,9 @@ export class HubHarness {
 
   static async start(options: HarnessOptions = {}): Promise<HubHarness> {
     const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetdesk-yjs-hub-'));
-    const db = new Database(path.join(dir, 'sync.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    const sqlite = new SqliteDocStore(db);
-    const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
+    const { backend: openBackend = sqliteBackend, wrapStore, ...hubOptions } = options;
+    const backend = await openBackend(dir);
+    const store = wrapStore ? wrapStore(backend.store) : backend.store;
     const principals = options.principals ?? defaultPrincipals();
     const registry = new Registry();
     const hub = createYjsHub({
@@ -70,7 +93,7 @@ export class HubHarness {
           : { ok: false, status: 401, reason: 'bad token' };
       },
       unloadAfterMs: 50,
-      ...options,
+      ...hubOptions,
       metrics: registry,
       store,
     });
@@ -80,7 +103,7 @@ export class HubHarness {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return new HubHarness(registry, hub, store, db, dir, server, port);
+    return new HubHarness(registry, hub, store, backend, dir, server, port);
   }
 
   get url(): string {
@@ -139,9 +162,9 @@ export class HubHarness {
   }
 
   /** Replays the stored log of `docName` into a fresh doc. */
-  stored(docName: string): Y.Doc {
+  async stored(docName: string): Promise<Y.Doc> {
     const doc = new Y.Doc();
-    for (const update of this.store.load(docName)) Y.applyUpdate(doc, update);
+    for (const update of await this.store.load(docName)) Y.applyUpdate(doc, update);
     return doc;
   }
 
@@ -167,8 +190,15 @@ export class HubHarness {
     }
   }
 
-  /** Stops everything; keeps the data dir when `keepDir` (to restart on it). */
-  async stop(keepDir = false): Promise<void> {
+  /** Stops everything (once; later calls wait for the first); keeps the data dir when `keepDir`. */
+  stop(keepDir = false): Promise<void> {
+    this.stopping ??= this.stopNow(keepDir);
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async stopNow(keepDir: boolean): Promise<void> {
     for (const provider of this.providers) provider.destroy();
     for (const socket of this.sockets) socket.terminate();
     await this.hub.close(1001);
@@ -178,8 +208,7 @@ export class HubHarness {
         resolve();
       }),
     );
-    this.store.close();
-    this.db.close();
+    await this.backend.close();
     if (!keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -198,9 +227,13 @@ export class RawClient {
 }
 
 /** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -214,3 +247,46 @@ export const synced = (provider: WebsocketProvider): Promise<void> =>
           resolve();
         });
       });
+
+/** A protocol frame from varuints (numbers) and length-prefixed byte arrays, for raw clients. */
+export const frame = (...parts: (number | Uint8Array)[]): Uint8Array => {
+  const e = encoding.createEncoder();
+  for (const part of parts) {
+    if (typeof part === 'number') encoding.writeVarUint(e, part);
+    else encoding.writeVarUint8Array(e, part);
+  }
+  return encoding.toUint8Array(e);
+};
+
+/** A `start` for a describe block: every harness it starts is stopped after each test. */
+export function harnessPerTest(
+  defaults: HarnessOptions = {},
+): (options?: HarnessOptions) => Promise<HubHarness> {
+  const harnesses: HubHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+  });
+  return async (options = {}) => {
+    const harness = await HubHarness.start({ ...defaults, ...options });
+    harnesses.push(harness);
+    return harness;
+  };
+}
+
+/** Two stock providers on BOARD edit a Y.Text and a Y.Map, converge, and the store has both. */
+export async function twoProvidersConverge(h: HubHarness): Promise<void> {
+  const a = h.provider(BOARD, 'agent-token');
+  const b = h.provider(BOARD, 'fm-token');
+  await Promise.all([synced(a.provider), synced(b.provider)]);
+  a.doc.getText('notes').insert(0, 'call back at 5');
+  b.doc.getMap('flags').set('order-17', 'urgent');
+  await waitFor('convergence', () => {
+    return (
+      a.doc.getMap('flags').get('order-17') === 'urgent' &&
+      b.doc.getText('notes').toJSON() === 'call back at 5'
+    );
+  });
+  const stored = await h.stored(BOARD);
+  expect(stored.getText('notes').toJSON()).toBe('call back at 5');
+  expect(stored.getMap('flags').get('order-17')).toBe('urgent');
+}
