@@ -96,6 +96,11 @@ const FLAGS = {
     env: 'FLEETDESK_GATEWAY_PROBE_INTERVAL',
     help: 'between card-gateway health probes for the region status, e.g. 15s, 200ms; 0 = off (default 15s)',
   },
+  'checkpoint-interval': {
+    type: 'string',
+    env: 'FLEETDESK_CHECKPOINT_INTERVAL',
+    help: 'between SQLite WAL checkpoints on the checkpoint thread, e.g. 10s, 2s (default 10s, min 100ms)',
+  },
   'feed-retention': {
     type: 'string',
     env: 'FLEETDESK_FEED_RETENTION',
@@ -259,6 +264,12 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       10,
     ),
     gatewayProbeIntervalMs: gatewayProbeIntervalFrom(str('gateway-probe-interval')),
+    checkpointIntervalMs: duration(
+      str('checkpoint-interval'),
+      'checkpoint-interval',
+      DEFAULT_CONFIG.checkpointIntervalMs,
+      100,
+    ),
     feedRetention: feedRetentionFrom(get, str),
   };
 }

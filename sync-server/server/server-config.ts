@@ -28,6 +28,12 @@ export interface ServerConfig {
   readonly gatewayProbeIntervalMs: number;
   /** A probe not answered within this has failed (capped at the interval). */
   readonly gatewayProbeTimeoutMs: number;
+  /**
+   * Between WAL checkpoints (checkpoint-worker.ts). Each one fsyncs the database file, and on
+   * ext4 that stalls the event loop's own WAL writes for a few ms: fewer checkpoints, shorter
+   * fan-out tail, a bigger WAL between them (~3 MB/s at 800 Yjs appends/s).
+   */
+  readonly checkpointIntervalMs: number;
   /** Change-feed pruning (README: "Change feed retention"); null keeps every entry forever. */
   readonly feedRetention: FeedRetentionOptions | null;
 }
@@ -68,5 +74,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // Real calls take 40-160 ms; a company that needs 2 s for "are you there" is no use to an
   // agent with a customer on the phone.
   gatewayProbeTimeoutMs: 2000,
+  // 10 s rather than 2 s: rarer fsync stalls in the fan-out tail (README, Benchmarks: the
+  // fleetdesk-ckpt2s ablation); the WAL then peaks around 30 MB at 800 Yjs appends/s.
+  checkpointIntervalMs: 10_000,
   feedRetention: DEFAULT_FEED_RETENTION,
 };

@@ -57,7 +57,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   const db = openServerDatabase(dbPath, { synchronous: config.fsync });
   // Checkpoints run on a worker thread (see checkpoint-worker.ts), not inside a commit.
   db.pragma('wal_autocheckpoint = 0');
-  const checkpoints = startCheckpointWorker(dbPath, 2000);
+  const checkpoints = startCheckpointWorker(dbPath, config.checkpointIntervalMs);
   // Yjs log compaction, too: merge and row replacement would otherwise stall every socket.
   const compactor = new SqliteCompactionWorker(dbPath, { synchronous: config.fsync });
   const notifier = new InProcessChangeNotifier();
