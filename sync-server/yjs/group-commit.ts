@@ -97,10 +97,13 @@ export class GroupCommit {
   flush(): Promise<void> {
     if (this.next !== null) return this.next;
     if (this.running !== null) {
-      const next = this.running.then(() => {
+      // Either way: a batch whose callback threw (a bug; they must not) must not stop every
+      // later one. Its rejection still reaches whoever awaited that flush.
+      const startNext = (): Promise<void> => {
         this.next = null;
         return this.start();
-      });
+      };
+      const next = this.running.then(startNext, startNext);
       this.next = next;
       return next;
     }

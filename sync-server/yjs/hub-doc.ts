@@ -95,6 +95,8 @@ export class HubDoc implements CommitTarget {
   // and committed updates are held back (`held`) instead of broadcast until it is rebuilt.
   private suspect = false;
   private held: QueuedUpdate[] = [];
+  // Writers that attached while the doc was suspect: their sync step 1 waits for the rebuild.
+  private step1AfterRebuild = new Set<DocPeer>();
   // Open while an exclusive section runs (see the class comment).
   private gateOpen: Promise<void> | null = null;
   // serverTransact calls under way: the doc must not be unloaded under them.
@@ -166,7 +168,11 @@ export class HubDoc implements CommitTarget {
     this.awarenessIds.set(peer, new Set());
     // Step 1 asks the client for what the server lacks; a reader's answer would be ignored.
     // A state vector shows clocks, not content, so queued updates need not be stored first.
-    if (peer.canWrite) peer.send(encodeSyncStep1(this.doc));
+    // But not from a suspect doc: its vector counts the clocks of the rejected update, so the
+    // client would leave out content the rebuild then throws away (and its later edits would
+    // wait for that content for ever). Such a writer gets step 1 from the rebuilt doc.
+    if (peer.canWrite && this.suspect) this.step1AfterRebuild.add(peer);
+    else if (peer.canWrite) peer.send(encodeSyncStep1(this.doc));
     const present = [...this.awareness.getStates().keys()];
     if (present.length > 0) {
       peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present)));
@@ -176,6 +182,7 @@ export class HubDoc implements CommitTarget {
   /** Detaches a peer and withdraws the presence it announced. */
   removePeer(peer: DocPeer): void {
     this.peers.delete(peer);
+    this.step1AfterRebuild.delete(peer);
     const ids = this.awarenessIds.get(peer);
     this.awarenessIds.delete(peer);
     if (ids !== undefined && ids.size > 0 && !this.broken) {
@@ -254,6 +261,9 @@ export class HubDoc implements CommitTarget {
         } finally {
           // The batch that takes what is queued now, this change included.
           await this.deps.commits.flush();
+          // A rejected client update that arrived meanwhile holds stored updates back from
+          // broadcast until its rebuild is done: "sent" means after that.
+          for (let gate = this.rebuildGate(); gate !== null; gate = this.rebuildGate()) await gate;
         }
       }
       if (this.gone()) {
@@ -328,6 +338,12 @@ export class HubDoc implements CommitTarget {
     }
   }
 
+  // The gate while a rebuild is pending or running (a method: a check after an `await` must
+  // not be narrowed away by the one before it).
+  private rebuildGate(): Promise<void> | null {
+    return this.suspect ? this.gateOpen : null;
+  }
+
   /** Runs `section` with the gate shut; waits for a running section first. Never overlaps. */
   private async exclusive<T>(section: () => Promise<T>): Promise<T> {
     while (this.gateOpen !== null) await this.gateOpen;
@@ -394,7 +410,13 @@ export class HubDoc implements CommitTarget {
         this.suspect = false;
         const held = this.held;
         this.held = [];
-        if (!this.gone()) this.broadcast(held);
+        const waiting = [...this.step1AfterRebuild];
+        this.step1AfterRebuild.clear();
+        if (!this.gone()) {
+          this.broadcast(held);
+          for (const peer of waiting)
+            if (this.peers.has(peer)) peer.send(encodeSyncStep1(this.doc));
+        }
       }
     });
   }
