@@ -62,11 +62,10 @@ export function endRedisConnection(client: RedisConnection): Promise<void> {
   return client.isOpen ? client.close().catch(() => client.destroy()) : Promise.resolve();
 }
 
-export interface RedisPubSubOptions {
-  readonly url: string;
-  readonly connectTimeoutMs?: number | undefined;
-  /** What the connections are for, in the error when they cannot connect. */
-  readonly purpose: string;
+export interface RedisPubSubOptions extends Pick<
+  RedisConnectionOptions,
+  'url' | 'connectTimeoutMs' | 'purpose'
+> {
   /** Connection names are `<namePrefix>-publisher-<instanceId>` and `…-subscriber-…`. */
   readonly namePrefix: string;
   readonly instanceId: string;

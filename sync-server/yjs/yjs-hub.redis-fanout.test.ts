@@ -5,8 +5,8 @@
  * channels under a prefix unique to this run). Stock providers over real sockets.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLocalRedis, REDIS_URL, type RawRedis } from '../test-support/local-redis';
 import { PostgresDocStore } from './postgres-doc-store';
 import { RedisDocFanout } from './redis-doc-fanout';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
@@ -17,12 +17,11 @@ import {
 } from './test-support/cross-instance';
 import { BOARD, synced, waitFor, type HarnessOptions } from './test-support/hub-harness';
 
-const REDIS_URL = process.env['FLEETDESK_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `fd-test:${randomUUID()}:`;
 const db = throwawayPostgres({ databasePrefix: 'fd_yjs_fanout_test', schemaPrefix: 'yjs' });
 const errors: Error[] = [];
 const fanouts: RedisDocFanout[] = [];
-let raw: ReturnType<typeof createClient> | undefined;
+let raw: RawRedis | undefined;
 // The schema the instances of the pair being started share.
 let schema = '';
 
@@ -45,20 +44,7 @@ async function openInstance(): Promise<InstanceBackend> {
 }
 
 beforeAll(async () => {
-  raw = createClient({
-    url: REDIS_URL,
-    socket: { reconnectStrategy: false, connectTimeout: 3000 },
-  });
-  raw.on('error', () => undefined);
-  try {
-    await raw.connect();
-    await raw.ping();
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (set FLEETDESK_TEST_REDIS_URL): ${String(error)}`,
-      { cause: error },
-    );
-  }
+  raw = await connectLocalRedis();
 });
 
 afterAll(async () => {
