@@ -57,9 +57,17 @@ export function createRedisConnection(options: RedisConnectionOptions) {
 
 export type RedisConnection = ReturnType<typeof createRedisConnection>;
 
-/** Closes a connection (QUIT), or drops it if that fails; a closed one is left alone. */
+/**
+ * Closes a connection (QUIT), or drops it if that fails; a closed one is left alone. One that is
+ * not ready (reconnecting through an outage) is dropped at once: a QUIT would wait for Redis.
+ */
 export function endRedisConnection(client: RedisConnection): Promise<void> {
-  return client.isOpen ? client.close().catch(() => client.destroy()) : Promise.resolve();
+  if (!client.isOpen) return Promise.resolve();
+  if (!client.isReady) {
+    client.destroy();
+    return Promise.resolve();
+  }
+  return client.close().catch(() => client.destroy());
 }
 
 export interface RedisPubSubOptions extends Pick<

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLocalRedis, REDIS_URL, type RawRedis } from '../test-support/local-redis';
 import { PostgresDocStore } from './postgres-doc-store';
 import { RedisDocFanout } from './redis-doc-fanout';
+import { TcpProxy } from '../test-support/tcp-proxy';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
 import {
   crossInstanceSuite,
@@ -24,11 +25,17 @@ const fanouts: RedisDocFanout[] = [];
 let raw: RawRedis | undefined;
 // The schema the instances of the pair being started share.
 let schema = '';
+// Where the next instances reach Redis (then REDIS_URL).
+let urls: string[] = [];
+const redisAddress = {
+  host: new URL(REDIS_URL).hostname,
+  port: Number(new URL(REDIS_URL).port || 6379),
+};
 
 async function openInstance(): Promise<InstanceBackend> {
   const store = await PostgresDocStore.open(db.url, { schema, onError: db.onPoolError });
   const fanout = await RedisDocFanout.open({
-    url: REDIS_URL,
+    url: urls.shift() ?? REDIS_URL,
     prefix,
     onError: (e) => errors.push(e),
   });
@@ -88,6 +95,35 @@ describe('two yjs hubs on PostgreSQL with RedisDocFanout', () => {
     onA.doc.getMap('claims').set('case-2', 'agent-1');
     await waitFor('live again', () => onB.doc.getMap('claims').get('case-2') === 'agent-1', 5000);
   }, 15_000);
+
+  it('an instance whose publishes failed tells the others to catch up once it can publish', async () => {
+    // A reaches Redis through a proxy the test can cut; B directly.
+    const proxy = await TcpProxy.start(redisAddress);
+    try {
+      urls = [`redis://127.0.0.1:${proxy.port}`];
+      const { a, b } = await start();
+      const onA = a.provider(BOARD, 'agent-token');
+      const onB = b.provider(BOARD, 'fm-token');
+      await Promise.all([synced(onA.provider), synced(onB.provider)]);
+      await proxy.cut();
+      // Stored and sent on A while Redis is away from it; the publish fails.
+      onA.doc.getMap('claims').set('case-7', 'agent-1');
+      await a.waitForMetric('fleetdesk_yjs_fanout_publish_failures_total', {}, 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(onB.doc.getMap('claims').size).toBe(0);
+      await proxy.restore();
+      // A reconnects (backoff up to 2 s) and asks the others to catch up from the store.
+      await waitFor(
+        'B caught up',
+        () => onB.doc.getMap('claims').get('case-7') === 'agent-1',
+        8000,
+      );
+      expect(await b.metric('fleetdesk_yjs_fanout_catch_ups_total')).toBeGreaterThanOrEqual(1);
+    } finally {
+      urls = [];
+      await proxy.close();
+    }
+  }, 20_000);
 
   it('delivers binary payloads exactly, never to the publisher, and drops malformed messages', async () => {
     const one = await RedisDocFanout.open({
