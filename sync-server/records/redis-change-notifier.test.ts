@@ -4,15 +4,14 @@
  * uses a prefix unique to this run; an unreachable server fails the file.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLocalRedis, REDIS_URL, type RawRedis } from '../test-support/local-redis';
 import { RedisChangeNotifier } from './redis-change-notifier';
 
-const REDIS_URL = process.env['FLEETDESK_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `fd-test:${randomUUID()}:`;
 const errors: Error[] = [];
 const opened: RedisChangeNotifier[] = [];
-let raw: ReturnType<typeof createClient> | undefined;
+let raw: RawRedis | undefined;
 
 async function open(p = prefix): Promise<RedisChangeNotifier> {
   const n = await RedisChangeNotifier.open({
@@ -56,20 +55,7 @@ function collector() {
 }
 
 beforeAll(async () => {
-  raw = createClient({
-    url: REDIS_URL,
-    socket: { reconnectStrategy: false, connectTimeout: 3000 },
-  });
-  raw.on('error', () => undefined);
-  try {
-    await raw.connect();
-    await raw.ping();
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (set FLEETDESK_TEST_REDIS_URL): ${String(error)}`,
-      { cause: error },
-    );
-  }
+  raw = await connectLocalRedis();
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { asError, endRedisConnection, openRedisPubSub, type RedisConnection } from '../storage';
 import type { ChangeNotifierPort } from './change-notifier.port';
 
 /*
@@ -31,42 +31,7 @@ export interface RedisChangeNotifierOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
-function newClient(
-  options: RedisChangeNotifierOptions,
-  name: string,
-  disableOfflineQueue: boolean,
-  onError: (error: Error) => void,
-) {
-  let ready = false;
-  const client = createClient({
-    url: options.url,
-    // Shows up in CLIENT LIST, so an operator can tell whose connection it is.
-    name,
-    disableOfflineQueue,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      // The first connection fails fast (a misconfigured URL should stop the server
-      // at startup); once it has been up, reconnect with capped backoff, forever.
-      reconnectStrategy: (retries, cause) =>
-        ready
-          ? Math.min(50 * 2 ** retries, 2000)
-          : new Error(`Redis change notifier cannot reach ${options.url}: ${cause.message}`, {
-              cause,
-            }),
-    },
-  });
-  client.on('ready', () => {
-    ready = true;
-  });
-  client.on('error', (e: unknown) => {
-    onError(asError(e));
-  });
-  return client;
-}
-
-type Client = ReturnType<typeof newClient>;
+type Client = RedisConnection;
 
 /** The seq of a well-formed message from another instance, else null. */
 function parseMessage(message: string, self: string): number | null {
@@ -90,17 +55,16 @@ export class RedisChangeNotifier implements ChangeNotifierPort {
       options.onError ?? ((e: Error) => console.error('Redis change notifier:', e.message));
     const channel = `${options.prefix ?? 'fleetdesk:'}records:feed`;
     const instanceId = randomUUID();
-    let opened = false;
-    const connect = (role: string, disableOfflineQueue: boolean): Client =>
-      newClient(options, `fleetdesk-notifier-${role}-${instanceId}`, disableOfflineQueue, (e) => {
-        // Until open() resolves, its rejection carries the error; after, onError does.
-        if (opened) onError(e);
-      });
-    const publisher = connect('publisher', true);
-    const subscriber = connect('subscriber', false);
+    const { publisher, subscriber } = await openRedisPubSub({
+      url: options.url,
+      connectTimeoutMs: options.connectTimeoutMs,
+      purpose: 'Redis change notifier',
+      namePrefix: 'fleetdesk-notifier',
+      instanceId,
+      onError,
+    });
     const notifier = new RedisChangeNotifier(publisher, subscriber, channel, instanceId, onError);
     try {
-      await Promise.all([publisher.connect(), subscriber.connect()]);
       await subscriber.subscribe(channel, (message) => {
         notifier.#receive(message);
       });
@@ -109,7 +73,6 @@ export class RedisChangeNotifier implements ChangeNotifierPort {
       subscriber.destroy();
       throw error;
     }
-    opened = true;
     return notifier;
   }
 
@@ -165,9 +128,10 @@ export class RedisChangeNotifier implements ChangeNotifierPort {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#listeners.clear();
-      const end = (client: Client): Promise<void> =>
-        client.isOpen ? client.close().catch(() => client.destroy()) : Promise.resolve();
-      await Promise.all([end(this.#subscriber), end(this.#publisher)]);
+      await Promise.all([
+        endRedisConnection(this.#subscriber),
+        endRedisConnection(this.#publisher),
+      ]);
     })();
     return this.#closing;
   }

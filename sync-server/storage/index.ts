@@ -2,3 +2,4 @@ export * from './database';
 export * from './migrations';
 export * from './checkpoint-worker';
 export * from './postgres';
+export * from './redis';

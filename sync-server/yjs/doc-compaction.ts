@@ -17,17 +17,30 @@ export interface DocCompactionDeps {
 /** What compaction needs from its document. */
 export interface CompactionSource {
   /**
+   * Whether other instances append to the same store (cross-instance fan-out). Then the loaded
+   * doc is not known to hold every row up to the last seq this instance stored: another
+   * instance's row with a lower seq may still be on its way to this doc (or lost in a bus
+   * outage), and a merged row without it would delete it for good. So `snapshot` is always null
+   * and every inline compaction goes through `quiesce`, which first applies the stored rows to
+   * the doc. The merged row then also holds rows with higher seqs that it does not replace (and
+   * remote updates received before they were read): state stored twice, in a lower seq. Yjs
+   * ignores what it already has, so a load or a later compaction yields the same doc; the cost
+   * is bytes, until the next compaction replaces both.
+   */
+  readonly shared: boolean;
+  /**
    * `Y.encodeStateAsUpdate` of the loaded doc, taken now, or `null` when its state is not
    * exactly the stored rows: it may hold part of a rejected update (suspect), or updates were
-   * accepted behind the batch just stored and are not stored yet, or it is gone.
+   * accepted behind the batch just stored and are not stored yet, or it is gone, or `shared`.
    */
   snapshot(): Uint8Array | null;
   /** Whether the doc may hold part of a rejected update (background jobs may still start). */
   suspect(): boolean;
   /**
    * Keeps updates out of the doc (an exclusive section) until nothing of it is queued or in
-   * flight, then calls `take` with the snapshot, synchronously, in that same moment (not at
-   * all if the doc became suspect or gone). For a doc whose commits always had something behind.
+   * flight (and, if `shared`, until it has applied every stored row), then calls `take` with
+   * the snapshot, synchronously, in that same moment (not at all if the doc became suspect or
+   * gone). For a doc whose commits always had something behind, and for every `shared` one.
    */
   quiesce(take: (snapshot: Uint8Array) => void): Promise<void>;
 }
@@ -158,7 +171,8 @@ export class DocCompaction {
       this.write(merged, uptoSeq, started);
       return;
     }
-    if (this.source.suspect() || this.storedRows <= this.compactAt + this.deps.compactAfter) return;
+    if (this.source.suspect()) return;
+    if (!this.source.shared && this.storedRows <= this.compactAt + this.deps.compactAfter) return;
     this.inlineRunning = true;
     let writing = false;
     this.source

@@ -7,6 +7,7 @@ import { GroupCommit } from './group-commit';
 import { HubDoc, type DocPeer } from './hub-doc';
 import { MemoryDocStore } from './memory-doc-store';
 import { noopYjsMetrics } from './yjs-metrics';
+import { partiallyApplyingUpdate } from './test-support/bad-updates';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -100,16 +101,6 @@ function author() {
     },
   };
 }
-
-// Structs that integrate, then a delete set cut short: Y.applyUpdate inserts "EVIL", throws,
-// and still fires 'update' for the part it applied.
-const partiallyApplyingUpdate = (): Uint8Array => {
-  const evil = new Y.Doc();
-  evil.getText('notes').insert(0, 'EVILxyz');
-  evil.getText('notes').delete(4, 3);
-  const update = Y.encodeStateAsUpdate(evil);
-  return update.slice(0, update.length - 1);
-};
 
 const textOf = (updates: readonly Uint8Array[]): string => {
   const doc = new Y.Doc();

@@ -1,33 +1,27 @@
 import type { Logger } from 'pino';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { isWellFormedAwarenessUpdate } from './awareness-update';
 import type { CompactionScheduler } from './compaction-scheduler';
+import { DocAwareness } from './doc-awareness';
 import { DocCompaction } from './doc-compaction';
+import type { DocFanout } from './doc-fanout.port';
+import { DocFanoutLink, type RemoteTarget } from './doc-fanout-link';
+import type { DocPeer } from './doc-peer';
+import {
+  isEmptyUpdate,
+  LOAD_ORIGIN,
+  pendingOf,
+  REMOTE_ORIGIN,
+  replay,
+  SERVER_ORIGIN,
+  type PendingUpdates,
+} from './doc-replay';
 import type { DocStore } from './doc-store.port';
 import type { CommitTarget, GroupCommit, QueuedUpdate } from './group-commit';
 import { settled } from './settled';
-import {
-  encodeAwareness,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeSyncUpdate,
-} from './yjs-protocol';
+import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './yjs-protocol';
 import type { YjsMetrics } from './yjs-metrics';
 
-// Transaction origins. Every change to a shared doc is tagged with where it came from, so the
-// one 'update' handler knows what to persist and whom to skip when broadcasting, and replaying
-// the store on load never writes the store again (Hocuspocus does the same).
-export const LOAD_ORIGIN = 'load';
-export const SERVER_ORIGIN = 'server';
-
-/** A connection as a document sees it. `send` never throws; it drops frames for closed sockets. */
-export interface DocPeer {
-  readonly connectionId: number;
-  readonly canWrite: boolean;
-  send(frame: Uint8Array): void;
-  close(code: number, reason: string): void;
-}
+export type { DocPeer } from './doc-peer';
 
 export interface HubDocDeps {
   readonly store: DocStore;
@@ -45,30 +39,17 @@ export interface HubDocDeps {
   readonly inlineCompactMaxBytes: number;
   /** Background compaction, if the store has it; without (or once it is gone): inline. */
   readonly compactions?: CompactionScheduler;
+  /** Other instances sharing the store (`DocFanout`); absent or single-instance: none. */
+  readonly fanout?: DocFanout;
   /** Called once when the in-memory doc can no longer be trusted (persistence failed). */
   onBroken(doc: HubDoc): void;
 }
 
 /** 'applied': queued for the group commit. 'invalid': rejected; the doc is being rebuilt. */
 export type ClientUpdateResult = 'applied' | 'invalid';
-// What an empty sync step 2 looks like (no structs, no deletions): nothing to validate or store.
-const isEmptyUpdate = (update: Uint8Array): boolean =>
-  update.length === 2 && update[0] === 0 && update[1] === 0;
 
 // Client transactions carry the connection as origin; the server's carry a string.
 const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' && origin !== null;
-
-const NOTHING_PENDING: readonly (Uint8Array | null)[] = [];
-
-function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | null)[] = []): Y.Doc {
-  const doc = new Y.Doc();
-  doc.transact(() => {
-    for (const row of rows) Y.applyUpdate(doc, row, LOAD_ORIGIN);
-    // Yjs keeps these (v2-encoded) apart from the document until their dependencies arrive.
-    for (const update of pending) if (update !== null) Y.applyUpdateV2(doc, update, LOAD_ORIGIN);
-  }, LOAD_ORIGIN);
-  return doc;
-}
 
 /**
  * One loaded document: the shared `Y.Doc`, the server-side awareness, and the connections
@@ -82,10 +63,14 @@ function replay(rows: readonly Uint8Array[], pending: readonly (Uint8Array | nul
  * content frame over and buffer their frames until it opens (per connection, in order, bounded
  * by the connection), so the doc is serialized per document rather than per connection. With a
  * store that works inside the call (SQLite) a section lasts only the microtasks of one turn.
+ *
+ * Other instances (cross-instance mode, `deps.fanout`): see `receiveRemote`. Updates they
+ * stored are applied under the 'remote' origin: broadcast to every local peer at once (they are
+ * durable), never stored again, never published back. Own updates are published once stored.
  */
-export class HubDoc implements CommitTarget {
+export class HubDoc implements CommitTarget, RemoteTarget {
   readonly peers = new Set<DocPeer>();
-  readonly awareness: awarenessProtocol.Awareness;
+  private readonly awareness = new DocAwareness(this.peers);
   private doc: Y.Doc;
   private readonly compaction: DocCompaction;
   private persistFailure: unknown = undefined;
@@ -101,12 +86,30 @@ export class HubDoc implements CommitTarget {
   private gateOpen: Promise<void> | null = null;
   // serverTransact calls under way: the doc must not be unloaded under them.
   private users = 0;
-  private readonly awarenessIds = new Map<DocPeer, Set<number>>();
+  // Cross-instance mode only. Remote updates that came while the doc was gated or suspect, and
+  // the updates Yjs reported while applying remote ones (sent only if they all applied).
+  private remoteInbox: Uint8Array[] = [];
+  private remoteApplied: Uint8Array[] | null = null;
 
-  /** Loads `name` from the store. Rejects if the store or a stored update fails. */
+  /**
+   * Loads `name` from the store. Rejects if the store or a stored update fails. In
+   * cross-instance mode it subscribes to the other instances first (see `DocFanoutLink`).
+   */
   static async load(name: string, deps: HubDocDeps): Promise<HubDoc> {
-    const rows = await deps.store.load(name);
-    return new HubDoc(name, replay(rows), rows, deps);
+    if (deps.fanout?.crossInstance !== true) {
+      const rows = await deps.store.load(name);
+      return new HubDoc(name, replay(rows), rows, deps, null);
+    }
+    const link = await DocFanoutLink.open(name, deps.fanout, deps);
+    try {
+      const rows = await deps.store.load(name);
+      const hubDoc = new HubDoc(name, replay(rows), rows, deps, link);
+      link.attach(hubDoc);
+      return hubDoc;
+    } catch (err) {
+      link.close();
+      throw err;
+    }
   }
 
   private constructor(
@@ -114,27 +117,32 @@ export class HubDoc implements CommitTarget {
     doc: Y.Doc,
     rows: readonly Uint8Array[],
     private readonly deps: HubDocDeps,
+    private readonly link: DocFanoutLink | null,
   ) {
     this.doc = doc;
     this.compaction = new DocCompaction(name, rows, deps, {
+      shared: link !== null,
       // The doc's state for an inline compaction, or null while it may not be taken from it.
       snapshot: () =>
-        this.gone() || this.suspect || this.deps.commits.queued(this) > 0
+        this.gone() || this.suspect || this.deps.commits.queued(this) > 0 || link !== null
           ? null
           : Y.encodeStateAsUpdate(this.doc),
       suspect: () => this.suspect,
       quiesce: (take) =>
         this.exclusive(async () => {
           while (this.deps.commits.busy(this)) await this.deps.commits.flush();
+          // Shared store: rows other instances stored below our last seq may not have reached
+          // this doc (still in flight, or lost in a bus outage), and the merged row replaces
+          // them. Read them first (the gate keeps everything else out meanwhile). Rows above it
+          // get into the merged row too: state stored twice, which Yjs ignores on replay.
+          if (link !== null) {
+            const stored = await this.deps.store.load(this.name);
+            if (this.gone() || this.suspect || !this.applyRemote(stored)) return;
+          }
           if (!this.gone() && !this.suspect) take(Y.encodeStateAsUpdate(this.doc));
         }),
     });
     this.doc.on('update', this.onUpdate);
-    // On a Y.Doc of its own, because the content doc is replaced after a rejected update.
-    this.awareness = new awarenessProtocol.Awareness(new Y.Doc());
-    // The server is not a participant: it relays other clients' presence only.
-    this.awareness.setLocalState(null);
-    this.awareness.on('update', this.onAwarenessUpdate);
   }
 
   /**
@@ -165,7 +173,6 @@ export class HubDoc implements CommitTarget {
   /** Attaches a peer and sends it the opening frames (sync step 1 to writers, presence). */
   addPeer(peer: DocPeer): void {
     this.peers.add(peer);
-    this.awarenessIds.set(peer, new Set());
     // Step 1 asks the client for what the server lacks; a reader's answer would be ignored.
     // A state vector shows clocks, not content, so queued updates need not be stored first.
     // But not from a suspect doc: its vector counts the clocks of the rejected update, so the
@@ -173,21 +180,14 @@ export class HubDoc implements CommitTarget {
     // wait for that content for ever). Such a writer gets step 1 from the rebuilt doc.
     if (peer.canWrite && this.suspect) this.step1AfterRebuild.add(peer);
     else if (peer.canWrite) peer.send(encodeSyncStep1(this.doc));
-    const present = [...this.awareness.getStates().keys()];
-    if (present.length > 0) {
-      peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present)));
-    }
+    this.awareness.added(peer);
   }
 
   /** Detaches a peer and withdraws the presence it announced. */
   removePeer(peer: DocPeer): void {
     this.peers.delete(peer);
     this.step1AfterRebuild.delete(peer);
-    const ids = this.awarenessIds.get(peer);
-    this.awarenessIds.delete(peer);
-    if (ids !== undefined && ids.size > 0 && !this.broken) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], null);
-    }
+    this.awareness.removed(peer, this.broken);
   }
 
   /**
@@ -228,11 +228,7 @@ export class HubDoc implements CommitTarget {
     if (isEmptyUpdate(update)) return 'applied';
     const mark = this.deps.commits.queued(this);
     // Updates still waiting for missing dependencies live outside the store (see `replay`).
-    const { pendingStructs, pendingDs } = this.doc.store;
-    const pending =
-      pendingStructs === null && pendingDs === null
-        ? NOTHING_PENDING
-        : [pendingStructs?.update ?? null, pendingDs];
+    const pending = pendingOf(this.doc);
     try {
       Y.applyUpdate(this.doc, update, peer);
       return 'applied';
@@ -279,16 +275,12 @@ export class HubDoc implements CommitTarget {
 
   /** Whether `update` is a well-formed awareness update; if so it is applied and relayed. */
   applyClientAwareness(peer: DocPeer, update: Uint8Array): boolean {
-    if (!isWellFormedAwarenessUpdate(update)) return false;
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer);
-    return true;
+    return this.awareness.apply(peer, update);
   }
 
   /** Every known presence state, for a query-awareness request; `null` when there is none. */
   awarenessSnapshot(): Uint8Array | null {
-    const present = [...this.awareness.getStates().keys()];
-    if (present.length === 0) return null;
-    return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present));
+    return this.awareness.snapshot();
   }
 
   /**
@@ -299,11 +291,11 @@ export class HubDoc implements CommitTarget {
   destroy(): void {
     this.destroyed = true;
     if (this.broken) this.deps.commits.discardAfter(this, 0);
+    this.link?.close();
+    this.remoteInbox = [];
     this.doc.off('update', this.onUpdate);
     this.compaction.stop();
-    this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
-    this.awareness.doc.destroy();
     this.doc.destroy();
   }
 
@@ -314,7 +306,22 @@ export class HubDoc implements CommitTarget {
     }
     if (this.suspect) this.held.push(...updates);
     else this.broadcast(updates);
+    // Stored, so other instances may show them (held back here or not).
+    this.link?.publish(updates);
     if (!this.destroyed) this.compaction.stored(updates, seqs);
+  }
+
+  /**
+   * Updates another instance stored and published, or rows read from the store to catch up.
+   * Applied at once under the 'remote' origin if nothing is gated, else when the running
+   * exclusive section ends (a rebuild's reload may already hold them: harmless). Validated as
+   * client updates are: if `Y.applyUpdate` throws, nothing of it is sent, and the doc is rebuilt
+   * from the store as after a rejected client update (what Yjs applied of it is thrown away).
+   */
+  receiveRemote(updates: readonly Uint8Array[]): void {
+    if (this.gone()) return;
+    if (this.gateOpen !== null || this.suspect) this.remoteInbox.push(...updates);
+    else this.applyRemote(updates);
   }
 
   /** Group commit: storing this doc's updates failed. Not stored means not broadcast. */
@@ -329,12 +336,14 @@ export class HubDoc implements CommitTarget {
   }
 
   private broadcast(updates: readonly QueuedUpdate[]): void {
-    for (const { update, origin } of updates) {
-      // Encoded once; every receiver gets the same bytes.
-      const frame = encodeSyncUpdate(update);
-      for (const peer of this.peers) {
-        if (peer !== origin) peer.send(frame);
-      }
+    for (const { update, origin } of updates) this.send(update, origin);
+  }
+
+  /** To every peer but `author`. Encoded once; every receiver gets the same bytes. */
+  private send(update: Uint8Array, author: unknown): void {
+    const frame = encodeSyncUpdate(update);
+    for (const peer of this.peers) {
+      if (peer !== author) peer.send(frame);
     }
   }
 
@@ -342,6 +351,33 @@ export class HubDoc implements CommitTarget {
   // not be narrowed away by the one before it).
   private rebuildGate(): Promise<void> | null {
     return this.suspect ? this.gateOpen : null;
+  }
+
+  /**
+   * Applies remote updates in one transaction (so one catch-up of many rows sends one frame of
+   * what was new). 'remote' updates are not queued for the group commit: they are stored
+   * already. `false` if one did not apply; a rebuild has then started.
+   */
+  private applyRemote(updates: readonly Uint8Array[]): boolean {
+    if (updates.length === 0) return true;
+    const pending = pendingOf(this.doc);
+    const applied: Uint8Array[] = [];
+    this.remoteApplied = applied;
+    try {
+      this.doc.transact(() => {
+        for (const update of updates) Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+      }, REMOTE_ORIGIN);
+    } catch (err) {
+      this.deps.metrics.remoteUpdates('invalid', updates.length);
+      this.deps.log.warn({ err, doc: this.name }, 'yjs fan-out: invalid remote update; reloading');
+      void this.rebuild(pending);
+      return false;
+    } finally {
+      this.remoteApplied = null;
+    }
+    this.deps.metrics.remoteUpdates('applied', updates.length);
+    for (const update of applied) this.send(update, REMOTE_ORIGIN);
+    return true;
   }
 
   /** Runs `section` with the gate shut; waits for a running section first. Never overlaps. */
@@ -356,31 +392,20 @@ export class HubDoc implements CommitTarget {
     } finally {
       this.gateOpen = null;
       open();
+      // Remote updates that waited for the section (not while a rebuild is still to come).
+      if (this.remoteInbox.length > 0 && !this.suspect && !this.gone()) {
+        const inbox = this.remoteInbox;
+        this.remoteInbox = [];
+        this.applyRemote(inbox);
+      }
     }
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOAD_ORIGIN || this.broken) return;
-    this.deps.commits.enqueue(this, update, origin);
+    if (origin === REMOTE_ORIGIN) this.remoteApplied?.push(update);
+    else this.deps.commits.enqueue(this, update, origin);
   };
-
-  private readonly onAwarenessUpdate = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    if (this.isPeer(origin)) {
-      const ids = this.awarenessIds.get(origin);
-      for (const id of change.added) ids?.add(id);
-      for (const id of change.removed) ids?.delete(id);
-    }
-    const changed = [...change.added, ...change.updated, ...change.removed];
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    for (const peer of this.peers) peer.send(frame);
-  };
-
-  private isPeer(origin: unknown): origin is DocPeer {
-    return typeof origin === 'object' && origin !== null && this.peers.has(origin as DocPeer);
-  }
 
   /**
    * After a rejected update: the doc may hold part of it, but none of that is left in the queue,
@@ -390,7 +415,7 @@ export class HubDoc implements CommitTarget {
    * put back the pending updates it held before. The fresh doc gets a new client id for server
    * writes; nothing was ever written under it. A failed load drops the doc (1011 to its clients).
    */
-  private rebuild(pending: readonly (Uint8Array | null)[]): Promise<void> {
+  private rebuild(pending: PendingUpdates): Promise<void> {
     this.suspect = true;
     return this.exclusive(async () => {
       try {

@@ -13,6 +13,14 @@ export {
 export type { DocStore, DocUpdate } from './doc-store.port';
 export type { CompactionResult, DocCompactor } from './doc-compactor.port';
 export { SqliteCompactionWorker, type CompactionWorkerOptions } from './sqlite-compaction-worker';
+export {
+  singleInstanceFanout,
+  type DocFanout,
+  type DocFanoutSubscription,
+  type RemoteUpdateHandlers,
+} from './doc-fanout.port';
+export { MemoryDocFanoutBus } from './memory-doc-fanout';
+export { RedisDocFanout, type RedisDocFanoutOptions } from './redis-doc-fanout';
 export { MemoryDocStore } from './memory-doc-store';
 export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
 export { PostgresDocStore, type PostgresDocStoreOptions } from './postgres-doc-store';

@@ -1,18 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import type { DocStore } from './doc-store.port';
 import type { RejectReason } from './yjs-metrics';
 import { BOARD, HubHarness, synced, waitFor, frame } from './test-support/hub-harness';
-
-// An update whose structs decode and integrate, and whose delete set is cut short: plain
-// Y.applyUpdate inserts "EVIL" and then throws, with an 'update' event for the partial change.
-const partiallyApplyingUpdate = (): Uint8Array => {
-  const evil = new Y.Doc();
-  evil.getText('notes').insert(0, 'EVILxyz');
-  evil.getText('notes').delete(4, 3);
-  const update = Y.encodeStateAsUpdate(evil);
-  return update.slice(0, update.length - 1);
-};
+import { partiallyApplyingUpdate } from './test-support/bad-updates';
 
 interface BadFrame {
   readonly name: string;

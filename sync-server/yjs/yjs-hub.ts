@@ -12,6 +12,7 @@ import {
 } from './doc-access.policy';
 import { CompactionScheduler } from './compaction-scheduler';
 import type { DocCompactor } from './doc-compactor.port';
+import { singleInstanceFanout, type DocFanout } from './doc-fanout.port';
 import type { DocStore } from './doc-store.port';
 import { GroupCommit } from './group-commit';
 import { refuseUpgrade } from './http-refusal';
@@ -67,6 +68,13 @@ export interface YjsHubOptions {
    * does not stop it. Without one, or once it has died, the hub compacts inline.
    */
   readonly compactor?: DocCompactor;
+  /**
+   * Cross-instance fan-out (`doc-fanout.port.ts`): with several instances on one shared store,
+   * each publishes the updates it stored and applies the others' to its loaded documents.
+   * Default: `singleInstanceFanout` (nothing to do). The hub does not close it (its owner does,
+   * after `close`).
+   */
+  readonly fanout?: DocFanout;
   /** Ping interval; a socket that missed the previous pong is dropped. Default 30 s. */
   readonly heartbeatMs?: number;
   /** How long `close` waits for clients to finish the closing handshake. Default 2 s. */
@@ -295,6 +303,7 @@ class Hub implements YjsHub {
       compactAfter: staggered(this.opts.compactAfter ?? 500, docName),
       inlineCompactMaxBytes: this.opts.inlineCompactMaxBytes ?? 256 * 1024,
       compactions: this.compactions,
+      fanout: this.opts.fanout ?? singleInstanceFanout,
       onBroken: (broken) => {
         this.drop(broken);
       },

@@ -9,6 +9,9 @@ export type UpdateOrigin = 'client' | 'server';
 /** Where a log compaction ran: on the event loop from the loaded doc, or on the worker thread. */
 export type CompactionMode = 'inline' | 'background';
 
+/** What became of updates another instance published (cross-instance fan-out). */
+export type RemoteUpdateResult = 'applied' | 'invalid';
+
 /** Hooks the hub calls; every hook is synchronous and must not throw. */
 export interface YjsMetrics {
   updateAccepted(origin: UpdateOrigin): void;
@@ -17,6 +20,12 @@ export interface YjsMetrics {
   /** `pauseMs`: how long an inline compaction held the event loop (background: none). */
   compacted(mode: CompactionMode, pauseMs?: number): void;
   persistFailed(): void;
+  /** Updates from other instances (or rows read to catch up), applied in one go or rejected. */
+  remoteUpdates(result: RemoteUpdateResult, count: number): void;
+  /** A stored update could not be published to the other instances. */
+  fanoutPublishFailed(): void;
+  /** A loaded doc read the store again because fan-out messages may have been lost. */
+  fanoutCatchUp(): void;
 }
 
 export const noopYjsMetrics: YjsMetrics = {
@@ -25,6 +34,9 @@ export const noopYjsMetrics: YjsMetrics = {
   upgradeRefused: () => undefined,
   compacted: () => undefined,
   persistFailed: () => undefined,
+  remoteUpdates: () => undefined,
+  fanoutPublishFailed: () => undefined,
+  fanoutCatchUp: () => undefined,
 };
 
 /**
@@ -92,6 +104,22 @@ export function promYjsMetrics(
     help: 'Updates the store failed to persist (the document was dropped and its clients closed)',
     registers,
   });
+  const remote = new Counter({
+    name: 'fleetdesk_yjs_remote_updates_total',
+    help: 'Updates from other instances (fan-out), applied to the loaded doc or rejected',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const publishFailures = new Counter({
+    name: 'fleetdesk_yjs_fanout_publish_failures_total',
+    help: 'Stored updates that could not be published to the other instances (fan-out bus down)',
+    registers,
+  });
+  const catchUps = new Counter({
+    name: 'fleetdesk_yjs_fanout_catch_ups_total',
+    help: 'Store reads of a loaded doc because fan-out messages may have been lost',
+    registers,
+  });
   return {
     updateAccepted: (origin) => {
       updatesByOrigin[origin].inc();
@@ -108,6 +136,15 @@ export function promYjsMetrics(
     },
     persistFailed: () => {
       persistFailures.inc();
+    },
+    remoteUpdates: (result, count) => {
+      remote.inc({ result }, count);
+    },
+    fanoutPublishFailed: () => {
+      publishFailures.inc();
+    },
+    fanoutCatchUp: () => {
+      catchUps.inc();
     },
   };
 }

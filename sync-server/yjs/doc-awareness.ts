@@ -1,0 +1,72 @@
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { isWellFormedAwarenessUpdate } from './awareness-update';
+import type { DocPeer } from './doc-peer';
+import { encodeAwareness } from './yjs-protocol';
+
+/**
+ * The server-side awareness (presence) of one loaded document, relayed among its peers. Presence
+ * is not document state: it is neither stored nor fanned out to other instances. On a `Y.Doc` of
+ * its own, because the content doc is replaced after a rejected update.
+ */
+export class DocAwareness {
+  private readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
+  // The client ids each peer announced, withdrawn when it leaves (also without a goodbye).
+  private readonly announced = new Map<DocPeer, Set<number>>();
+
+  constructor(private readonly peers: ReadonlySet<DocPeer>) {
+    // The server is not a participant: it relays other clients' presence only.
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', this.onUpdate);
+  }
+
+  /** A new peer: remembers it and sends it everyone's presence. */
+  added(peer: DocPeer): void {
+    this.announced.set(peer, new Set());
+    const snapshot = this.snapshot();
+    if (snapshot !== null) peer.send(snapshot);
+  }
+
+  /** A peer left: withdraws the presence it announced (and tells the others), unless `quiet`. */
+  removed(peer: DocPeer, quiet: boolean): void {
+    const ids = this.announced.get(peer);
+    this.announced.delete(peer);
+    if (ids !== undefined && ids.size > 0 && !quiet) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], null);
+    }
+  }
+
+  /** Whether `update` is a well-formed awareness update; if so it is applied and relayed. */
+  apply(peer: DocPeer, update: Uint8Array): boolean {
+    if (!isWellFormedAwarenessUpdate(update)) return false;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer);
+    return true;
+  }
+
+  /** Every known presence state as one frame; `null` when there is none. */
+  snapshot(): Uint8Array | null {
+    const present = [...this.awareness.getStates().keys()];
+    if (present.length === 0) return null;
+    return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present));
+  }
+
+  destroy(): void {
+    this.awareness.off('update', this.onUpdate);
+    this.awareness.destroy();
+    this.awareness.doc.destroy();
+  }
+
+  private readonly onUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const ids = this.announced.get(origin as DocPeer);
+    if (ids !== undefined) {
+      for (const id of change.added) ids.add(id);
+      for (const id of change.removed) ids.delete(id);
+    }
+    const changed = [...change.added, ...change.updated, ...change.removed];
+    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    for (const peer of this.peers) peer.send(frame);
+  };
+}
