@@ -25,6 +25,11 @@ export function openPostgresPool(
   const pool = new Pool({
     connectionString: target,
     connectionTimeoutMillis: 10_000,
+    // A database that stops answering must fail calls, not hang them: the Yjs hub awaits every
+    // append before it broadcasts, and shutdown awaits what is in flight. 30 s on the server
+    // (also bounds lock waits) and on the client (a dead connection never answers at all).
+    statement_timeout: 30_000,
+    query_timeout: 30_000,
     application_name: 'fleetdesk-sync-server',
   });
   pool.on('error', onError);
