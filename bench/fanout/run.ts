@@ -115,17 +115,21 @@ function ourDataDir(cleanup: (dir: string) => void): {
 }
 
 /** Our sync server through its real CLI, with `extraArgs` appended to `serve`. */
-async function startOurServer(
+const startOurServer = (
   name: string,
   cleanup: (dir: string) => void,
   extraArgs: readonly string[] = [],
+): ReturnType<ServerSpec['start']> =>
+  startOurs(name, cleanup, (dataDir) => [...fleetdeskServeArgs(dataDir), ...extraArgs]);
+
+/** One of our servers (`args` after `node --import tsx`), with a token per bench client. */
+async function startOurs(
+  name: string,
+  cleanup: (dir: string) => void,
+  args: (dataDir: string) => string[],
 ): ReturnType<ServerSpec['start']> {
   const { dataDir, token } = ourDataDir(cleanup);
-  const proc = await ServerProcess.start(
-    name,
-    [...TSX, ...fleetdeskServeArgs(dataDir), ...extraArgs],
-    { cwd: ROOT },
-  );
+  const proc = await ServerProcess.start(name, [...TSX, ...args(dataDir)], { cwd: ROOT });
   return {
     proc,
     url: `ws://127.0.0.1:${proc.port}/yjs`,
@@ -146,20 +150,13 @@ function ablation(
     description,
     kind: 'y-websocket',
     byDefault,
-    async start(cleanup) {
-      const { dataDir, token } = ourDataDir(cleanup);
-      const proc = await ServerProcess.start(
-        name,
-        [...TSX, 'bench/fanout/servers/fleetdesk-hub.ts', '--data', dataDir, ...flags],
-        { cwd: ROOT },
-      );
-      return {
-        proc,
-        url: `ws://127.0.0.1:${proc.port}/yjs`,
-        token,
-        metricsUrl: `http://127.0.0.1:${proc.port}/metrics`,
-      };
-    },
+    start: (cleanup) =>
+      startOurs(name, cleanup, (dataDir) => [
+        'bench/fanout/servers/fleetdesk-hub.ts',
+        '--data',
+        dataDir,
+        ...flags,
+      ]),
   };
 }
 

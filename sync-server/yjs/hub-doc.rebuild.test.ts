@@ -92,6 +92,35 @@ const partiallyApplyingUpdate = (clientID: number): Uint8Array => {
   return update.slice(0, update.length - 1);
 };
 
+/** Client 42 with offline edits it has not sent yet (7 chars: clocks 0..6). */
+const clientWithOfflineEdits = (): Y.Doc => {
+  const doc = new Y.Doc();
+  doc.clientID = 42;
+  doc.getText('notes').insert(0, 'offline');
+  return doc;
+};
+
+/** Another connection sends an update with client 42's structs that applies, then throws. */
+const rejectPartialUpdateOf42 = (doc: HubDoc): void => {
+  const attacker = new RecordingPeer(1);
+  doc.addPeer(attacker);
+  expect(doc.applyClientUpdate(attacker, partiallyApplyingUpdate(42))).toBe('invalid');
+  doc.removePeer(attacker);
+};
+
+/** What y-websocket answers to the server's step 1 (everything the server lacks), applied. */
+const answerStep1 = async (
+  doc: HubDoc,
+  commits: GroupCommit,
+  peer: RecordingPeer,
+  client: Y.Doc,
+): Promise<void> => {
+  const serverSv = peer.step1;
+  if (serverSv === undefined) throw new Error('no step 1');
+  doc.applyClientUpdate(peer, Y.encodeStateAsUpdate(client, serverSv));
+  await commits.drain();
+};
+
 describe('HubDoc rebuilding after a rejected update', () => {
   it('sends a writer that attaches during the rebuild its sync step 1 from the rebuilt doc, so nothing it holds is left out', async () => {
     const store = new SlowMemoryStore();
@@ -100,16 +129,8 @@ describe('HubDoc rebuilding after a rejected update', () => {
     doc.addPeer(reader);
     store.delayMs = 20; // a networked store: the rebuild's reload takes real time
 
-    // Client 42 has offline edits it has not sent yet (7 chars: clocks 0..6).
-    const victim = new Y.Doc();
-    victim.clientID = 42;
-    victim.getText('notes').insert(0, 'offline');
-
-    // Another connection sends an update (here: with client 42's structs) that applies, then throws.
-    const attacker = new RecordingPeer(1);
-    doc.addPeer(attacker);
-    expect(doc.applyClientUpdate(attacker, partiallyApplyingUpdate(42))).toBe('invalid');
-    doc.removePeer(attacker);
+    const victim = clientWithOfflineEdits();
+    rejectPartialUpdateOf42(doc);
     expect(doc.gate).not.toBeNull(); // rebuilding
 
     // The victim (re)connects during the rebuild. The suspect doc's state vector claims
@@ -118,11 +139,7 @@ describe('HubDoc rebuilding after a rejected update', () => {
     doc.addPeer(peer);
     expect(peer.step1).toBeUndefined();
     await gateOpen(doc);
-    const serverSv = peer.step1;
-    if (serverSv === undefined) throw new Error('no step 1 after the rebuild');
-    // What y-websocket answers to the server's step 1: everything the server lacks.
-    doc.applyClientUpdate(peer, Y.encodeStateAsUpdate(victim, serverSv));
-    await commits.drain();
+    await answerStep1(doc, commits, peer, victim);
 
     // The server must now hold the victim's edits (it would, had the victim connected a moment
     // later: the rebuilt doc's state vector does not claim client 42's clocks).
@@ -133,20 +150,12 @@ describe('HubDoc rebuilding after a rejected update', () => {
     const store = new SlowMemoryStore();
     const { doc, commits } = await load(store);
     store.delayMs = 20;
-    const victim = new Y.Doc();
-    victim.clientID = 42;
-    victim.getText('notes').insert(0, 'offline');
-    const attacker = new RecordingPeer(1);
-    doc.addPeer(attacker);
-    expect(doc.applyClientUpdate(attacker, partiallyApplyingUpdate(42))).toBe('invalid');
-    doc.removePeer(attacker);
+    const victim = clientWithOfflineEdits();
+    rejectPartialUpdateOf42(doc);
     await gateOpen(doc);
     const peer = new RecordingPeer(2);
     doc.addPeer(peer);
-    const serverSv = peer.step1;
-    if (serverSv === undefined) throw new Error('no step 1');
-    doc.applyClientUpdate(peer, Y.encodeStateAsUpdate(victim, serverSv));
-    await commits.drain();
+    await answerStep1(doc, commits, peer, victim);
     expect(textOf(await store.load(NAME))).toBe('offline');
   });
 
@@ -220,9 +229,7 @@ describe('hub rebuilding a document, over real sockets', () => {
     bad.ws.send(frame(0, 2, partiallyApplyingUpdate(42)));
     expect((await bad.closed).code).toBe(1002);
 
-    const victim = new Y.Doc();
-    victim.clientID = 42;
-    victim.getText('notes').insert(0, 'offline');
+    const victim = clientWithOfflineEdits();
     const raw = await h.raw(BOARD, 'agent-token');
     await new Promise((resolve) => setTimeout(resolve, 30));
     // No step 1 from the suspect doc: it comes once the rebuild has reloaded the doc.
