@@ -1,14 +1,13 @@
 /** HubDoc with a cross-instance fan-out, on a store whose calls take real time. */
 import * as decoding from 'lib0/decoding';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocUpdate } from './doc-store.port';
 import { GroupCommit } from './group-commit';
 import { HubDoc, type DocPeer } from './hub-doc';
+import { testHubDocDeps } from './test-support/hub-doc-deps';
 import { MemoryDocFanoutBus } from './memory-doc-fanout';
 import { MemoryDocStore } from './memory-doc-store';
-import { noopYjsMetrics } from './yjs-metrics';
 
 const DOC = 'board/a/2024-05-31';
 
@@ -67,18 +66,16 @@ class Peer implements DocPeer {
 function instance(store: SlowStore, bus: MemoryDocFanoutBus) {
   const commits = new GroupCommit(store);
   return (name = DOC) =>
-    HubDoc.load(name, {
-      store,
-      commits,
-      log: pino({ level: 'silent' }),
-      metrics: noopYjsMetrics,
-      compactAfter: 500,
-      inlineCompactMaxBytes: Number.POSITIVE_INFINITY,
-      fanout: bus.join(),
-      onBroken: () => {
-        throw new Error('broken');
-      },
-    });
+    HubDoc.load(
+      name,
+      testHubDocDeps(store, {
+        commits,
+        fanout: bus.join(),
+        onBroken: () => {
+          throw new Error('broken');
+        },
+      }),
+    );
 }
 
 const edit = (text: string): Uint8Array => {

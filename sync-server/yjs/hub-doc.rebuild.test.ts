@@ -3,14 +3,13 @@
  * joins or writes meanwhile must neither lose content nor see state before it is stored and sent.
  */
 import * as decoding from 'lib0/decoding';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocUpdate } from './doc-store.port';
 import { GroupCommit } from './group-commit';
 import { HubDoc, type DocPeer } from './hub-doc';
+import { testHubDocDeps } from './test-support/hub-doc-deps';
 import { MemoryDocStore } from './memory-doc-store';
-import { noopYjsMetrics } from './yjs-metrics';
 import type { DocStore } from './doc-store.port';
 import { BOARD, HubHarness, frame, waitFor } from './test-support/hub-harness';
 
@@ -59,15 +58,7 @@ class RecordingPeer implements DocPeer {
 
 async function load(store: SlowMemoryStore): Promise<{ doc: HubDoc; commits: GroupCommit }> {
   const commits = new GroupCommit(store);
-  const doc = await HubDoc.load(NAME, {
-    store,
-    commits,
-    log: pino({ level: 'silent' }),
-    metrics: noopYjsMetrics,
-    compactAfter: 500,
-    inlineCompactMaxBytes: Number.POSITIVE_INFINITY,
-    onBroken: () => undefined,
-  });
+  const doc = await HubDoc.load(NAME, testHubDocDeps(store, { commits }));
   return { doc, commits };
 }
 
