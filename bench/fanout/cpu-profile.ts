@@ -6,7 +6,7 @@
  * process, sockets and all. V8 samples by wall clock: time the thread spent preempted counts
  * where it was preempted, so on a busy machine trust the /proc numbers over the profile's.
  *
- *   npx tsx bench/fanout/cpu-profile.ts [--server fleetdesk|y-websocket] [--rate 40] [--docs 20]
+ *   npx tsx bench/fanout/cpu-profile.ts [--server fleetdesk|fleetdesk-mem|y-websocket] [--rate 40] [--docs 20]
  *       [--clients 5] [--seconds 10] [--warmup 2] [--light] [--no-prof] [--keep <file>]
  *       [--node-flags "<flags>"]
  *
@@ -183,15 +183,16 @@ async function main(): Promise<void> {
   let proc: ServerProcess;
   let url: string;
   let token: ((d: number, c: number) => string) | undefined;
-  if (values.server === 'fleetdesk') {
+  if (values.server === 'fleetdesk' || values.server === 'fleetdesk-mem') {
     const secret = loadOrCreateSecret(dataDir);
     const expiresAt = Date.now() + 3600e3;
     token = (d, c) => signToken(secret, { userId: `b-${d}-${c}`, role: 'supervisor', expiresAt });
-    proc = await ServerProcess.start(
-      'fleetdesk',
-      [...prof, ...tsx, ...fleetdeskServeArgs(dataDir)],
-      { cwd: ROOT },
-    );
+    // fleetdesk-mem: the same hub on an in-memory store (run.ts's ablation), to isolate SQLite.
+    const args =
+      values.server === 'fleetdesk'
+        ? fleetdeskServeArgs(dataDir)
+        : ['bench/fanout/servers/fleetdesk-hub.ts', '--data', dataDir, '--store', 'memory'];
+    proc = await ServerProcess.start(values.server, [...prof, ...tsx, ...args], { cwd: ROOT });
     url = `ws://127.0.0.1:${proc.port}/yjs`;
   } else if (values.server === 'y-websocket') {
     const env = { ...process.env };
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
       { cwd: ROOT, env },
     );
     url = `ws://127.0.0.1:${proc.port}`;
-  } else throw new Error('--server must be fleetdesk or y-websocket');
+  } else throw new Error('--server must be fleetdesk, fleetdesk-mem or y-websocket');
 
   process.setMaxListeners(docs * clientsPerDoc + 20);
   const docNames = Array.from({ length: docs }, (_, i) => `board/p${i}/2026-11-22`);
