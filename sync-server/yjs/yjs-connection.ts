@@ -253,6 +253,13 @@ export class YjsConnection implements DocPeer {
 
   private drain(): void {
     while (!this.waiting && !this.closing && this.doc !== null) {
+      if (this.inbox.length === 0) return;
+      // A frame held while the document loaded or was gated was checked against the token when
+      // it arrived; the token may have run out since (the timer could not close the socket yet).
+      if (this.deps.now() >= this.principal.expiresAt) {
+        this.expire();
+        return;
+      }
       const next = this.inbox.shift();
       if (next === undefined) return;
       this.inboxBytes -= next.bytes;

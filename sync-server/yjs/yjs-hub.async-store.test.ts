@@ -5,7 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocStore } from './doc-store.port';
-import { BOARD, DISPATCH, HubHarness, synced, waitFor, frame } from './test-support/hub-harness';
+import {
+  BOARD,
+  DISPATCH,
+  defaultPrincipals,
+  frame,
+  HubHarness,
+  synced,
+  waitFor,
+} from './test-support/hub-harness';
 
 const emptyStateVector = (): Uint8Array => Y.encodeStateVector(new Y.Doc());
 
@@ -176,5 +184,24 @@ describe('yjs hub on a store that takes real time', () => {
     const late = h.provider(BOARD, 'sup-token');
     await synced(late.provider);
     expect(converged(late.doc)).toBe(true);
+  });
+
+  it('a frame held while the doc loads is not applied if the token ran out meanwhile (4001)', async () => {
+    // The clock is the hub's; the expiry timer is armed for real time, so it cannot close the
+    // socket first: only the check when the held frames are handled can.
+    let skew = 0;
+    const principals = defaultPrincipals();
+    principals['short-token'] = { userId: 'agent-2', role: 'agent', expiresAt: Date.now() + 60_000 };
+    const { h, store } = await start({ principals, now: () => Date.now() + skew });
+    store.holdLoads = true;
+    const raw = await h.raw(BOARD, 'short-token');
+    const mine = new Y.Doc();
+    mine.getMap('flags').set('order-1', 'written after expiry');
+    raw.ws.send(frame(0, 2, Y.encodeStateAsUpdate(mine)));
+    await new Promise((resolve) => setTimeout(resolve, 30)); // held: the doc is still loading
+    skew = 120_000;
+    store.releaseLoads();
+    expect((await raw.closed).code).toBe(4001);
+    expect((await h.stored(BOARD)).getMap('flags').has('order-1')).toBe(false);
   });
 });
