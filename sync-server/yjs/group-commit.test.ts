@@ -92,6 +92,28 @@ describe('GroupCommit', () => {
     expect(await store.count('good')).toBe(2);
   });
 
+  it('tells its observer of each stored batch: its size and how long the store took', async () => {
+    const store = new RecordingStore();
+    store.delayMs = 20;
+    const observed: [number, number][] = [];
+    const commits = new GroupCommit(store, undefined, (updates, ms) =>
+      observed.push([updates, ms]),
+    );
+    const good = new Target('good');
+    commits.enqueue(good, bytes(1), 'x');
+    commits.enqueue(new Target('other'), bytes(2), 'x');
+    await commits.flush();
+    expect(observed.map(([updates]) => updates)).toEqual([2]);
+    expect(observed[0]?.[1]).toBeGreaterThanOrEqual(15);
+    // A failed batch is not a stored one; the retries that stored are.
+    store.failFor = 'bad';
+    store.delayMs = 0;
+    commits.enqueue(good, bytes(3), 'x');
+    commits.enqueue(new Target('bad'), bytes(4), 'y');
+    await commits.flush();
+    expect(observed.map(([updates]) => updates)).toEqual([2, 1]);
+  });
+
   it('discardAfter drops the tail of a queue unstored', async () => {
     const store = new RecordingStore();
     const commits = new GroupCommit(store, () => undefined);

@@ -42,9 +42,14 @@ export class GroupCommit {
   // The batch that will take what is queued now, once `running` is done.
   private next: Promise<void> | null = null;
 
+  /**
+   * `observe`: told of every batch the store accepted, with its size and how long the
+   * `appendBatch` call took (the commit latency every update of the batch waited for).
+   */
   constructor(
     private readonly store: DocStore,
     private readonly schedule: (flush: () => void) => void = (flush) => setImmediate(flush),
+    private readonly observe: (updates: number, ms: number) => void = () => undefined,
   ) {}
 
   enqueue(target: CommitTarget, update: Uint8Array, origin: unknown): void {
@@ -133,6 +138,7 @@ export class GroupCommit {
     for (const [target, queue] of batch)
       for (const queued of queue) entries.push({ docName: target.name, update: queued.update });
     let seqs: number[];
+    const started = performance.now();
     try {
       seqs = await this.store.appendBatch(entries);
     } catch {
@@ -140,6 +146,7 @@ export class GroupCommit {
       await this.commitEachOnItsOwn(batch);
       return;
     }
+    this.observe(entries.length, performance.now() - started);
     let offset = 0;
     for (const [target, queue] of batch) {
       this.inFlight.delete(target);
@@ -151,10 +158,12 @@ export class GroupCommit {
   private async commitEachOnItsOwn(batch: Batch): Promise<void> {
     for (const [target, queue] of batch) {
       let seqs: number[];
+      const started = performance.now();
       try {
         seqs = await this.store.appendBatch(
           queue.map((queued) => ({ docName: target.name, update: queued.update })),
         );
+        this.observe(queue.length, performance.now() - started);
       } catch (err) {
         this.inFlight.delete(target);
         target.persistFailed(err);

@@ -191,7 +191,11 @@ describe('yjs hub on a store that takes real time', () => {
     // socket first: only the check when the held frames are handled can.
     let skew = 0;
     const principals = defaultPrincipals();
-    principals['short-token'] = { userId: 'agent-2', role: 'agent', expiresAt: Date.now() + 60_000 };
+    principals['short-token'] = {
+      userId: 'agent-2',
+      role: 'agent',
+      expiresAt: Date.now() + 60_000,
+    };
     const { h, store } = await start({ principals, now: () => Date.now() + skew });
     store.holdLoads = true;
     const raw = await h.raw(BOARD, 'short-token');

@@ -24,6 +24,10 @@ describe('yjs hub: syncing with stock y-websocket providers', () => {
     const h = await start();
     await twoProvidersConverge(h);
     expect(await h.metric('fleetdesk_yjs_updates_total', { origin: 'client' })).toBeGreaterThan(0);
+    // Commit latency and batch size, per stored batch.
+    const text = await h.registry.metrics();
+    expect(text).toMatch(/^fleetdesk_yjs_commit_seconds_count [1-9]/m);
+    expect(text).toMatch(/^fleetdesk_yjs_commit_batch_updates_sum [1-9]/m);
   });
 
   it('a late joiner has the full state when its first sync completes, also after unload', async () => {

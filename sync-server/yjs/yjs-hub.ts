@@ -132,11 +132,14 @@ class Hub implements YjsHub {
   constructor(private readonly opts: YjsHubOptions) {
     this.log = opts.log.child({ component: 'yjs-hub' });
     this.prefix = `${opts.pathPrefix ?? '/yjs'}/`;
-    this.commits = new GroupCommit(opts.store);
     this.metrics =
       opts.metrics === undefined
         ? noopYjsMetrics
         : promYjsMetrics(opts.metrics, () => this.stats());
+    const metrics = this.metrics;
+    this.commits = new GroupCommit(opts.store, undefined, (updates, ms) => {
+      metrics.batchStored(updates, ms);
+    });
     this.compactions = new CompactionScheduler(opts.compactor, this.log, this.metrics);
     this.wss = new WebSocketServer({
       noServer: true,
