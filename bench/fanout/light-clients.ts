@@ -1,8 +1,10 @@
 /**
- * A cheap load for measuring server CPU alone (cpu-profile.ts --light): bare ws sockets speaking
- * the y-websocket protocol. Writers send pre-encoded sync-update frames (the same updates the
+ * A cheap load (cpu-profile.ts --light, run.ts --load light): bare ws sockets speaking the
+ * y-websocket protocol. Writers send pre-encoded sync-update frames (the same updates the
  * fan-out writers make); receivers only count update frames and do not decode them, so the
- * load generator barely competes with the server for the CPU. Not a client latency benchmark.
+ * load generator barely competes with the server for the CPU and what is measured is the
+ * server's relay, not the stock provider's decoding. Servers that speak the y-websocket
+ * protocol only (not Hocuspocus, whose frames carry the document name).
  */
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
@@ -45,6 +47,9 @@ export class LightFleet {
   private readonly sockets: WebSocket[] = [];
   private readonly writers: WebSocket[] = [];
   private sink: (sentAt: number, receivedAt: number) => void = () => undefined;
+  private closed = false;
+  /** Sockets that closed or failed while the fleet was open (a healthy run has none). */
+  disconnects = 0;
 
   private constructor(docs: number, updatesPerDoc: number) {
     this.frames = Array.from({ length: docs }, () => writerFrames(updatesPerDoc));
@@ -77,10 +82,17 @@ export class LightFleet {
           });
         }
         waits.push(opened(ws));
+        ws.once('close', () => {
+          if (!fleet.closed) fleet.disconnects += 1;
+        });
       }
     }
     await Promise.all(waits);
     return fleet;
+  }
+
+  get docs(): number {
+    return this.frames.length;
   }
 
   setSink(sink: (sentAt: number, receivedAt: number) => void): void {
@@ -99,6 +111,7 @@ export class LightFleet {
   }
 
   close(): void {
+    this.closed = true;
     for (const ws of this.sockets) ws.terminate();
   }
 }

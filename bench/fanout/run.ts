@@ -16,7 +16,7 @@
  *
  *   npm run bench:fanout -- [--docs 20] [--clients 5] [--rates 5,10,20,40,80] [--rounds 3]
  *                           [--warmup 2] [--measure 6] [--slo 50]
- *                           [--servers fleetdesk,y-websocket,...]
+ *                           [--servers fleetdesk,y-websocket,...] [--load stock|light]
  *                           [--drain 2000] [--max-foreign 50] [--priority -10]
  *
  * An odd --rounds avoids ties in the majority rule (a tie is not held). The defaults take about
@@ -24,6 +24,11 @@
  *
  * The machine may be shared: the benchmark raises its own priority (nice -10, inherited by every
  * server process alike) and records the CPU other processes used in each window ("foreign CPU").
+ *
+ * --load light swaps the stock providers for bare sockets that send pre-encoded updates and
+ * count receipts without decoding them (light-clients.ts): the load generator then costs little
+ * CPU, so what is measured is each server's relay. Only for servers speaking the y-websocket
+ * protocol (not Hocuspocus). Results go to fanout-light.md/json instead.
  *
  * Writes bench/results/fanout.md and fanout.json and prints the Markdown to stdout; progress
  * goes to stderr. `npm run bench:fanout -- --render` rewrites fanout.md from fanout.json.
@@ -36,7 +41,8 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { loadOrCreateSecret, signToken } from '../../sync-server/auth';
 import { fleetdeskServeArgs, machineBusyMs, ServerProcess } from './child';
-import { Fleet, type ClientKind } from './clients';
+import { Fleet, type ClientKind, type Sink } from './clients';
+import { LightFleet } from './light-clients';
 import { profileFleetdeskUpdatePath, renderProfile, type ProfileResult } from './profile';
 import {
   renderMarkdown,
@@ -67,6 +73,8 @@ interface Config {
   /** Nice value for the benchmark and (inherited) every server process; 0 leaves it alone. */
   readonly priority: number;
   readonly servers: readonly string[];
+  /** 'stock': the stock providers; 'light': bare sockets (light-clients.ts). */
+  readonly load: 'stock' | 'light';
 }
 
 interface ServerSpec {
@@ -247,6 +255,10 @@ const SPECS: readonly ServerSpec[] = [
   ),
 ];
 
+const DEFAULT_SERVERS = SPECS.filter((s) => s.byDefault)
+  .map((s) => s.name)
+  .join(',');
+
 function readConfig(argv: string[]): Config {
   const { values } = parseArgs({
     args: argv,
@@ -259,12 +271,8 @@ function readConfig(argv: string[]): Config {
       measure: { type: 'string', default: '6' },
       slo: { type: 'string', default: '50' },
       drain: { type: 'string', default: '2000' },
-      servers: {
-        type: 'string',
-        default: SPECS.filter((s) => s.byDefault)
-          .map((s) => s.name)
-          .join(','),
-      },
+      servers: { type: 'string', default: DEFAULT_SERVERS },
+      load: { type: 'string', default: 'stock' },
       'max-foreign': { type: 'string', default: '50' },
       priority: { type: 'string', default: '-10' },
     },
@@ -276,9 +284,21 @@ function readConfig(argv: string[]): Config {
       throw new Error(`--${name} must be a number in [${min}, ${max}], got ${raw}`);
     return n;
   };
-  const servers = values.servers.split(',').map((s) => s.trim());
-  for (const s of servers)
+  const load = values.load;
+  if (load !== 'stock' && load !== 'light')
+    throw new Error(`--load must be stock or light, got ${load}`);
+  const hocuspocusKind = (name: string): boolean =>
+    SPECS.find((spec) => spec.name === name)?.kind === 'hocuspocus';
+  const servers = values.servers
+    .split(',')
+    .map((s) => s.trim())
+    // Light clients speak the y-websocket protocol only: the default list leaves Hocuspocus out.
+    .filter((s) => !(load === 'light' && values.servers === DEFAULT_SERVERS && hocuspocusKind(s)));
+  for (const s of servers) {
     if (!SPECS.some((spec) => spec.name === s)) throw new Error(`unknown server ${s}`);
+    if (load === 'light' && hocuspocusKind(s))
+      throw new Error(`--load light speaks the y-websocket protocol; ${s} does not`);
+  }
   const rates = values.rates.split(',').map((r) => num('rates', r, 0.1, 1000));
   // The report finds a step by its rate: a repeated rate would merge two steps into one.
   if (new Set(rates).size !== rates.length)
@@ -295,6 +315,7 @@ function readConfig(argv: string[]): Config {
     maxForeignPct: num('max-foreign', values['max-foreign'], 0, 1000),
     priority: Math.round(num('priority', values.priority, -20, 19)),
     servers,
+    load,
   };
 }
 
@@ -314,10 +335,20 @@ interface CpuSample {
   readonly machine: number;
 }
 
+/** What a step needs of its clients: stock providers (`Fleet`) or bare sockets (`LightFleet`). */
+interface LoadFleet {
+  readonly docs: number;
+  readonly disconnects: number;
+  setSink(sink: Sink): void;
+  /** Document `d`'s writer sends its next update (`seq`-th overall); returns the send time. */
+  write(d: number, seq: number): number;
+  close(): void;
+}
+
 interface Target {
   readonly spec: ServerSpec;
   readonly proc: ServerProcess;
-  readonly fleet: Fleet;
+  readonly fleet: LoadFleet;
   /** Prometheus endpoint of servers that have one (ours), to count compactions per step. */
   readonly metricsUrl?: string;
   stopped: boolean;
@@ -518,6 +549,15 @@ function estimatedSeconds(config: Config): number {
   return runs * (config.warmupS + config.measureS + 0.5) + 20;
 }
 
+/** Pre-encoded updates each light writer needs for the whole climb (every step, every round). */
+function updatesPerDoc(config: Config): number {
+  const perRound = config.rates.reduce(
+    (sum, rate) => sum + Math.ceil(rate * (config.warmupS + config.measureS) * 1.05) + 5,
+    0,
+  );
+  return perRound * config.rounds + 50;
+}
+
 function packageVersion(name: string): string {
   try {
     const pkg = JSON.parse(
@@ -597,14 +637,25 @@ async function main(): Promise<void> {
       try {
         const started = await spec.start((dir) => tempDirs.push(dir));
         proc = started.proc;
-        const fleet = await Fleet.connect({
-          kind: spec.kind,
-          url: started.url,
-          docNames,
-          clientsPerDoc: config.clientsPerDoc,
-          ...(started.token === undefined ? {} : { token: started.token }),
-          connectTimeoutMs: 30_000,
-        });
+        const { token } = started;
+        const fleet: LoadFleet =
+          config.load === 'light'
+            ? await LightFleet.connect({
+                docs: config.docs,
+                clientsPerDoc: config.clientsPerDoc,
+                updatesPerDoc: updatesPerDoc(config),
+                url: (d, c) =>
+                  `${started.url}/${docNames[d] ?? ''}` +
+                  (token === undefined ? '' : `?token=${token(d, c)}`),
+              })
+            : await Fleet.connect({
+                kind: spec.kind,
+                url: started.url,
+                docNames,
+                clientsPerDoc: config.clientsPerDoc,
+                ...(token === undefined ? {} : { token }),
+                connectTimeoutMs: 30_000,
+              });
         targets.push({
           spec,
           proc,
@@ -647,6 +698,7 @@ async function main(): Promise<void> {
       measureS: config.measureS,
       sloMs: config.sloMs,
       maxForeignPct: config.maxForeignPct,
+      load: config.load,
     },
     environment: {
       node: process.version,
@@ -672,13 +724,14 @@ async function main(): Promise<void> {
   const markdown =
     renderMarkdown(report, OURS) + (profile === null ? '' : `\n${renderProfile(profile)}`);
   mkdirSync(RESULTS, { recursive: true });
-  await writeFormatted(join(RESULTS, 'fanout.md'), markdown);
+  const base = config.load === 'light' ? 'fanout-light' : 'fanout';
+  await writeFormatted(join(RESULTS, `${base}.md`), markdown);
   await writeFormatted(
-    join(RESULTS, 'fanout.json'),
+    join(RESULTS, `${base}.json`),
     JSON.stringify({ ...report, profile }, null, 2),
   );
-  process.stdout.write(readFileSync(join(RESULTS, 'fanout.md'), 'utf8'));
-  progress(`wrote bench/results/fanout.md and fanout.json (${wallSeconds.toFixed(0)} s)`);
+  process.stdout.write(readFileSync(join(RESULTS, `${base}.md`), 'utf8'));
+  progress(`wrote bench/results/${base}.md and ${base}.json (${wallSeconds.toFixed(0)} s)`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

@@ -195,6 +195,8 @@ export interface Report {
     readonly measureS: number;
     readonly sloMs: number;
     readonly maxForeignPct: number;
+    /** Absent in reports from before the option: stock providers. */
+    readonly load?: 'stock' | 'light';
   };
   readonly environment: Readonly<Record<string, string>>;
   readonly servers: readonly ServerInfo[];
@@ -296,6 +298,15 @@ function intro(report: Report, ours: string): string[] {
       `"wins k/n" counts the rounds in which ${ours}'s p99 was ≤ the peer's in the same round (both ran in ` +
       'the same pass over the servers, at the same rate, so drift between rounds cancels out).',
     '',
+    ...(config.load === 'light'
+      ? [
+          'Clients: bare ws sockets (light-clients.ts), not the stock providers. Writers send pre-encoded ' +
+            'y-websocket update frames (the same updates); receivers count the update frames they get, without ' +
+            "decoding them. The load generator then needs little CPU, so the latency is mostly the servers' " +
+            'relay. Servers speaking the y-websocket protocol only (no Hocuspocus).',
+          '',
+        ]
+      : []),
     "Documents persist across steps and rounds, as a day's board would: every run adds " +
       `${perRun} s × rate updates per document (warm-up included), so later rounds of a step meet ` +
       "slightly larger documents than earlier ones, alike for every server. fleetdesk compacts a document's " +
