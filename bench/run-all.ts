@@ -7,8 +7,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
-const suites = [
+const suites: { name: string; entry: string; args?: string[] }[] = [
   { name: 'sync-server fan-out vs peers', entry: join(here, 'fanout', 'run.ts') },
+  {
+    name: 'sync-server fan-out vs peers, light clients',
+    entry: join(here, 'fanout', 'run.ts'),
+    args: ['--load', 'light', '--servers', 'fleetdesk,y-websocket,ws-echo,fleetdesk-mem'],
+  },
   { name: 'desktop core: ingest, search, catch-up', entry: join(here, 'core', 'run.ts') },
   { name: 'fleet map in Chromium', entry: join(here, 'map', 'run.ts') },
 ];
@@ -20,7 +25,9 @@ for (const suite of suites) {
     continue;
   }
   console.log(`\n== ${suite.name}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', suite.entry], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', suite.entry, ...(suite.args ?? [])], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) {
     failed += 1;
     console.error(`== ${suite.name} failed (${String(run.status ?? run.signal)})`);
