@@ -44,7 +44,8 @@ export class GroupCommit {
 
   /**
    * `observe`: told of every batch the store accepted, with its size and how long the
-   * `appendBatch` call took (the commit latency every update of the batch waited for).
+   * `appendBatch` call took (the commit latency every update of the batch waited for). Like the
+   * target callbacks it must not throw (metrics): it runs before the batch is handed back.
    */
   constructor(
     private readonly store: DocStore,
