@@ -4,7 +4,8 @@
  *   domain      imports nothing outside itself (no npm packages, no Node core modules)
  *   app         may import domain
  *   renderer    may import domain, and app/contract type-only
- *   main        may import app/host and app/contract (their index.ts), never renderer
+ *   main        may import app/host, app/host-electron and app/contract (their index.ts),
+ *               never renderer or sync-server
  *   sync-server may import domain
  *
  * Inside a layer, each first-level folder is a bounded context; another context may
@@ -103,7 +104,8 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^(domain|app|main|renderer|sync-server)/',
-        pathNot: TEST_FILE + '|^[^/]+/bench/',
+        // Build configuration (vite.config.ts) runs at build time only, like the tests.
+        pathNot: TEST_FILE + '|^[^/]+/bench/|\\.config\\.ts$',
       },
       to: {
         dependencyTypes: ['npm-dev'],
@@ -113,8 +115,11 @@ module.exports = {
     },
   ],
   options: {
+    // node_modules is not followed but must NOT be excluded: an excluded module's edges are
+    // dropped, so `domain-is-pure` and `no-dev-deps-in-production-code` would never see an
+    // import of an npm package (tools/layer-rules.test.ts proves they do).
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|\\.tsbuild|coverage)/' },
+    exclude: { path: '^(\\.tsbuild|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },
     enhancedResolveOptions: {

@@ -3,9 +3,15 @@
  * with the repository's real dependency-cruiser config and one forbidden import,
  * and expects exactly that rule to fail. A second set proves the domain's
  * TypeScript project has no Node types (so `node:fs` does not even compile).
+ *
+ * The sandbox has the real tree's layout, `node_modules/` included: a real folder at
+ * its root holding copies of the packages the cases import, never a symlink. A symlink
+ * resolves to a path outside `node_modules/`, which once hid that the config dropped
+ * every edge into npm packages (the rules passed here while the real tree let
+ * `domain/` import better-sqlite3).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +27,8 @@ const LEGAL_TREE: Record<string, string> = {
   'app/contract/index.ts': 'export interface Api { ping(): void }\n',
   'app/host/index.ts':
     "import { kernel } from '../../domain/shared';\nexport const host = kernel;\n",
-  'app/replica/db.ts': 'export const db = 1;\n',
+  'app/replica/db.ts':
+    "import Database from 'better-sqlite3';\nexport const db = 1;\nexport const D = Database;\n",
   'renderer/ui/view.ts':
     "import type { Api } from '../../app/contract';\nimport { kernel } from '../../domain/shared';\nexport const v: Api | number = kernel;\n",
   'main/shell/window.ts': "import { host } from '../../app/host';\nexport const w = host;\n",
@@ -29,9 +36,29 @@ const LEGAL_TREE: Record<string, string> = {
     "import { kernel } from '../../domain/shared';\nexport const k = kernel;\n",
 };
 
-function cruise(extra: Record<string, string>): string[] {
+/** npm packages the cases import: a production dependency and a devDependency. */
+const SANDBOX_PACKAGES = ['better-sqlite3', 'fast-check'];
+/** Bulky folders the resolver never reads (sources, native build output, docs). */
+const SKIPPED_PACKAGE_FOLDERS = /\/(deps|src|build|docs)$/;
+
+function copyPackages(dir: string): void {
+  for (const name of SANDBOX_PACKAGES) {
+    cpSync(join(repo, 'node_modules', name), join(dir, 'node_modules', name), {
+      recursive: true,
+      dereference: true,
+      filter: (source) => !SKIPPED_PACKAGE_FOLDERS.test(source),
+    });
+  }
+}
+
+interface CruiseReport {
+  summary: { violations: { rule: { name: string } }[] };
+  modules: { source: string; dependencies: { module: string; resolved: string }[] }[];
+}
+
+function cruiseReport(extra: Record<string, string>): CruiseReport {
   const dir = mkdtempSync(join(sandbox, 'case-'));
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  copyPackages(dir);
   cpSync(join(repo, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
   cpSync(join(repo, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
   cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
@@ -55,9 +82,11 @@ function cruise(extra: Record<string, string>): string[] {
     ],
     { cwd: dir, encoding: 'utf8' },
   );
-  const report = JSON.parse(run.stdout) as {
-    summary: { violations: { rule: { name: string } }[] };
-  };
+  return JSON.parse(run.stdout) as CruiseReport;
+}
+
+function cruise(extra: Record<string, string>): string[] {
+  const report = cruiseReport(extra);
   return [...new Set(report.summary.violations.map((v) => v.rule.name))].sort();
 }
 
@@ -71,6 +100,13 @@ afterAll(() => {
 describe('layer rules (dependency-cruiser)', { timeout: 60_000 }, () => {
   it('accept the legal tree', () => {
     expect(cruise({})).toEqual([]);
+  });
+
+  it('see npm packages where the real tree has them (node_modules/ at the root)', () => {
+    const report = cruiseReport({});
+    const db = report.modules.find((m) => m.source === 'app/replica/db.ts');
+    const edge = db?.dependencies.find((d) => d.module === 'better-sqlite3');
+    expect(edge?.resolved).toMatch(/^node_modules\/better-sqlite3\//);
   });
 
   it.each([
@@ -89,6 +125,13 @@ describe('layer rules (dependency-cruiser)', { timeout: 60_000 }, () => {
           "import Database from 'better-sqlite3';\nexport const D = Database;\n",
       },
       ['domain-is-pure'],
+    ],
+    [
+      'production code importing a devDependency',
+      {
+        'app/replica/gen.ts': "import fc from 'fast-check';\nexport const g = fc;\n",
+      },
+      ['no-dev-deps-in-production-code'],
     ],
     [
       'domain importing app',
