@@ -37,7 +37,10 @@ describe('checkpoint worker', () => {
     db.close();
     expect(rows).toBeGreaterThan(300);
     // The WAL file never shrinks, so its size is the most it ever held; without restarts it is
-    // several times `rows * 4096` (about 13 KB a row, measured), with them a fraction of it.
-    expect(walBytes).toBeLessThan((rows * 4096) / 2);
+    // about 13 KB a row (measured), with them a fraction of it. The bound is half the no-restart
+    // size: on a loaded 2-core machine the worker's thread checkpoints later than on an idle one
+    // (seen: ~3 KB a row while two other test suites ran), which must not fail the test.
+    const NO_RESTART_BYTES_PER_ROW = 13_000;
+    expect(walBytes).toBeLessThan((rows * NO_RESTART_BYTES_PER_ROW) / 2);
   });
 });
