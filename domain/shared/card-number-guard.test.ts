@@ -177,9 +177,16 @@ describe('containsCardSecurityCode / findCardData', () => {
   it('finds a labelled 3-4 digit code in any surrounding prose (property)', () => {
     const label = fc.constantFrom('cvv', 'CVV', 'cvc', 'CVC2', 'security code');
     fc.assert(
-      fc.property(prose, label, fc.constantFrom(' ', ': ', '='), digits(3, 4), prose, (a, l, s, d, b) => {
-        expect(containsCardSecurityCode(`${a} ${l}${s}${d} ${b}`)).toBe(true);
-      }),
+      fc.property(
+        prose,
+        label,
+        fc.constantFrom(' ', ': ', '='),
+        digits(3, 4),
+        prose,
+        (a, l, s, d, b) => {
+          expect(containsCardSecurityCode(`${a} ${l}${s}${d} ${b}`)).toBe(true);
+        },
+      ),
     );
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CardDataKind } from '../../domain/shared';
 import WebSocket from 'ws';
 import type { Principal } from './doc-access.policy';
 import type { DocPeer, HubDoc } from './hub-doc';
@@ -298,16 +299,19 @@ export class YjsConnection implements DocPeer {
         // The document is being rebuilt or answering a sync step 1 (see HubDoc): wait.
         const gate = doc.gate;
         if (gate !== null) return gate.then(() => this.handle(doc, message));
-        if (doc.applyClientUpdate(this, message.update) === 'invalid') {
+        const result = doc.applyClientUpdate(this, message.update);
+        if (result === 'invalid')
           this.refuse('invalid-update', CLOSE.protocolError, 'invalid update');
-        }
+        else if (result !== 'applied') this.refuseCardData(result);
         return undefined;
       }
-      case 'awareness':
-        if (!doc.applyClientAwareness(this, message.update)) {
+      case 'awareness': {
+        const result = doc.applyClientAwareness(this, message.update);
+        if (result === 'malformed') {
           this.refuse('malformed', CLOSE.protocolError, 'bad awareness update');
-        }
+        } else if (result !== 'applied') this.refuseCardData(result);
         return undefined;
+      }
       case 'query-awareness': {
         const snapshot = doc.awarenessSnapshot();
         if (snapshot !== null) this.send(snapshot);
@@ -320,6 +324,17 @@ export class YjsConnection implements DocPeer {
     this.reject(reason);
     this.log.info({ reason, code }, 'yjs frame refused, closing socket');
     this.close(code, text);
+  }
+
+  // 1008 with a reason the operator's tool can show; the text itself is never logged.
+  private refuseCardData(kind: CardDataKind): void {
+    this.refuse(
+      'card-data',
+      CLOSE.policyViolation,
+      kind === 'card-number'
+        ? 'refused: card numbers must never be written here'
+        : 'refused: card security codes must never be written here',
+    );
   }
 
   private reject(reason: RejectReason): void {
