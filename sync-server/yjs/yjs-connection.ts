@@ -3,6 +3,7 @@ import type { CardDataKind } from '../../domain/shared';
 import WebSocket from 'ws';
 import type { Principal } from './doc-access.policy';
 import type { DocPeer, HubDoc } from './hub-doc';
+import { setDeadlineTimer, type LongTimeout } from '../timers';
 import { TokenBucket } from './token-bucket';
 import { parseClientMessage, ProtocolError, type ClientMessage } from './yjs-protocol';
 import type { RejectReason, YjsMetrics } from './yjs-metrics';
@@ -32,9 +33,6 @@ export interface ConnectionDeps {
   /** Called once, after the socket closed and the peer left its document (if it had joined). */
   onClosed(connection: YjsConnection): void;
 }
-
-// setTimeout takes at most 2^31-1 ms; longer expiries re-arm.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // ws hands over a Buffer (maybe a slice of a shared pool), an ArrayBuffer or fragments.
 // Copy into one exact-size array so nothing decoded from it can see other memory.
@@ -66,7 +64,7 @@ export class YjsConnection implements DocPeer {
   alive = true;
   readonly canWrite: boolean;
   private closing = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: LongTimeout | undefined;
   private readonly bucket: TokenBucket;
   private readonly closed: Promise<void>;
   private readonly log: Logger;
@@ -94,7 +92,7 @@ export class YjsConnection implements DocPeer {
     this.closed = new Promise((resolve) => {
       ws.once('close', (code: number) => {
         this.closing = true;
-        clearTimeout(this.expiryTimer);
+        this.expiryTimer?.clear();
         this.inbox.length = 0;
         this.doc?.removePeer(this);
         this.log.debug({ code }, 'yjs socket closed');
@@ -156,7 +154,7 @@ export class YjsConnection implements DocPeer {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    clearTimeout(this.expiryTimer);
+    this.expiryTimer?.clear();
     this.ws.close(code, reason);
   }
 
@@ -347,19 +345,9 @@ export class YjsConnection implements DocPeer {
   }
 
   private armExpiry(): void {
-    const delay = this.principal.expiresAt - this.deps.now();
-    if (delay <= 0) {
+    // Any length (tokens may live 30 days), re-checked against `now` when it fires.
+    this.expiryTimer = setDeadlineTimer(this.principal.expiresAt, this.deps.now, () => {
       this.expire();
-      return;
-    }
-    this.expiryTimer = setTimeout(
-      () => {
-        // `now` may be a different clock than the timer's: re-check before acting.
-        if (this.deps.now() >= this.principal.expiresAt) this.expire();
-        else this.armExpiry();
-      },
-      Math.max(10, Math.min(delay, MAX_TIMER_MS)),
-    );
-    this.expiryTimer.unref();
+    });
   }
 }
