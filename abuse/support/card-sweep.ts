@@ -13,8 +13,9 @@ export interface CardFinding {
   readonly kind: 'card-number' | 'security-code';
 }
 
-// 15–19 digits, optionally split by single spaces or dashes, not part of a longer digit run.
-const PAN_LIKE = /(?<![0-9])[0-9](?:[ -]?[0-9]){14,18}(?![0-9])/g;
+// 15–19 digits, optionally split by single spaces or dashes, not part of a longer digit run
+// and not the fraction of a decimal number (coordinates carry 15 digits after the point).
+const PAN_LIKE = /(?<![0-9])(?<![0-9]\.)[0-9](?:[ -]?[0-9]){14,18}(?![0-9])/g;
 // A CVV field or phrase: the label, up to a few separator bytes (JSON quotes, colon), 3-4 digits.
 const CVV_LIKE = /(?:cvv2?|cvc2?|csc|security[ _-]?code)[^0-9A-Za-z]{0,4}[0-9]{3,4}(?![0-9])/gi;
 

@@ -59,7 +59,7 @@ export class TelemetryHub {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly onFrames: (sent: number) => void = () => undefined,
-    /** A socket closed for what its client sent: `TELEMETRY.RATE_LIMITED`, `TELEMETRY.BAD_MESSAGE`. */
+    /** A socket closed for what its client sent: `TELEMETRY.RATE_LIMITED`, `.BAD_MESSAGE`, `.TOO_BIG`. */
     private readonly onRefused: (reason: string) => void = () => undefined,
   ) {}
 
@@ -109,7 +109,12 @@ export class TelemetryHub {
         expiry.clear();
         this.#subscribers.delete(sub);
       });
-      ws.on('error', (err) => this.log.debug({ err }, 'telemetry socket error'));
+      // ws has already answered (1009 oversize, 1002 bad framing) and is closing: the client's
+      // mistake, so its code only, no stack.
+      ws.on('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.onRefused('TELEMETRY.TOO_BIG');
+        this.log.debug({ code: err.code }, 'telemetry socket error');
+      });
     });
   }
 
