@@ -33,7 +33,7 @@ const PAN = '4111 1111 1111 1111';
 let n = 0;
 const key = (): string => `abuse-${String(Date.now())}-${String((n += 1))}`;
 
-const envelope = (payload: unknown, name = 'shipping.cancelDelivery', user = 'agent-1') => ({
+const envelope = <P>(payload: P, name = 'shipping.cancelDelivery', user = 'agent-1') => ({
   name,
   schemaVersion: 1,
   idempotencyKey: key(),
