@@ -65,6 +65,7 @@ export default tseslint.config(
       '**/*.cjs',
       'vitest.config.ts',
       'vitest.e2e.config.ts',
+      'vitest.abuse.config.ts',
       'renderer/vite.config.ts',
     ],
     extends: [tseslint.configs.disableTypeChecked],

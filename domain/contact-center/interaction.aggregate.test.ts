@@ -114,6 +114,7 @@ describe('Interaction.addNote', () => {
     ['a blank note', ' \n\t ', 'NOTE.EMPTY'],
     ['a note that is too long', 'x'.repeat(MAX_NOTE_LENGTH + 1), 'NOTE.TOO_LONG'],
     ['a card number', 'Card is 4111 1111 1111 1111, exp 09/27', 'NOTE.CONTAINS_CARD_NUMBER'],
+    ['a card security code', 'Customer says the CVV is 123', 'NOTE.CONTAINS_SECURITY_CODE'],
   ])('refuses %s and changes nothing', (_label, text, code) => {
     const i = openInteraction();
     i.pullEvents();

@@ -1,6 +1,6 @@
 import {
   AggregateRoot,
-  containsCardNumber,
+  findCardData,
   err,
   ok,
   type CommandId,
@@ -155,10 +155,19 @@ export function validateNoteText(text: string): Result<string> {
   if (trimmed.length > MAX_NOTE_LENGTH) {
     return err('NOTE.TOO_LONG', `A note can be at most ${MAX_NOTE_LENGTH} characters.`);
   }
-  if (containsCardNumber(trimmed)) {
+  // The same check the sync server applies to every Yjs update (findCardData), so a note the
+  // desk accepts is never refused by the server (which would close the socket over it).
+  const found = findCardData(trimmed);
+  if (found === 'card-number') {
     return err(
       'NOTE.CONTAINS_CARD_NUMBER',
       'Notes must never contain a card number; please remove it.',
+    );
+  }
+  if (found === 'security-code') {
+    return err(
+      'NOTE.CONTAINS_SECURITY_CODE',
+      'Notes must never contain a card security code (CVV); please remove it.',
     );
   }
   return ok(trimmed);

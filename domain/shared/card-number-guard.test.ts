@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containsCardNumber, luhnValid } from './card-number-guard';
+import {
+  containsCardNumber,
+  containsCardSecurityCode,
+  findCardData,
+  luhnValid,
+} from './card-number-guard';
 
 /** Appends the Luhn check digit to a digit string (independent of the code under test). */
 function withCheckDigit(body: string): string {
@@ -136,5 +141,52 @@ describe('containsCardNumber false positives', () => {
   it('lets a 16-digit reference number that is not a valid PAN through', () => {
     expect(containsCardNumber('Carrier reference 4111111111111112, please call back')).toBe(false);
     expect(containsCardNumber('Ticket 4111 1111 1111 1112')).toBe(false);
+  });
+});
+
+describe('containsCardSecurityCode / findCardData', () => {
+  it.each([
+    'cvv 123',
+    'Customer read out card 4111 1111 1111 1111, cvv 123',
+    'CVC: 1234',
+    'cvc2=987',
+    'the security code is 321',
+    'card verification number 0042',
+    'CVV was 555.',
+  ])('finds a security code in %j', (text) => {
+    expect(findCardData(text)).not.toBeNull();
+  });
+
+  it.each([
+    'Flat 123, second floor',
+    'Delivery window 10:30-11:00, code 4567 for the gate',
+    'cvv',
+    'cvv 12',
+    'cvv 12345',
+    'order 123 has a CVV-less payment method',
+  ])('ignores %j', (text) => {
+    expect(containsCardSecurityCode(text)).toBe(false);
+  });
+
+  it('names a card number before a security code', () => {
+    expect(findCardData('4111 1111 1111 1111 cvv 123')).toBe('card-number');
+    expect(findCardData('cvv 123')).toBe('security-code');
+    expect(findCardData('all fine')).toBeNull();
+  });
+
+  it('finds a labelled 3-4 digit code in any surrounding prose (property)', () => {
+    const label = fc.constantFrom('cvv', 'CVV', 'cvc', 'CVC2', 'security code');
+    fc.assert(
+      fc.property(
+        prose,
+        label,
+        fc.constantFrom(' ', ': ', '='),
+        digits(3, 4),
+        prose,
+        (a, l, s, d, b) => {
+          expect(containsCardSecurityCode(`${a} ${l}${s}${d} ${b}`)).toBe(true);
+        },
+      ),
+    );
   });
 });

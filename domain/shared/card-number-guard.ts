@@ -58,3 +58,24 @@ function anyWindowValid(digits: string): boolean {
   }
   return false;
 }
+
+// A 3–4 digit number right after a name for the card's security code ("cvv 123",
+// "CVC2: 1234", "security code is 123"). A bare 3-digit number is not enough: house
+// numbers, amounts and times are everywhere in notes; with the label it is a CVV.
+const SECURITY_CODE =
+  /\b(?:cvv2?|cvc2?|csc|(?:card\s+)?(?:security|verification)\s+(?:code|number))\b[\s:=#.-]*(?:(?:is|was|of)\s+)?\d{3,4}(?!\d)/i;
+
+/** True when the text contains a card security code (CVV/CVC) given with its label. */
+export function containsCardSecurityCode(text: string): boolean {
+  return SECURITY_CODE.test(text);
+}
+
+/** What kind of card data a text holds, if any: the one check every boundary uses. */
+export type CardDataKind = 'card-number' | 'security-code';
+
+/** The first kind of card data found in `text`, or null. */
+export function findCardData(text: string): CardDataKind | null {
+  if (containsCardNumber(text)) return 'card-number';
+  if (containsCardSecurityCode(text)) return 'security-code';
+  return null;
+}

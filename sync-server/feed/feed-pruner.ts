@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RecordStorePort } from '../records';
+import { setLongTimeout, type LongTimeout } from '../timers';
 
 /** Change-feed retention: what the periodic prune keeps, and how it paces itself. */
 export interface FeedRetentionOptions {
@@ -40,7 +41,7 @@ export interface FeedPrunerEvents {
  * overlap; `stop` waits for the batch in flight.
  */
 export class FeedPruner {
-  #timer: NodeJS.Timeout | null = null;
+  #timer: LongTimeout | null = null;
   #pass: Promise<void> | null = null;
   #halted = false;
 
@@ -61,7 +62,7 @@ export class FeedPruner {
   /** No further batches or passes; resolves once the batch in flight (if any) has committed. */
   async stop(): Promise<void> {
     this.#halted = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = null;
     await this.#pass;
   }
@@ -90,12 +91,12 @@ export class FeedPruner {
   }
 
   #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => {
+    // `--feed-prune-interval 30d` is longer than setTimeout holds; the shared timer re-arms
+    // (and is unref'd: a pending prune is no reason to keep the process alive).
+    this.#timer = setLongTimeout(() => {
       this.#timer = null;
       this.#pass = this.#tick();
     }, delayMs);
-    // A pending prune is no reason to keep the process alive.
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {

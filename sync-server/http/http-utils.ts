@@ -1,15 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** A request failure with an HTTP status and a stable code, rendered as JSON. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { HttpError } from './http-error';
+import { readBody, tooLarge } from './request-body';
 
 export function sendJson(
   res: ServerResponse,
@@ -38,29 +29,20 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
       'Send JSON (content-type: application/json).',
     );
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit)
-    throw new HttpError(413, 'HTTP.BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit)
-      throw new HttpError(413, 'HTTP.BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`);
-    chunks.push(buf);
-  }
+  // Not read at all: Node discards the unread body after the answer (keep-alive intact).
+  if (declared > limit) throw tooLarge(limit);
+  const body = await readBody(req, limit);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new HttpError(400, 'HTTP.INVALID_JSON', 'The request body is not valid JSON.');
   }
 }
 
-/** The bearer token from `Authorization: Bearer …`, or a `token` query parameter (WebSockets cannot set headers). */
-export function tokenFrom(req: IncomingMessage, url: URL): string | null {
+/** The bearer token from `Authorization: Bearer …` (HTTP routes; never from the URL). */
+export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  return url.searchParams.get('token');
+  return header?.startsWith('Bearer ') === true ? header.slice(7).trim() : null;
 }
 
 /** Requests without an Origin (native desktop cores, curl) pass; browsers must come from an allowed origin. */

@@ -1,1 +1,3 @@
 export * from './http-utils';
+export * from './http-error';
+export { ClientAbortError } from './request-body';

@@ -28,6 +28,11 @@ export function createMetrics(sources: {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    clientAborts: new Counter({
+      name: 'fleetdesk_http_client_aborts_total',
+      help: 'HTTP requests whose client went away before its body was complete (not a server error)',
+      registers: [registry],
+    }),
     commandOutcomes: new Counter({
       name: 'fleetdesk_command_outcomes_total',
       help: 'Command outcomes by command and code',

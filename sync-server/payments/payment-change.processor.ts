@@ -1,5 +1,6 @@
 import { isBrokenCircuitError, type IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
+import { timerDelay } from '../timers';
 import {
   Payment,
   type ChangeInput,
@@ -50,9 +51,10 @@ export class PaymentChangeProcessor {
     for (const record of await this.store.list<PaymentSnapshot>('payment')) {
       if (Payment.fromSnapshot(record.body).gatewayWorkPending) this.#pending.add(record.id);
     }
+    // A configured interval: capped at what setInterval holds (see timers).
     this.#timer = setInterval(() => {
       this.sweep();
-    }, sweepMs);
+    }, timerDelay(sweepMs));
     this.#timer.unref();
     this.sweep();
   }

@@ -12,6 +12,7 @@ import type {
   SnapshotPage,
   StoredRecord,
 } from './record-store.port';
+import { InvalidCursorError } from './record-store.port';
 
 /*
  * RecordStorePort on PostgreSQL, for the scale-out mode: several sync-server
@@ -331,6 +332,6 @@ export class PostgresRecordStore implements RecordStorePort {
 
 function splitCursor(cursor: string): [string, string] {
   const i = cursor.indexOf(SEP);
-  if (i < 0) throw new Error('Invalid snapshot cursor');
+  if (i < 0) throw new InvalidCursorError();
   return [cursor.slice(0, i), cursor.slice(i + 1)];
 }

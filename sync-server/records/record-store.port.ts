@@ -89,7 +89,8 @@ export interface RecordStorePort {
   /**
    * One page of the current records whose last change is at or below `upTo`,
    * ordered by (kind, id). Records changed later are delivered by `changesSince(upTo)`,
-   * so snapshot + changes never leaves a gap.
+   * so snapshot + changes never leaves a gap. `after` is a `nextCursor` this store returned;
+   * anything else may be refused with an `InvalidCursorError` (a client's mistake, not a fault).
    */
   snapshotPage(
     filter: RecordFilter,
@@ -114,4 +115,13 @@ export interface RecordStorePort {
    */
   pruneFeed(retention: FeedRetention): Promise<FeedPruneResult>;
   close(): Promise<void>;
+}
+
+/** A snapshot cursor that no store issued (a client sent garbage): answered 400, not 500. */
+export class InvalidCursorError extends Error {
+  readonly code = 'FEED.BAD_CURSOR';
+  constructor() {
+    super('That snapshot cursor is not valid; start the snapshot again without one.');
+    this.name = 'InvalidCursorError';
+  }
 }

@@ -10,6 +10,7 @@ import type {
   SnapshotPage,
   StoredRecord,
 } from './record-store.port';
+import { InvalidCursorError } from './record-store.port';
 
 interface Row {
   kind: RecordKind;
@@ -208,6 +209,6 @@ export class SqliteRecordStore implements RecordStorePort {
 
 function splitCursor(cursor: string): [string, string] {
   const i = cursor.indexOf(SEP);
-  if (i < 0) throw new Error('Invalid snapshot cursor');
+  if (i < 0) throw new InvalidCursorError();
   return [cursor.slice(0, i), cursor.slice(i + 1)];
 }

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal, TokenCheck } from '../auth';
 import type { CommandRecordBody, CommandService } from '../commands';
 import type { FeedService } from '../feed';
-import { HttpError, intParam, readJson, sendJson, tokenFrom } from '../http';
+import { bearerToken, HttpError, intParam, readJson, sendJson } from '../http';
 import type { SandboxFaults } from '../payments';
-import type { RecordStorePort } from '../records';
+import { InvalidCursorError, type RecordStorePort } from '../records';
 
 export interface ApiDeps {
   readonly authenticate: (token: string | null) => TokenCheck;
@@ -40,12 +40,13 @@ const ROUTES: Readonly<Record<string, Route>> = {
   },
   'GET /api/feed/snapshot': async (_req, res, url, p, deps) => {
     const upTo = url.searchParams.has('upTo') ? intParam(url, 'upTo', 0) : null;
-    const reply = await deps.feed.snapshot(
-      p,
-      upTo,
-      url.searchParams.get('after'),
-      intParam(url, 'limit', 1000),
-    );
+    const reply = await deps.feed
+      .snapshot(p, upTo, url.searchParams.get('after'), intParam(url, 'limit', 1000))
+      .catch((error: unknown) => {
+        if (error instanceof InvalidCursorError)
+          throw new HttpError(400, error.code, error.message);
+        throw error;
+      });
     sendJson(res, 200, reply);
   },
   'GET /api/feed/changes': async (req, res, url, p, deps) => {
@@ -99,7 +100,15 @@ export async function handleApi(
   url: URL,
   deps: ApiDeps,
 ): Promise<string> {
-  const check = deps.authenticate(tokenFrom(req, url));
+  // Only the header: a token in the URL stays in proxy logs and browser history (WebSocket
+  // upgrades, which browsers cannot give a header, are the one place that takes `?token=`).
+  if (url.searchParams.has('token'))
+    throw new HttpError(
+      400,
+      'AUTH.TOKEN_IN_URL',
+      'Send the access token in the Authorization header, not in the URL.',
+    );
+  const check = deps.authenticate(bearerToken(req));
   if (!check.ok)
     throw new HttpError(401, 'AUTH.UNAUTHORIZED', `Sign in again (token ${check.reason}).`);
   const key = `${req.method ?? 'GET'} ${url.pathname}`;

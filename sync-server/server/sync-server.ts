@@ -7,7 +7,7 @@ import { instant, type Clock, type Location } from '../../domain/shared';
 import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
 import { CommandService } from '../commands';
 import { FeedPruner, FeedService } from '../feed';
-import { HttpError, originAllowed, sendJson } from '../http';
+import { ClientAbortError, HttpError, originAllowed, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
   changeMethodHandler,
@@ -199,6 +199,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     () => Date.now(),
     log.child({ endpoint: 'telemetry' }),
     (n) => metrics.telemetryFrames.inc(n),
+    (reason) => metrics.rejectedRequests.inc({ reason }),
   );
   telemetrySockets = () => telemetry.count();
   const simulator = new DroneSimulator(
@@ -260,6 +261,10 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
         metrics.rejectedRequests.inc({ reason: error.code });
         if (!res.headersSent)
           sendJson(res, error.status, { code: error.code, message: error.message });
+      } else if (error instanceof ClientAbortError) {
+        // The client's doing, not the server's: counted, no stack, nobody left to answer.
+        metrics.clientAborts.inc();
+        log.debug({ route: name }, 'client aborted the request');
       } else {
         log.error({ err: error, route: name }, 'request failed');
         if (!res.headersSent)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HealthCheckOutcome } from '../../domain/payments';
+import { setLongTimeout, type LongTimeout } from '../timers';
 import type { GatewayHealth } from './gateway-health';
 
 /** How one probe ended; also the `result` label of the probe metrics. */
@@ -45,7 +46,7 @@ interface Answer {
  * pile of probes.
  */
 export class GatewayProber {
-  #timer: NodeJS.Timeout | null = null;
+  #timer: LongTimeout | null = null;
   /** The health call at the gateway, until it settles. */
   #outstanding: Promise<Answer> | null = null;
   #failedInARow = 0;
@@ -67,14 +68,14 @@ export class GatewayProber {
   /** No further probes. A call in flight is not waited for: its answer is dropped. */
   stop(): void {
     this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = null;
   }
 
   #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => void this.#round(), delayMs);
-    // A pending probe is no reason to keep the process alive.
-    this.#timer.unref();
+    // Configured intervals may exceed what setTimeout holds; unref'd (a pending probe is no
+    // reason to keep the process alive).
+    this.#timer = setLongTimeout(() => void this.#round(), delayMs);
   }
 
   async #round(): Promise<void> {

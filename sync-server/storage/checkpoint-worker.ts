@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { timerDelay } from '../timers';
 
 // Resolved here: an eval'd worker resolves modules from the process's cwd, not this file.
 const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -43,7 +44,9 @@ export function startCheckpointWorker(path: string, intervalMs: number): { stop(
     }, workerData.intervalMs);
     parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); });
   `;
-  const worker = new Worker(code, { eval: true, workerData: { path, intervalMs, sqliteModule } });
+  // A configured interval: capped at what setInterval holds (see timers).
+  const workerData = { path, intervalMs: timerDelay(intervalMs), sqliteModule };
+  const worker = new Worker(code, { eval: true, workerData });
   worker.unref();
   return {
     stop: () =>

@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenCheck } from '../auth';
+import { setDeadlineTimer } from '../timers';
+import { TokenBucket } from '../yjs';
 
 /** One drone position as sent on the wire: [id, lat, lng, headingDeg, speedMps, batteryPct, status, fixAtMs]. */
 export type TelemetryTuple = [string, number, number, number, number, number, string, number];
@@ -11,6 +13,11 @@ export type TelemetryTuple = [string, number, number, number, number, number, st
 export type BBox = readonly [number, number, number, number];
 
 const MAX_CLIENT_MESSAGE = 1024;
+/**
+ * Inbound messages (area changes) per second per socket, and the burst allowed. A map pan sends
+ * a few a second; thousands a second is a flood, closed with 1008 rather than parsed.
+ */
+export const TELEMETRY_INBOUND = { perSecond: 10, burst: 40 } as const;
 /** A subscriber this far behind gets frames dropped, not queued: telemetry is ephemeral. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -52,6 +59,8 @@ export class TelemetryHub {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly onFrames: (sent: number) => void = () => undefined,
+    /** A socket closed for what its client sent: `TELEMETRY.RATE_LIMITED`, `.BAD_MESSAGE`, `.TOO_BIG`. */
+    private readonly onRefused: (reason: string) => void = () => undefined,
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
@@ -73,21 +82,39 @@ export class TelemetryHub {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const sub: Subscriber = { socket: ws, principal: check.principal, bbox };
       this.#subscribers.add(sub);
-      const expiry = setTimeout(
-        () => ws.close(4001, 'token expired'),
-        Math.max(0, check.principal.expiresAt - this.now()),
+      // Through the shared timer: `expiresAt - now` of a 30-day token overflows setTimeout,
+      // which then fired at once and threw every long-lived token off the stream.
+      const expiry = setDeadlineTimer(check.principal.expiresAt, this.now, () => {
+        ws.close(4001, 'token expired');
+      });
+      const inbound = new TokenBucket(
+        TELEMETRY_INBOUND.perSecond,
+        TELEMETRY_INBOUND.burst,
+        this.now(),
       );
-      expiry.unref();
       ws.on('message', (data: Buffer, isBinary) => {
+        if (ws.readyState !== ws.OPEN) return; // closing: the rest of a flood is not read
+        if (!inbound.take(this.now())) {
+          this.onRefused('TELEMETRY.RATE_LIMITED');
+          ws.close(1008, 'rate limit exceeded');
+          return;
+        }
         const next = isBinary ? null : parseBBox(safeJson(data.toString('utf8'))?.bbox);
-        if (next === null) ws.close(1002, 'expected {"bbox":[w,s,e,n]}');
-        else sub.bbox = next;
+        if (next === null) {
+          this.onRefused('TELEMETRY.BAD_MESSAGE');
+          ws.close(1002, 'expected {"bbox":[w,s,e,n]}');
+        } else sub.bbox = next;
       });
       ws.on('close', () => {
-        clearTimeout(expiry);
+        expiry.clear();
         this.#subscribers.delete(sub);
       });
-      ws.on('error', (err) => this.log.debug({ err }, 'telemetry socket error'));
+      // ws has already answered (1009 oversize, 1002 bad framing) and is closing: the client's
+      // mistake, so its code only, no stack.
+      ws.on('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.onRefused('TELEMETRY.TOO_BIG');
+        this.log.debug({ code: err.code }, 'telemetry socket error');
+      });
     });
   }
 

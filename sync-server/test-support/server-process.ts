@@ -3,7 +3,7 @@
  * on a free port and a fresh data dir, for tests that kill, restart and cut it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Role } from '../../domain/protocol';
@@ -35,7 +35,8 @@ export async function startServerProcess(
   dataDir: string,
   extraArgs: string[] = [],
   port = 0,
-  options: { simulate?: boolean } = {},
+  /** `logFile`: the server's log (stdout and stderr) is appended there, for tests that read it. */
+  options: { simulate?: boolean; logFile?: string } = {},
 ): Promise<ServerProcess> {
   const args = [
     '--import',
@@ -69,6 +70,11 @@ export async function startServerProcess(
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  if (options.logFile !== undefined) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     const timer = setTimeout(

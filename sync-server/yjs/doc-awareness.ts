@@ -1,8 +1,13 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { isWellFormedAwarenessUpdate } from './awareness-update';
+import type { CardDataKind } from '../../domain/shared';
+import { awarenessStates } from './awareness-update';
+import { cardDataInJson } from './card-data.guard';
 import type { DocPeer } from './doc-peer';
 import { encodeAwareness } from './yjs-protocol';
+
+/** What became of a client's awareness update. */
+export type AwarenessResult = 'applied' | 'malformed' | CardDataKind;
 
 /**
  * The server-side awareness (presence) of one loaded document, relayed among its peers. Presence
@@ -36,11 +41,17 @@ export class DocAwareness {
     }
   }
 
-  /** Whether `update` is a well-formed awareness update; if so it is applied and relayed. */
-  apply(peer: DocPeer, update: Uint8Array): boolean {
-    if (!isWellFormedAwarenessUpdate(update)) return false;
+  /**
+   * Applies and relays `update` if it is a well-formed awareness update whose states hold no
+   * card data (a presence state is relayed to every peer, so it is checked like content).
+   */
+  apply(peer: DocPeer, update: Uint8Array): AwarenessResult {
+    const states = awarenessStates(update);
+    if (states === null) return 'malformed';
+    const cardData = cardDataInJson(states);
+    if (cardData !== null) return cardData;
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer);
-    return true;
+    return 'applied';
   }
 
   /** Every known presence state as one frame; `null` when there is none. */

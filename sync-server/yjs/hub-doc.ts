@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
+import type { CardDataKind } from '../../domain/shared';
+import { applyCheckedUpdate } from './card-data.guard';
 import type { CompactionScheduler } from './compaction-scheduler';
-import { DocAwareness } from './doc-awareness';
+import { DocAwareness, type AwarenessResult } from './doc-awareness';
 import { DocCompaction } from './doc-compaction';
 import type { DocFanout } from './doc-fanout.port';
 import { DocFanoutLink, type RemoteTarget } from './doc-fanout-link';
@@ -45,8 +47,11 @@ export interface HubDocDeps {
   onBroken(doc: HubDoc): void;
 }
 
-/** 'applied': queued for the group commit. 'invalid': rejected; the doc is being rebuilt. */
-export type ClientUpdateResult = 'applied' | 'invalid';
+/**
+ * 'applied': queued for the group commit. Otherwise rejected (the doc is being rebuilt):
+ * 'invalid' Yjs, or card data it would leave in the doc (`card-data.guard.ts`).
+ */
+export type ClientUpdateResult = 'applied' | 'invalid' | CardDataKind;
 
 // Client transactions carry the connection as origin; the server's carry a string.
 const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' && origin !== null;
@@ -230,8 +235,12 @@ export class HubDoc implements CommitTarget, RemoteTarget {
     // Updates still waiting for missing dependencies live outside the store (see `replay`).
     const pending = pendingOf(this.doc);
     try {
-      Y.applyUpdate(this.doc, update, peer);
-      return 'applied';
+      const cardData = applyCheckedUpdate(this.doc, update, peer);
+      if (cardData === null) return 'applied';
+      // Undone exactly as a half-applied update is: never stored, never sent.
+      this.deps.commits.discardAfter(this, mark);
+      void this.rebuild(pending);
+      return cardData;
     } catch {
       this.deps.commits.discardAfter(this, mark);
       void this.rebuild(pending);
@@ -273,8 +282,8 @@ export class HubDoc implements CommitTarget, RemoteTarget {
     }
   }
 
-  /** Whether `update` is a well-formed awareness update; if so it is applied and relayed. */
-  applyClientAwareness(peer: DocPeer, update: Uint8Array): boolean {
+  /** Applies and relays a well-formed awareness update without card data (else says why not). */
+  applyClientAwareness(peer: DocPeer, update: Uint8Array): AwarenessResult {
     return this.awareness.apply(peer, update);
   }
 

@@ -25,4 +25,5 @@ export { MemoryDocStore } from './memory-doc-store';
 export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
 export { PostgresDocStore, type PostgresDocStoreOptions } from './postgres-doc-store';
 export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';
+export { TokenBucket } from './token-bucket';
 export type { RejectReason } from './yjs-metrics';

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { CardDataKind } from '../../domain/shared';
 import WebSocket from 'ws';
 import type { Principal } from './doc-access.policy';
 import type { DocPeer, HubDoc } from './hub-doc';
+import { setDeadlineTimer, type LongTimeout } from '../timers';
 import { TokenBucket } from './token-bucket';
 import { parseClientMessage, ProtocolError, type ClientMessage } from './yjs-protocol';
 import type { RejectReason, YjsMetrics } from './yjs-metrics';
@@ -31,9 +33,6 @@ export interface ConnectionDeps {
   /** Called once, after the socket closed and the peer left its document (if it had joined). */
   onClosed(connection: YjsConnection): void;
 }
-
-// setTimeout takes at most 2^31-1 ms; longer expiries re-arm.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // ws hands over a Buffer (maybe a slice of a shared pool), an ArrayBuffer or fragments.
 // Copy into one exact-size array so nothing decoded from it can see other memory.
@@ -65,7 +64,7 @@ export class YjsConnection implements DocPeer {
   alive = true;
   readonly canWrite: boolean;
   private closing = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: LongTimeout | undefined;
   private readonly bucket: TokenBucket;
   private readonly closed: Promise<void>;
   private readonly log: Logger;
@@ -93,7 +92,7 @@ export class YjsConnection implements DocPeer {
     this.closed = new Promise((resolve) => {
       ws.once('close', (code: number) => {
         this.closing = true;
-        clearTimeout(this.expiryTimer);
+        this.expiryTimer?.clear();
         this.inbox.length = 0;
         this.doc?.removePeer(this);
         this.log.debug({ code }, 'yjs socket closed');
@@ -155,7 +154,7 @@ export class YjsConnection implements DocPeer {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    clearTimeout(this.expiryTimer);
+    this.expiryTimer?.clear();
     this.ws.close(code, reason);
   }
 
@@ -298,16 +297,19 @@ export class YjsConnection implements DocPeer {
         // The document is being rebuilt or answering a sync step 1 (see HubDoc): wait.
         const gate = doc.gate;
         if (gate !== null) return gate.then(() => this.handle(doc, message));
-        if (doc.applyClientUpdate(this, message.update) === 'invalid') {
+        const result = doc.applyClientUpdate(this, message.update);
+        if (result === 'invalid')
           this.refuse('invalid-update', CLOSE.protocolError, 'invalid update');
-        }
+        else if (result !== 'applied') this.refuseCardData(result);
         return undefined;
       }
-      case 'awareness':
-        if (!doc.applyClientAwareness(this, message.update)) {
+      case 'awareness': {
+        const result = doc.applyClientAwareness(this, message.update);
+        if (result === 'malformed') {
           this.refuse('malformed', CLOSE.protocolError, 'bad awareness update');
-        }
+        } else if (result !== 'applied') this.refuseCardData(result);
         return undefined;
+      }
       case 'query-awareness': {
         const snapshot = doc.awarenessSnapshot();
         if (snapshot !== null) this.send(snapshot);
@@ -322,6 +324,17 @@ export class YjsConnection implements DocPeer {
     this.close(code, text);
   }
 
+  // 1008 with a reason the operator's tool can show; the text itself is never logged.
+  private refuseCardData(kind: CardDataKind): void {
+    this.refuse(
+      'card-data',
+      CLOSE.policyViolation,
+      kind === 'card-number'
+        ? 'refused: card numbers must never be written here'
+        : 'refused: card security codes must never be written here',
+    );
+  }
+
   private reject(reason: RejectReason): void {
     this.deps.metrics.frameRejected(reason);
   }
@@ -332,19 +345,9 @@ export class YjsConnection implements DocPeer {
   }
 
   private armExpiry(): void {
-    const delay = this.principal.expiresAt - this.deps.now();
-    if (delay <= 0) {
+    // Any length (tokens may live 30 days), re-checked against `now` when it fires.
+    this.expiryTimer = setDeadlineTimer(this.principal.expiresAt, this.deps.now, () => {
       this.expire();
-      return;
-    }
-    this.expiryTimer = setTimeout(
-      () => {
-        // `now` may be a different clock than the timer's: re-check before acting.
-        if (this.deps.now() >= this.principal.expiresAt) this.expire();
-        else this.armExpiry();
-      },
-      Math.max(10, Math.min(delay, MAX_TIMER_MS)),
-    );
-    this.expiryTimer.unref();
+    });
   }
 }

@@ -2,7 +2,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Why a client frame was not applied. Labels of `fleetdesk_yjs_rejected_frames_total`. */
 export type RejectReason =
-  'read-only' | 'malformed' | 'text-frame' | 'invalid-update' | 'too-big' | 'rate-limited';
+  | 'read-only'
+  | 'malformed'
+  | 'text-frame'
+  | 'invalid-update'
+  | 'too-big'
+  | 'rate-limited'
+  /** A content or awareness update holding a card number or CVV (`card-data.guard.ts`). */
+  | 'card-data';
 
 export type UpdateOrigin = 'client' | 'server';
 

@@ -22,6 +22,7 @@ import type {
 export class SandboxGatewayService {
   #faults: SandboxFaults = { mode: 'none', failRate: 0, extraLatencyMs: 0 };
   private readonly stmts;
+  private readonly inTransaction: <T>(fn: () => T) => T;
 
   constructor(
     db: ServerDatabase,
@@ -31,6 +32,7 @@ export class SandboxGatewayService {
     },
     private readonly random: () => number = Math.random,
   ) {
+    this.inTransaction = <T>(fn: () => T): T => db.transaction(fn)();
     this.stmts = {
       findCall: db.prepare<[string], { request_hash: string; response: string }>(
         'SELECT request_hash, response FROM sandbox_gateway_calls WHERE idempotency_key = ?',
@@ -150,19 +152,23 @@ export class SandboxGatewayService {
     if (source.includes('_flaky') && this.random() < 0.3) return UNAVAILABLE;
 
     const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const previous = this.stmts.findCall.get(key);
-    if (previous) {
-      if (previous.request_hash !== hash) {
-        return {
-          http: 400,
-          body: { error: { type: 'invalid_request_error', code: 'idempotency_key_reuse' } },
-        };
+    // The effect (a hold, a void) and its idempotency record commit together: with two
+    // autocommits a crash between them left a hold with no record, and the retry held twice.
+    return this.inTransaction((): RawResponse => {
+      const previous = this.stmts.findCall.get(key);
+      if (previous) {
+        if (previous.request_hash !== hash) {
+          return {
+            http: 400,
+            body: { error: { type: 'invalid_request_error', code: 'idempotency_key_reuse' } },
+          };
+        }
+        return JSON.parse(previous.response) as RawResponse;
       }
-      return JSON.parse(previous.response) as RawResponse;
-    }
-    const response = execute();
-    this.stmts.saveCall.run(key, hash, JSON.stringify(response));
-    return response;
+      const response = execute();
+      this.stmts.saveCall.run(key, hash, JSON.stringify(response));
+      return response;
+    });
   }
 }
 

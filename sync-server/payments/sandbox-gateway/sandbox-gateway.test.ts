@@ -77,6 +77,27 @@ describe('sandbox gateway service + adapter', () => {
     expect(service.heldCount('pm_sandbox_visa_ok_01')).toBe(1);
   });
 
+  it('a crash between the hold and its idempotency record leaves neither: the retry holds once', async () => {
+    // The record's write fails as a crash right after the hold would cut it short.
+    db.exec(`CREATE TEMP TRIGGER crash_before_record BEFORE INSERT ON sandbox_gateway_calls
+             BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`);
+    const req = {
+      idempotencyKey: key('k-auth-crash'),
+      paymentId,
+      token: token('pm_sandbox_visa_crash_01'),
+      amount,
+    };
+    try {
+      expect((await adapter.authorize(req)).kind).toBe('unavailable');
+    } finally {
+      db.exec('DROP TRIGGER crash_before_record');
+    }
+    expect(service.heldCount('pm_sandbox_visa_crash_01')).toBe(0);
+    expect((await adapter.authorize(req)).kind).toBe('approved');
+    expect((await adapter.authorize(req)).kind).toBe('approved');
+    expect(service.heldCount('pm_sandbox_visa_crash_01')).toBe(1);
+  });
+
   it('declines by test token', async () => {
     const out = await adapter.authorize({
       idempotencyKey: key('k-auth-2'),

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { applyCheckedUpdate, cardDataInJson } from './card-data.guard';
+
+const PAN = '4111 1111 1111 1111';
+const CLIENT = { peer: 'client' };
+
+/** The update a writer's edit produces on a copy of `server`. */
+function edit(server: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array {
+  const writer = new Y.Doc();
+  Y.applyUpdate(writer, Y.encodeStateAsUpdate(server));
+  const before = Y.encodeStateVector(writer);
+  change(writer);
+  return Y.encodeStateAsUpdate(writer, before);
+}
+
+describe('applyCheckedUpdate', () => {
+  it.each<[string, (doc: Y.Doc) => void, string]>([
+    [
+      'a note object in an array',
+      (d) => d.getArray('notes/del-1').push([{ text: `card ${PAN}` }]),
+      'card-number',
+    ],
+    ['a map value', (d) => d.getMap('flags').set('x', PAN), 'card-number'],
+    ['a labelled CVV value', (d) => d.getMap('pay').set('cvv', '123'), 'security-code'],
+    ['a CVV as a number under its label', (d) => d.getMap('pay').set('cvc', 123), 'security-code'],
+    ['a PAN as a JSON number', (d) => d.getArray('a').push([4111111111111111]), 'card-number'],
+    ['a map key', (d) => d.getMap('claims').set('4111111111111111', true), 'card-number'],
+    ['a root type name', (d) => d.getArray('notes/4111111111111111').push(['x']), 'card-number'],
+    ['text with CVV', (d) => d.getText('t').insert(0, 'the cvv is 123'), 'security-code'],
+    ['a binary value', (d) => d.getArray('b').push([new TextEncoder().encode(PAN)]), 'card-number'],
+    ['a text format attribute', (d) => d.getText('t').insert(0, 'x', { note: PAN }), 'card-number'],
+  ])('finds card data in %s', (_label, change, kind) => {
+    const server = new Y.Doc();
+    expect(applyCheckedUpdate(server, edit(server, change), CLIENT)).toBe(kind);
+  });
+
+  it('leaves what the desk writes alone: UUIDs, epoch milliseconds, short numbers', () => {
+    const server = new Y.Doc();
+    for (let i = 0; i < 500; i += 1) {
+      const update = edit(server, (d) => {
+        d.getArray('notes/del-000042').push([
+          {
+            id: randomUUID(),
+            author: 'agent-7',
+            text: 'Call back at 17:30, flat 123',
+            at: 1795341600000 + i,
+          },
+        ]);
+        d.getMap('checklist/del-000042').set(randomUUID(), {
+          createdAt: Date.now() + i,
+          done: false,
+        });
+      });
+      expect(applyCheckedUpdate(server, update, CLIENT)).toBeNull();
+    }
+  });
+
+  it('finds a PAN typed into a text over many updates, in any split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: PAN.length - 1 }), { maxLength: 6 }),
+        fc.string({ maxLength: 20 }).filter((s) => !/\d/.test(s)),
+        (cuts, prefix) => {
+          const server = new Y.Doc();
+          server.getText('notes').insert(0, `${prefix}Customer read out `);
+          const points = [...new Set(cuts)].sort((a, b) => a - b);
+          const pieces = [0, ...points].map((at, i) => PAN.slice(at, points[i] ?? PAN.length));
+          const results = pieces.map((piece) =>
+            applyCheckedUpdate(
+              server,
+              edit(server, (d) => d.getText('notes').insert(d.getText('notes').length, piece)),
+              CLIENT,
+            ),
+          );
+          // Only the update that completes the number is refused; the pieces before are not.
+          expect(results.at(-1)).toBe('card-number');
+          expect(results.slice(0, -1).every((r) => r === null)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('finds a PAN joined by deleting what separated its halves', () => {
+    const server = new Y.Doc();
+    Y.applyUpdate(
+      server,
+      edit(server, (d) => d.getText('n').insert(0, 'x 4111 1111 and 1111 1111 y')),
+    );
+    const update = edit(server, (d) => d.getText('n').delete(11, 5)); // removes "and "
+    expect(applyCheckedUpdate(server, update, CLIENT)).toBe('card-number');
+  });
+
+  it('does not cut a long text into a false card number: only whole digit runs count', () => {
+    const server = new Y.Doc();
+    // 40 digit groups: a window cut inside this run could make up a Luhn-valid group sequence.
+    const run = Array.from({ length: 40 }, (_, i) => String(1000 + i * 7)).join(' ');
+    const whole = `ref ${run}`;
+    const expected = applyCheckedUpdate(
+      new Y.Doc(),
+      edit(new Y.Doc(), (d) => d.getText('n').insert(0, whole)),
+      CLIENT,
+    );
+    Y.applyUpdate(
+      server,
+      edit(server, (d) => d.getText('n').insert(0, whole)),
+    );
+    const update = edit(server, (d) => d.getText('n').insert(whole.length, '.'));
+    expect(applyCheckedUpdate(server, update, CLIENT)).toBe(expected);
+  });
+
+  it('throws on a broken update as Y.applyUpdate does', () => {
+    expect(() =>
+      applyCheckedUpdate(new Y.Doc(), new Uint8Array([5, 200, 7, 1, 99, 3]), CLIENT),
+    ).toThrow();
+  });
+});
+
+describe('cardDataInJson (awareness states)', () => {
+  it('finds card data anywhere in a presence state, and nothing in an ordinary one', () => {
+    expect(cardDataInJson([{ user: { name: 'Ann', note: `pan ${PAN}` } }])).toBe('card-number');
+    expect(cardDataInJson([{ cursor: { cvv: '987' } }])).toBe('security-code');
+    expect(
+      cardDataInJson([{ user: { name: 'Ann', color: '#ff0000' }, at: Date.now() }]),
+    ).toBeNull();
+  });
+});
