@@ -25,6 +25,7 @@ import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
 import { ConfirmedTimesStore } from './confirmed-times';
+import { ensureFeedScope } from './feed-scope';
 import { SyncLoops } from './sync-loops';
 import { lockProfile } from './profile-lock';
 import {
@@ -145,8 +146,10 @@ export async function startCore(
   };
 
   const loops = new SyncLoops(server, status, {
-    feed: (client, run) =>
-      new FeedConsumer(
+    feed: (client, run) => {
+      const role = session.current(Date.now())?.role;
+      if (role) ensureFeedScope(db, role);
+      return new FeedConsumer(
         db,
         client,
         {
@@ -170,7 +173,8 @@ export async function startCore(
           ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
           ...(searchBuilder ? { searchBuilder } : {}),
         },
-      ),
+      );
+    },
     sender: (client, run) =>
       new OutboxSender(
         outbox,

@@ -49,7 +49,7 @@ export function App() {
           ))}
         </nav>
         <span className="who">
-          {session.userId} ({session.role})
+          Signed in as {session.userId} ({session.role})
         </span>
         <button
           type="button"
