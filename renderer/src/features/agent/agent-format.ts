@@ -32,6 +32,31 @@ export const STAGE_LABEL: Record<DeliveryStage, string> = {
   failed: 'Failed',
 };
 
+/**
+ * What a delivery's stage reads while this desk's own command on it waits for the server:
+ * the optimistic value is never shown as if it were the server's (an agent reading it out
+ * would promise what the server may refuse).
+ */
+const PENDING_STAGE_LABEL: Record<string, string> = {
+  'shipping.cancelDelivery': 'Cancel pending — not yet confirmed',
+  'shipping.rescheduleDelivery': 'Reschedule pending — not yet confirmed',
+  'shipping.assignDrone': 'Drone assignment pending — not yet confirmed',
+};
+
+/** The pending sentence for a delivery, or null when no command of this desk waits on it. */
+export function pendingStage(pending: readonly { name: string }[]): string | null {
+  for (const p of pending) {
+    const label = PENDING_STAGE_LABEL[p.name];
+    if (label) return label;
+  }
+  return null;
+}
+
+/** The stage as the agent should read it: the server's word, or what is still pending. */
+export function stageText(stage: DeliveryStage, pending: readonly { name: string }[]): string {
+  return pendingStage(pending) ?? STAGE_LABEL[stage];
+}
+
 export const PAYMENT_STATUS_LABEL: Record<string, string> = {
   authorized: 'Authorized (amount on hold)',
   unauthorized: 'No active hold',
