@@ -1,6 +1,6 @@
 import type { Money, PaymentMethodRef } from '../../../../domain/shared';
 import { formatMoney as formatMoneyIn } from '../../../format';
-import type { DeliveryStage } from '../../../../domain/shipping';
+import { STAGE_NAME, type DeliveryStage } from '../../../../domain/shipping';
 
 export const locale = (): string => navigator.language || 'en-GB';
 
@@ -21,16 +21,7 @@ export function timeOnly(ms: number): string {
   return new Date(ms).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
 }
 
-export const STAGE_LABEL: Record<DeliveryStage, string> = {
-  created: 'Created',
-  scheduled: 'Scheduled',
-  'en-route-to-pickup': 'En route to pickup',
-  'picked-up': 'Picked up',
-  'headed-to-dropoff': 'Headed to drop-off',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-  failed: 'Failed',
-};
+export const STAGE_LABEL: Readonly<Record<DeliveryStage, string>> = STAGE_NAME;
 
 /**
  * What a delivery's stage reads while this desk's own command on it waits for the server:
