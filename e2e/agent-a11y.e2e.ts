@@ -57,7 +57,7 @@ it('sign-in, the workspace with a customer, the delivery view and the pending pa
   expect(await seriousViolations(page)).toEqual([]);
   await agent.submitChange();
   await expect.poll(() => agent.changeStatus(), { timeout: 60_000 }).toMatch(/Rejected|Failed/);
-  await page.getByRole('button', { name: 'Pending & attention' }).click();
+  await page.getByRole('button', { name: /^Pending & attention/ }).click();
   const attention = page.getByRole('list', { name: 'Needs attention' });
   await expect.poll(() => attention.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
   expect(await attention.textContent()).toContain('insufficient funds');

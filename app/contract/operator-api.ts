@@ -64,6 +64,16 @@ export interface OperatorEvents {
   'fleet.fixes': { at: number; fixes: readonly DroneFixView[] };
   'collab.changed': { deliveryId: string };
   'region.statusChanged': RegionStatusView;
+  /** Someone signed in or out on this desk (any tab or window): every UI follows. Null: signed out. */
+  'session.changed': SessionView | null;
+}
+
+/** The signed-in operator as the UI sees it (`session.get`, `session.login`, `session.changed`). */
+export interface SessionView {
+  readonly userId: string;
+  readonly role: 'agent' | 'fleet-manager' | 'supervisor';
+  readonly expiresAt: number;
+  readonly confirmedAt: number;
 }
 export type OperatorEventName = keyof OperatorEvents;
 

@@ -7,7 +7,7 @@ import type { DeliverySnapshot } from '../../domain/shipping';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
 import type { ApiResult, OperatorInput, OperatorMethod, RegionStatusView } from '../contract';
 import type { ServerClient } from '../net';
-import { toEntryView, type OutboxSender, type OutboxStore } from '../outbox';
+import { toEntryView, type OutboxStore } from '../outbox';
 import type { RecordReader } from '../replica';
 import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
@@ -25,7 +25,8 @@ export interface HandlerDeps {
   readonly search: ReplicaSearch;
   readonly builder: CommandBuilder;
   readonly outbox: OutboxStore;
-  readonly sender: OutboxSender;
+  /** A command was written to the outbox (or one left it): refresh the status, send it now. */
+  readonly commandQueued: () => void;
   readonly status: SyncStatusTracker;
   readonly telemetry: () => TelemetryClient | null;
   readonly collab: CollabFacade;
@@ -81,7 +82,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     const built = build(ctx);
     if (!built.ok) return fromResult(built);
     const entry = d.outbox.enqueue(built.value.command, built.value.overlay, d.now());
-    d.sender.nudge();
+    d.commandQueued();
     return done(toEntryView(entry));
   };
 
@@ -215,6 +216,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
         });
         d.outbox.clearOverlay(idempotencyKey, d.now());
       });
+      d.commandQueued();
       return done(toEntryView(d.outbox.mustGet(idempotencyKey)));
     },
     'notes.add': ({ deliveryId, text }) => {

@@ -11,7 +11,7 @@ import {
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
 import { ServerClient } from '../net';
-import { OutboxSender, OutboxStore, toEntryView } from '../outbox';
+import { OutboxSender, OutboxStore, toEntryView, type OutboxEntry } from '../outbox';
 import {
   openReadableReplica,
   openWritableReplica,
@@ -24,6 +24,9 @@ import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
+import { ConfirmedTimesStore } from './confirmed-times';
+import { ensureFeedScope } from './feed-scope';
+import { SyncLoops } from './sync-loops';
 import { lockProfile } from './profile-lock';
 import {
   createOperatorHandlers,
@@ -85,61 +88,36 @@ export async function startCore(
   const outbox = new OutboxStore(db);
   const reader = new RecordReader(readDb);
   const view = new EffectiveView(new RecordReader(db), outbox);
-  const status = new SyncStatusTracker((s) => emit('sync.statusChanged', s));
-  const refreshOutboxStatus = (): void => {
-    const c = outbox.counts();
-    status.outbox({
-      pending: c.queued + c.sending + c.processing,
-      needsAttention: c.rejected + c.failed,
-    });
+  const feedWaitMs = config.feedWaitMs ?? DEFAULT_FEED_OPTIONS.waitMs;
+  const confirmedTimes = new ConfirmedTimesStore(db);
+  const status = new SyncStatusTracker({
+    onChange: (s) => emit('sync.statusChanged', s),
+    // A long poll answers within its wait; 5 s more without an answer is a stall, not "online".
+    feedStaleMs: feedWaitMs + 5000,
+    outbox: () => {
+      const c = outbox.counts();
+      const now = Date.now();
+      return {
+        pending: c.queued + c.sending + c.processing,
+        needsAttention: c.rejected + c.failed,
+        oldestDueAt: outbox.due(now, 1)[0]?.nextAttemptAt ?? null,
+      };
+    },
+    confirmed: confirmedTimes.load(),
+    saveConfirmed: (t) => confirmedTimes.save(t),
+  });
+  status.start();
+
+  const outboxChanged = (entry: OutboxEntry): void => {
+    status.refresh();
+    emit('outbox.changed', toEntryView(entry));
   };
+  // Settles outbox entries from the command records the feed brings; it never sends, so it
+  // works whichever run (or none) the records came from.
+  const settler = new OutboxSender(outbox, server, { changed: outboxChanged });
+  const progress = new FeedConsumer(db, server).state();
+  status.feedProgressed({ phase: progress.phase, received: progress.received });
 
-  const sender = new OutboxSender(
-    outbox,
-    server,
-    {
-      changed: (entry) => {
-        refreshOutboxStatus();
-        emit('outbox.changed', toEntryView(entry));
-      },
-      connection: (state, at) =>
-        status.outbox(
-          state === 'online' ? { state, lastConfirmedAt: at } : { state: 'offline', detail: state },
-        ),
-    },
-    config.sender,
-  );
-  const feed = new FeedConsumer(
-    db,
-    server,
-    {
-      applied: (records) => {
-        sender.reconcile(records);
-        emit('records.changed', {
-          kinds: [...new Set(records.map((r) => r.kind))],
-          ids: records.slice(0, 200).map((r) => r.id),
-        });
-      },
-      progress: (p) => {
-        status.feed({ phase: p.phase, received: p.received });
-        emit('feed.progress', { phase: p.phase, received: p.received });
-      },
-      connection: (state, at) =>
-        status.feed(
-          state === 'online' ? { state, lastConfirmedAt: at } : { state: 'offline', detail: state },
-        ),
-    },
-    {
-      ...DEFAULT_FEED_OPTIONS,
-      waitMs: config.feedWaitMs ?? DEFAULT_FEED_OPTIONS.waitMs,
-      ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
-      ...(searchBuilder ? { searchBuilder } : {}),
-    },
-  );
-  status.feed({ phase: feed.state().phase, received: feed.state().received });
-  refreshOutboxStatus();
-
-  let telemetry: TelemetryClient | null = null;
   const collab =
     config.collab === false
       ? undefined
@@ -167,14 +145,47 @@ export async function startCore(
     regionStatus: () => null,
   };
 
-  let loops: Promise<void>[] = [];
-  const startLoops = (): void => {
-    if (loops.length > 0) return;
-    loops = [feed.run(), sender.run()];
-    collab?.resume();
-    const s = session.current(Date.now());
-    if (s && s.role !== 'agent') {
-      telemetry = new TelemetryClient(
+  const loops = new SyncLoops(server, status, {
+    feed: (client, run) => {
+      const role = session.current(Date.now())?.role;
+      if (role) ensureFeedScope(db, role);
+      return new FeedConsumer(
+        db,
+        client,
+        {
+          applied: (records) => {
+            settler.reconcile(records);
+            emit('records.changed', {
+              kinds: [...new Set(records.map((r) => r.kind))],
+              ids: records.slice(0, 200).map((r) => r.id),
+            });
+          },
+          progress: (p) => {
+            if (!run.current()) return;
+            status.feedProgressed({ phase: p.phase, received: p.received });
+            emit('feed.progress', { phase: p.phase, received: p.received });
+          },
+          connection: run.connection('feed'),
+        },
+        {
+          ...DEFAULT_FEED_OPTIONS,
+          waitMs: feedWaitMs,
+          ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
+          ...(searchBuilder ? { searchBuilder } : {}),
+        },
+      );
+    },
+    sender: (client, run) =>
+      new OutboxSender(
+        outbox,
+        client,
+        { changed: outboxChanged, connection: run.connection('outbox') },
+        config.sender,
+      ),
+    telemetry: (run) => {
+      const s = session.current(Date.now());
+      if (!s || s.role === 'agent') return null;
+      return new TelemetryClient(
         db,
         {
           serverUrl: config.syncServerUrl,
@@ -183,21 +194,17 @@ export async function startCore(
           persistEveryMs: 5000,
         },
         {
-          fixes: (at, fixes) => emit('fleet.fixes', { at, fixes }),
-          connection: (state, at) =>
-            status.telemetry(state === 'online' ? { state, lastConfirmedAt: at } : { state }),
+          fixes: (at, fixes) => {
+            if (run.current()) emit('fleet.fixes', { at, fixes });
+          },
+          connection: run.connection('telemetry'),
         },
       );
-      telemetry.start();
-    }
-  };
-  const stopLoops = async (): Promise<void> => {
-    feed.stop();
-    sender.stop();
-    telemetry?.stop();
-    telemetry = null;
-    await Promise.all(loops);
-    loops = [];
+    },
+  });
+  const startLoops = (): void => {
+    loops.start();
+    collab?.resume();
   };
 
   const handlers: OperatorHandlers = createOperatorHandlers({
@@ -211,12 +218,21 @@ export async function startCore(
     search: new ReplicaSearch(readDb),
     builder: new CommandBuilder(view),
     outbox,
-    sender,
+    commandQueued: () => {
+      status.refresh();
+      loops.nudge();
+    },
     status,
-    telemetry: () => telemetry,
+    telemetry: () => loops.telemetry(),
     collab: collab ?? noCollab,
-    onLogin: startLoops,
-    onLogout: () => void stopLoops(),
+    onLogin: () => {
+      startLoops();
+      emit('session.changed', session.current(Date.now()));
+    },
+    onLogout: () => {
+      loops.stop('signed out');
+      emit('session.changed', null);
+    },
   });
   if (session.current(Date.now())) startLoops();
 
@@ -247,7 +263,8 @@ export async function startCore(
       return () => listeners.delete(listener);
     },
     async close(): Promise<void> {
-      await stopLoops();
+      await loops.close();
+      status.close();
       collab?.close();
       await searchBuilder?.stop();
       await replicaWorker?.stop();

@@ -50,6 +50,9 @@ export const DEFAULT_FEED_OPTIONS: FeedOptions = {
   maxDelayMs: 15_000,
 };
 
+/** Thrown inside a write slice when the consumer was stopped mid-page. */
+class FeedStopped extends Error {}
+
 interface StateRow {
   phase: FeedPhase;
   up_to: number | null;
@@ -77,6 +80,8 @@ export class FeedConsumer {
   readonly #loadState;
   #running = false;
   #failures = 0;
+  /** The first poll of a run does not wait: a fresh start (a sign-in) is confirmed at once. */
+  #caughtUp = false;
   readonly #idle = new WakeableSleep();
 
   constructor(
@@ -104,8 +109,10 @@ export class FeedConsumer {
   /** Runs until stop(); never throws (failures become 'offline' and a backoff). */
   async run(): Promise<void> {
     this.#running = true;
+    this.#caughtUp = false;
     while (this.isRunning()) {
       const ok = await this.step().catch((error: unknown) => {
+        if (error instanceof FeedStopped) return false;
         // A local failure (disk full, a busy database, a bug) must not end the feed for
         // good: report it and retry with the same backoff as a network failure.
         console.error('feed step failed; retrying', error);
@@ -189,7 +196,7 @@ export class FeedConsumer {
     const q = new URLSearchParams({
       since: String(s.since),
       limit: String(this.options.pageSize),
-      waitMs: String(this.options.waitMs),
+      waitMs: String(this.#caughtUp ? this.options.waitMs : 0),
     });
     const reply = await this.server.request<{
       changes: ReplicaRecord[];
@@ -203,6 +210,7 @@ export class FeedConsumer {
     }
     if (!this.answered(reply.status)) return false;
     const { changes, nextSince } = reply.body;
+    this.#caughtUp = true;
     const received = s.received + changes.length;
     await this.applyChunked(changes, () => {
       this.#saveState.run('live', s.up_to, null, nextSince, received, Date.now());
@@ -239,6 +247,9 @@ export class FeedConsumer {
       this.db,
       records.length,
       (i) => {
+        // Stopped (signed out, superseded by a newer run): write nothing more; the slice's
+        // transaction rolls back and the position stays where the last full page left it.
+        if (!this.isRunning()) throw new FeedStopped();
         const r = records[i];
         if (r) writer.apply(r);
       },

@@ -14,6 +14,8 @@ export class ServerClient {
     private readonly baseUrl: string,
     private readonly getToken: () => string | null,
     private readonly timeoutMs = 15_000,
+    /** Once aborted, requests end at once and answer status 0 (see `withSignal`). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   get url(): string {
@@ -22,7 +24,16 @@ export class ServerClient {
 
   /** The same server with a different credential (signing in with a new token). */
   withToken(token: string): ServerClient {
-    return new ServerClient(this.baseUrl, () => token, this.timeoutMs);
+    return new ServerClient(this.baseUrl, () => token, this.timeoutMs, this.signal);
+  }
+
+  /**
+   * The same server for one run of the sync loops: aborting `signal` cuts a long poll short
+   * and turns any answer still on its way into status 0, so a superseded loop never acts on
+   * a reply that arrives after it was stopped.
+   */
+  withSignal(signal: AbortSignal): ServerClient {
+    return new ServerClient(this.baseUrl, this.getToken, this.timeoutMs, signal);
   }
 
   async request<B = unknown>(
@@ -40,9 +51,12 @@ export class ServerClient {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs + extraTimeoutMs),
+        signal: this.signal
+          ? AbortSignal.any([this.signal, AbortSignal.timeout(this.timeoutMs + extraTimeoutMs)])
+          : AbortSignal.timeout(this.timeoutMs + extraTimeoutMs),
       });
       const text = await res.text();
+      if (this.signal?.aborted) return { status: 0, body: null as B };
       let parsed: unknown = text;
       try {
         parsed = text ? (JSON.parse(text) as unknown) : null;

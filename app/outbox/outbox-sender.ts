@@ -105,6 +105,10 @@ export class OutboxSender {
       '/api/commands',
       entry.command,
     );
+    // No answer because this sender was stopped (sign-out, a newer run aborted the request):
+    // not an outage, so no backoff; the entry stays due and the next sender sends it again
+    // (the key makes the repeat harmless). A real answer is recorded whoever gets it.
+    if (reply.status === 0 && !this.isRunning()) return;
     const now = this.now();
     if (reply.status === 200 || reply.status === 202) {
       this.events.connection?.('online', now);

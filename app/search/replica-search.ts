@@ -1,3 +1,4 @@
+import { DELIVERY_STAGES, STAGE_NAME, type DeliveryStage } from '../../domain/shipping';
 import type { ReadableDb } from '../replica';
 import { planSearch, prefixEnd } from './search-query';
 
@@ -126,6 +127,12 @@ function uniqueByRef(rows: HitRow[]): HitRow[] {
   return rows.filter((r) => !seen.has(r.ref) && seen.add(r.ref));
 }
 
+/** The stage as every other screen spells it ("En route to pickup", not "en-route-to-pickup"). */
+function stageName(stage: unknown): string {
+  const s = String(stage);
+  return (DELIVERY_STAGES as readonly string[]).includes(s) ? STAGE_NAME[s as DeliveryStage] : s;
+}
+
 function toHit(row: HitRow): SearchHit {
   const body = JSON.parse(row.body) as Record<string, unknown>;
   if (row.kind === 'account') {
@@ -142,6 +149,6 @@ function toHit(row: HitRow): SearchHit {
     kind: 'delivery',
     id: row.ref,
     title: row.ref,
-    subtitle: `${parcel?.tag ?? ''} · ${String(body['stage'])}`,
+    subtitle: `${parcel?.tag ?? ''} · ${stageName(body['stage'])}`,
   };
 }

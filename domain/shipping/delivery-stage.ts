@@ -10,6 +10,21 @@ export const DELIVERY_STAGES = [
 ] as const;
 export type DeliveryStage = (typeof DELIVERY_STAGES)[number];
 
+/**
+ * Each stage's name as operators read it, the same on every screen (search results, tables,
+ * the delivery's timeline) — one spelling per stage, capitalised.
+ */
+export const STAGE_NAME: Readonly<Record<DeliveryStage, string>> = {
+  created: 'Created',
+  scheduled: 'Scheduled',
+  'en-route-to-pickup': 'En route to pickup',
+  'picked-up': 'Picked up',
+  'headed-to-dropoff': 'Headed to drop-off',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
 /** Forward lifecycle; cancel and fail are handled by their own guards. */
 export const NEXT_STAGE: Readonly<Partial<Record<DeliveryStage, DeliveryStage>>> = {
   created: 'scheduled',

@@ -165,9 +165,11 @@ async function writeDelivery(
   },
 ): Promise<boolean> {
   const past = o.stage === 'past' || o.stage === 'failed';
-  const createdAt = instant(
-    o.now - (past ? intBetween(rnd, 60, 60 * 24 * 20) : intBetween(rnd, 1, 50)) * MIN,
-  );
+  // An active delivery was scheduled moments ago, so its ETA still lies ahead: one created
+  // up to 50 min back carried an ETA long gone, and a healthy demo fleet opened on a wall of
+  // "delivery is late" alerts.
+  const recentMin = o.stage === 'active' ? intBetween(rnd, 0, 2) : intBetween(rnd, 1, 50);
+  const createdAt = instant(o.now - (past ? intBetween(rnd, 60, 60 * 24 * 20) : recentMin) * MIN);
   const start =
     o.stage === 'upcoming'
       ? instant(o.now + intBetween(rnd, 10, 60 * 24 * 3) * MIN)

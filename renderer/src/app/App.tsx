@@ -45,11 +45,12 @@ export function App() {
               onClick={() => setView(v)}
             >
               {VIEW_LABEL[v]}
+              {v === 'pending' && <PendingCount />}
             </button>
           ))}
         </nav>
         <span className="who">
-          {session.userId} ({session.role})
+          Signed in as {session.userId} ({session.role})
         </span>
         <button
           type="button"
@@ -69,4 +70,17 @@ export function App() {
       <StatusBar />
     </div>
   );
+}
+
+/** "(2 pending, 1 needs attention)" on the nav link, so queued work is visible from anywhere. */
+function PendingCount() {
+  const outbox = useAppSelector((s) => s.sync.status?.outbox ?? null);
+  if (!outbox || (outbox.pending === 0 && outbox.needsAttention === 0)) return null;
+  const parts = [
+    ...(outbox.pending > 0 ? [`${String(outbox.pending)} pending`] : []),
+    ...(outbox.needsAttention > 0
+      ? [`${String(outbox.needsAttention)} need${outbox.needsAttention === 1 ? 's' : ''} attention`]
+      : []),
+  ];
+  return <span className="nav-count"> ({parts.join(', ')})</span>;
 }

@@ -1,7 +1,7 @@
 import type { OperatorClient } from '../api/operator-client';
 import { outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
 import { regionStatusReceived } from '../features/region-status/region-status-slice';
-import { sessionLoaded, type Role } from '../features/session/session-slice';
+import { sessionLoaded, signedOut, type Role } from '../features/session/session-slice';
 import {
   coreConnectionChanged,
   feedProgressed,
@@ -16,6 +16,13 @@ export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
   client.on('feed.progress', (p) => store.dispatch(feedProgressed(p)));
   client.on('outbox.changed', (e) => store.dispatch(outboxEntryChanged(e)));
   client.on('region.statusChanged', (s) => store.dispatch(regionStatusReceived(s)));
+  // A sign-in or sign-out in another tab or window of this desk: follow it, and reload what
+  // the previous operator's session showed (their outbox, the status) for the new one.
+  client.on('session.changed', (s) => {
+    if (s === null) store.dispatch(signedOut());
+    else store.dispatch(sessionLoaded({ userId: s.userId, role: s.role, expiresAt: s.expiresAt }));
+    void refresh(client, store);
+  });
   client.onConnection((state) => {
     store.dispatch(coreConnectionChanged(state === 'open'));
     if (state === 'open') void refresh(client, store);

@@ -3,13 +3,40 @@ import { useAppSelector } from '../../app/store';
 import { outboxSelectors } from '../outbox/outbox-slice';
 import { COMMAND_STATE_LABEL } from './agent-format';
 
-const STEPS = ['queued', 'sending', 'processing', 'done'] as const;
+type Step = 'saved' | 'sent' | 'processing' | 'done';
+const STEP_LABEL: Record<Step, string> = {
+  saved: 'Saved on this desk',
+  sent: 'Sent to the server',
+  processing: 'Processing',
+  done: 'Done',
+};
+/** How far each state has come (the last step it has completed). */
+const REACHED: Record<string, Step> = {
+  queued: 'saved',
+  sending: 'saved',
+  processing: 'processing',
+  done: 'done',
+};
 
-/** Follows one command through queued → sending → processing → done (or its refusal, in words). */
+/**
+ * The steps a command really goes through. Chips name steps, not states: "Queued" is a state
+ * (shown in words while it lasts), not a step every command passes — a command sent at once
+ * never waited in a queue. Only a payment change has a processing step (the gateway); the
+ * others are done when the server accepts them.
+ */
+function stepsOf(name: string): readonly Step[] {
+  return name === 'payments.changeMethod'
+    ? ['saved', 'sent', 'processing', 'done']
+    : ['saved', 'sent', 'done'];
+}
+
+/** Follows one command through saved → sent → (processing →) done, or its refusal, in words. */
 export function CommandProgress({ entry, label }: { entry: OutboxEntryView; label: string }) {
   const live = useAppSelector((s) => outboxSelectors.selectById(s.outbox, entry.idempotencyKey));
   const e = live && live.updatedAt >= entry.updatedAt ? live : entry;
-  const reached = STEPS.indexOf(e.state as (typeof STEPS)[number]);
+  const steps = stepsOf(e.name);
+  const last = REACHED[e.state];
+  const reached = last === undefined ? -1 : steps.indexOf(last);
   const settledBad = e.state === 'rejected' || e.state === 'failed' || e.state === 'discarded';
   return (
     <div
@@ -22,13 +49,14 @@ export function CommandProgress({ entry, label }: { entry: OutboxEntryView; labe
         {label}: <span className={`badge state-${e.state}`}>{COMMAND_STATE_LABEL[e.state]}</span>
       </p>
       <ol className="steps" aria-label={`${label} steps`}>
-        {STEPS.map((s, i) => (
+        {steps.map((s, i) => (
           <li
             key={s}
             className={i <= reached ? 'reached' : undefined}
             aria-current={i === reached ? 'step' : undefined}
           >
-            {COMMAND_STATE_LABEL[s]}
+            {STEP_LABEL[s]}
+            {i <= reached && s !== 'done' && <span className="sr-only"> (done)</span>}
           </li>
         ))}
       </ol>

@@ -1,6 +1,6 @@
 import type { AccountSnapshot } from '../../../../domain/accounts';
 import { describeMethod, instant, isExpiredAt } from '../../../../domain/shared';
-import { dateTime, locale, PAYMENT_STATUS_LABEL, STAGE_LABEL, formatMoney } from './agent-format';
+import { dateTime, locale, PAYMENT_STATUS_LABEL, stageText, formatMoney } from './agent-format';
 import type { CustomerData } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
@@ -72,7 +72,9 @@ export function CustomerView({
                   </button>
                 </td>
                 <td>{dateTime(delivery.body.window.start)}</td>
-                <td>{STAGE_LABEL[delivery.body.stage]}</td>
+                <td className={delivery.pending.length > 0 ? 'pending-value' : undefined}>
+                  {stageText(delivery.body.stage, delivery.pending)}
+                </td>
                 <td>
                   {payment
                     ? `${formatMoney(payment.body.amount, locale())} · ${PAYMENT_STATUS_LABEL[payment.body.status] ?? payment.body.status}`

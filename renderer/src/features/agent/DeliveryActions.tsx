@@ -3,6 +3,7 @@ import type { OutboxEntryView } from '../../../../app/contract';
 import { isBeforePickup, type DeliverySnapshot } from '../../../../domain/shipping';
 import { useOperator } from '../../app/operator-context';
 import { CommandProgress } from './CommandProgress';
+import { STAGE_LABEL } from './agent-format';
 import type { Rec } from './agent-types';
 
 const REASONS = [
@@ -68,11 +69,11 @@ export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> 
       <h3 id="actions-title">Cancel or reschedule</h3>
       {disabled && (
         <p id="actions-locked" className="muted">
-          {!allowed
-            ? stage === 'cancelled' || stage === 'completed' || stage === 'failed'
-              ? `This delivery is ${stage}; it can no longer be cancelled or rescheduled.`
-              : 'The parcel has already been picked up, so the delivery can no longer be cancelled or rescheduled.'
-            : 'A change to this delivery is waiting for the server.'}
+          {locked
+            ? 'A change to this delivery is waiting for the server.'
+            : stage === 'cancelled' || stage === 'completed' || stage === 'failed'
+              ? `This delivery is ${STAGE_LABEL[stage].toLowerCase()}; it can no longer be cancelled or rescheduled.`
+              : 'The parcel has already been picked up, so the delivery can no longer be cancelled or rescheduled.'}
         </p>
       )}
       <div className="action-row">

@@ -3,7 +3,7 @@ import type { DeliveryStage } from '../../../../domain/shipping';
 import { DeliveryActions } from './DeliveryActions';
 import { NotesPanel } from './NotesPanel';
 import { PaymentPanel } from './PaymentPanel';
-import { dateTime, STAGE_LABEL } from './agent-format';
+import { dateTime, pendingStage, STAGE_LABEL, stageText } from './agent-format';
 import type { DeliveryData } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
@@ -56,18 +56,16 @@ export function DeliveryView({
     );
   const { delivery, payment, drone, collab } = q.data;
   const d = delivery.body;
+  const cancelPending = delivery.pending.find((p) => p.name === 'shipping.cancelDelivery') ?? null;
   return (
     <section className="delivery" aria-labelledby="delivery-title">
       <div className="card">
         <h2 id="delivery-title">Delivery {d.parcel.tag}</h2>
-        <Timeline stage={d.stage} />
+        <Timeline stage={d.stage} pending={pendingStage(delivery.pending)} />
         <dl className="facts" aria-label="Delivery details">
           <dt>Stage</dt>
-          <dd>
-            {STAGE_LABEL[d.stage]}
-            {delivery.pending.length > 0 && (
-              <span className="badge state-processing"> change pending</span>
-            )}
+          <dd className={delivery.pending.length > 0 ? 'pending-value' : undefined}>
+            {stageText(d.stage, delivery.pending)}
           </dd>
           <dt>Window</dt>
           <dd>
@@ -88,7 +86,8 @@ export function DeliveryView({
       <PaymentPanel
         key={payment?.id ?? 'none'}
         payment={payment}
-        orderCancelled={d.stage === 'cancelled'}
+        orderCancelled={d.stage === 'cancelled' && cancelPending === null}
+        cancelPending={cancelPending !== null}
       />
       <DeliveryActions key={delivery.id} delivery={delivery} />
       <NotesPanel deliveryId={delivery.id} notes={collab?.notes ?? null} onAdded={q.reload} />
@@ -96,24 +95,30 @@ export function DeliveryView({
   );
 }
 
-function Timeline({ stage }: { stage: DeliveryStage }) {
-  const offPath = stage === 'cancelled' || stage === 'failed';
+/** While a command of this desk waits, the timeline shows the pending step, never its result. */
+function Timeline({ stage, pending }: { stage: DeliveryStage; pending: string | null }) {
+  const offPath = pending === null && (stage === 'cancelled' || stage === 'failed');
   const reached = FORWARD.indexOf(stage);
   return (
     <ol className="timeline" aria-label="Delivery progress">
       {FORWARD.map((s, i) => (
         <li
           key={s}
-          className={!offPath && i <= reached ? 'reached' : undefined}
-          aria-current={s === stage ? 'step' : undefined}
+          className={!offPath && pending === null && i <= reached ? 'reached' : undefined}
+          aria-current={s === stage && pending === null ? 'step' : undefined}
         >
           {STAGE_LABEL[s]}
-          {!offPath && i < reached && <span className="sr-only"> (done)</span>}
+          {!offPath && pending === null && i < reached && <span className="sr-only"> (done)</span>}
         </li>
       ))}
       {offPath && (
         <li className="off-path" aria-current="step">
           {STAGE_LABEL[stage]}
+        </li>
+      )}
+      {pending !== null && (
+        <li className="pending-value" aria-current="step">
+          {pending}
         </li>
       )}
     </ol>

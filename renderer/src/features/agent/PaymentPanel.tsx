@@ -10,7 +10,8 @@ const STEP_LABEL: Record<string, string> = {
   requested: 'Requested',
   'old-voided': 'Original hold released',
   'new-authorized': 'New card authorized',
-  completed: 'Completed',
+  // One word per state: a finished change reads "Done", as its command does.
+  completed: 'Done',
   'restoring-old': 'Restoring the original hold',
   'failed-declined': 'Declined — original method kept',
   'failed-void-refused': 'Original hold could not be released',
@@ -24,9 +25,16 @@ const RELEASE_LABEL: Record<string, string> = {
 };
 
 /** Why the change button is off, as a sentence the agent can read out; null when it is on. */
-function lockedReason(p: PaymentBody, inProgress: boolean, orderCancelled: boolean): string | null {
+function lockedReason(
+  p: PaymentBody,
+  inProgress: boolean,
+  orderCancelled: boolean,
+  cancelPending: boolean,
+): string | null {
   if (p.status === 'settled')
     return 'This order has already been charged; its payment method can no longer change.';
+  if (cancelPending && !p.release && p.status !== 'released')
+    return 'A cancel of this order is pending — not yet confirmed. The payment hold stays until the server confirms the cancel.';
   if (p.release || p.status === 'released' || orderCancelled)
     return 'This order is cancelled, so its payment hold is released and nothing will be charged.';
   if (inProgress) return 'A payment method change is in progress.';
@@ -37,10 +45,13 @@ function lockedReason(p: PaymentBody, inProgress: boolean, orderCancelled: boole
 export function PaymentPanel({
   payment,
   orderCancelled = false,
+  cancelPending = false,
 }: {
   payment: Rec<PaymentBody> | null;
   /** The delivery is cancelled (perhaps only by this desk's queued command): no changes. */
   orderCancelled?: boolean;
+  /** This desk's cancel of the order waits for the server: nothing is released yet. */
+  cancelPending?: boolean;
 }) {
   const [open, setOpen] = useState(false);
   const [issued, setIssued] = useState<OutboxEntryView | null>(null);
@@ -59,7 +70,7 @@ export function PaymentPanel({
       !['completed', 'failed-declined', 'failed-void-refused', 'failed-restore'].includes(
         change.step,
       ));
-  const locked = lockedReason(p, inProgress, orderCancelled);
+  const locked = lockedReason(p, inProgress, orderCancelled, cancelPending);
   return (
     <section className="card" aria-labelledby="payment-title">
       <h3 id="payment-title">Payment</h3>

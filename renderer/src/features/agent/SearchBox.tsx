@@ -2,6 +2,17 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useOperator } from '../../app/operator-context';
 import type { SearchHit, Selection } from './agent-types';
 
+const SHOWN = 20;
+/** The core's largest page: a count beyond it is "more than". */
+const MAX_COUNTED = 100;
+
+/** "3 results", or "First 20 of 90 results" when only the first ones are listed. */
+function countText(shown: number, total: number): string {
+  if (total <= shown) return `${String(shown)} result${shown === 1 ? '' : 's'}`;
+  const of = total >= MAX_COUNTED ? `more than ${String(MAX_COUNTED - 1)}` : String(total);
+  return `First ${String(shown)} of ${of} results — type more to narrow`;
+}
+
 /**
  * Global search over the local replica (works offline). Ctrl+K focuses it;
  * arrows move through the results, Enter opens one, Escape clears.
@@ -11,6 +22,8 @@ export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
   const input = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const [hits, setHits] = useState<readonly SearchHit[]>([]);
+  /** How many matched, up to MAX_COUNTED: 20 is what is shown, not what was found. */
+  const [total, setTotal] = useState(0);
   const [active, setActive] = useState(0);
   const [searching, setSearching] = useState(false);
   const seq = useRef(0);
@@ -32,15 +45,18 @@ export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
     const mine = ++seq.current;
     if (query === '') {
       setHits([]);
+      setTotal(0);
       setSearching(false);
       return;
     }
     setSearching(true);
     const timer = setTimeout(() => {
-      void client.call('search.query', { text: query, limit: 20 }).then((r) => {
+      void client.call('search.query', { text: query, limit: MAX_COUNTED }).then((r) => {
         if (mine !== seq.current) return;
         setSearching(false);
-        setHits(r.ok ? (r.value as SearchHit[]) : []);
+        const all = r.ok ? (r.value as SearchHit[]) : [];
+        setTotal(all.length);
+        setHits(all.slice(0, SHOWN));
         setActive(0);
       });
     }, 120);
@@ -51,6 +67,7 @@ export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
     if (!hit) return;
     onOpen({ kind: hit.kind, id: hit.id });
     setHits([]);
+    setTotal(0);
     setText('');
   };
 
@@ -85,12 +102,8 @@ export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
       />
-      <p className="sr-only" aria-live="polite">
-        {query === ''
-          ? ''
-          : searching
-            ? 'Searching…'
-            : `${String(hits.length)} result${hits.length === 1 ? '' : 's'}`}
+      <p className={hits.length > 0 ? 'search-count muted' : 'sr-only'} aria-live="polite">
+        {query === '' ? '' : searching ? 'Searching…' : countText(hits.length, total)}
       </p>
       {query !== '' && hits.length === 0 && (
         <p className="search-hits muted">{searching ? 'Searching…' : 'No matches on this desk.'}</p>

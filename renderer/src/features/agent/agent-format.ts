@@ -1,6 +1,6 @@
 import type { Money, PaymentMethodRef } from '../../../../domain/shared';
 import { formatMoney as formatMoneyIn } from '../../../format';
-import type { DeliveryStage } from '../../../../domain/shipping';
+import { STAGE_NAME, type DeliveryStage } from '../../../../domain/shipping';
 
 export const locale = (): string => navigator.language || 'en-GB';
 
@@ -21,16 +21,32 @@ export function timeOnly(ms: number): string {
   return new Date(ms).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
 }
 
-export const STAGE_LABEL: Record<DeliveryStage, string> = {
-  created: 'Created',
-  scheduled: 'Scheduled',
-  'en-route-to-pickup': 'En route to pickup',
-  'picked-up': 'Picked up',
-  'headed-to-dropoff': 'Headed to drop-off',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-  failed: 'Failed',
+export const STAGE_LABEL: Readonly<Record<DeliveryStage, string>> = STAGE_NAME;
+
+/**
+ * What a delivery's stage reads while this desk's own command on it waits for the server:
+ * the optimistic value is never shown as if it were the server's (an agent reading it out
+ * would promise what the server may refuse).
+ */
+const PENDING_STAGE_LABEL: Record<string, string> = {
+  'shipping.cancelDelivery': 'Cancel pending — not yet confirmed',
+  'shipping.rescheduleDelivery': 'Reschedule pending — not yet confirmed',
+  'shipping.assignDrone': 'Drone assignment pending — not yet confirmed',
 };
+
+/** The pending sentence for a delivery, or null when no command of this desk waits on it. */
+export function pendingStage(pending: readonly { name: string }[]): string | null {
+  for (const p of pending) {
+    const label = PENDING_STAGE_LABEL[p.name];
+    if (label) return label;
+  }
+  return null;
+}
+
+/** The stage as the agent should read it: the server's word, or what is still pending. */
+export function stageText(stage: DeliveryStage, pending: readonly { name: string }[]): string {
+  return pendingStage(pending) ?? STAGE_LABEL[stage];
+}
 
 export const PAYMENT_STATUS_LABEL: Record<string, string> = {
   authorized: 'Authorized (amount on hold)',

@@ -49,7 +49,15 @@ export function FleetMapView() {
     };
   }, [dispatch, layer]);
 
-  useEffect(() => handle.current?.setPlaces(depots, zones), [depots, zones]);
+  useEffect(() => {
+    handle.current?.setPlaces(depots, zones);
+    // What the map was given, for tests and support (a canvas cannot be read by role).
+    const el = container.current;
+    if (el) {
+      el.dataset['depots'] = String(depots.length);
+      el.dataset['zones'] = String(zones.length);
+    }
+  }, [depots, zones]);
   useEffect(() => layer.setVisible((s) => shown[s]), [layer, shown]);
   useEffect(() => handle.current?.setSelected(selectedId), [selectedId]);
 
@@ -133,15 +141,32 @@ function Alerts() {
     const t = setInterval(() => setNow(Date.now()), 5000);
     return () => clearInterval(t);
   }, []);
-  const alerts = useAppSelector((s) => selectAlerts(s, now));
+  const telemetry = useAppSelector((s) => s.sync.status?.telemetry ?? null);
+  const lastFixAt = useAppSelector((s) => s.fleet.lastFixAt);
+  // Held while this desk's own telemetry path is down (see selectAlerts); only a path that
+  // was up and went down is news (a desk still connecting just has not heard yet).
+  const held = telemetry !== null && telemetry.state !== 'online';
+  const pathDown = held && telemetry.detail !== 'connecting';
+  const alerts = useAppSelector((s) => selectAlerts(s, now, held));
   const dispatch = useAppDispatch();
+  const count = alerts.length + (pathDown ? 1 : 0);
   return (
     <section aria-labelledby="fleet-alerts-h" className="fleet-alerts">
-      <h2 id="fleet-alerts-h">Alerts ({alerts.length})</h2>
-      {alerts.length === 0 ? (
+      <h2 id="fleet-alerts-h">
+        Alerts ({count}
+        {held ? '; per-drone telemetry alerts held' : ''})
+      </h2>
+      {count === 0 ? (
         <p>No alerts.</p>
       ) : (
         <ul aria-label="Alerts">
+          {pathDown && (
+            <li className="alert-path-down">
+              Telemetry path down: this desk receives no drone positions
+              {lastFixAt === null ? '' : ` since ${formatClock(lastFixAt)}`}; drones are not
+              reported as lost while it is down.
+            </li>
+          )}
           {alerts.slice(0, 50).map((a) => (
             <li key={a.key} className={`alert-${a.kind}`}>
               <button type="button" onClick={() => dispatch(droneSelected(a.droneId))}>

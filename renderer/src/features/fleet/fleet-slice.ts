@@ -112,20 +112,31 @@ export interface FleetAlert {
   readonly text: string;
 }
 
-/** Alerts derived from summaries; `now` is passed in (a 1 Hz tick) so the selector stays pure. */
+/**
+ * Alerts derived from summaries; `now` is passed in (a 1 Hz tick) so the selector stays pure.
+ * `telemetryHeld`: this desk's own telemetry path is down, so every fix ages at once — that is
+ * one fact about the desk (shown once by the caller), not a fault of each drone: per-drone
+ * telemetry alerts are held until the path is back.
+ */
 export const selectAlerts = createSelector(
-  [selectAllDrones, etaSelectors.selectEntities, (_s: WithFleet, now: number) => now],
-  (all, etaById, now): FleetAlert[] => {
+  [
+    selectAllDrones,
+    etaSelectors.selectEntities,
+    (_s: WithFleet, now: number) => now,
+    (_s: WithFleet, _now: number, telemetryHeld: boolean) => telemetryHeld,
+  ],
+  (all, etaById, now, telemetryHeld): FleetAlert[] => {
     const out: FleetAlert[] = [];
     for (const d of all) {
-      if (d.freshness === 'lost')
+      if (d.freshness === 'lost' && !telemetryHeld && reportsTelemetry(d.status))
         out.push({
           key: `${d.id}:lost`,
           droneId: d.id,
           kind: 'lost-telemetry',
           text: `${d.id}: telemetry lost`,
         });
-      if (d.batteryPct < LOW_BATTERY_PCT)
+      // A charging drone or one in maintenance is expected to be low: not news.
+      if (d.batteryPct < LOW_BATTERY_PCT && (d.status === 'in-flight' || d.status === 'idle'))
         out.push({
           key: `${d.id}:battery`,
           droneId: d.id,
@@ -133,7 +144,7 @@ export const selectAlerts = createSelector(
           text: `${d.id}: battery ${d.batteryPct} %`,
         });
       const eta = d.assignedDeliveryId ? etaById[d.assignedDeliveryId] : undefined;
-      if (eta?.arrivesAt != null && eta.arrivesAt < now && !isDone(eta.stage))
+      if (eta?.arrivesAt != null && eta.arrivesAt + LATE_GRACE_MS < now && !isDone(eta.stage))
         out.push({
           key: `${d.id}:late`,
           droneId: d.id,
@@ -144,5 +155,11 @@ export const selectAlerts = createSelector(
     return out;
   },
 );
+
+/** An ETA is an estimate: a few minutes past it is not yet "late". */
+const LATE_GRACE_MS = 5 * 60_000;
+
+/** Drones that are expected to report: one in maintenance is switched off on the ground. */
+const reportsTelemetry = (status: DroneStatus): boolean => status !== 'maintenance';
 
 const isDone = (stage: string): boolean => ['completed', 'cancelled', 'failed'].includes(stage);

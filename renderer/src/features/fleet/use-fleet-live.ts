@@ -109,6 +109,8 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
     });
     const offRecords = client.on('records.changed', (c) => {
       if (c.kinds.includes('drone') || c.kinds.includes('delivery')) scheduleSnapshot();
+      // A fresh desk opens the map before its first snapshot brought depots and zones.
+      if (c.kinds.includes('depot') || c.kinds.includes('zone')) void loadPlaces();
     });
     let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
     const scheduleSnapshot = () => {

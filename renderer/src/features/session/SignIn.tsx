@@ -26,8 +26,14 @@ export function SignIn() {
       <h1>Fleetdesk</h1>
       <form onSubmit={(e) => void submit(e)} aria-label="Sign in">
         <label htmlFor="token">Access token</label>
+        <p id="token-hint" className="muted">
+          Your supervisor or IT issues your access token. Trying the demo? <code>npm start</code>{' '}
+          prints three demo tokens (agent, fleet manager, supervisor); a token for any user comes
+          from <code>npm run sync-server -- token --user &lt;name&gt; --role agent</code>.
+        </p>
         <textarea
           id="token"
+          aria-describedby="token-hint"
           value={token}
           onChange={(e) => setToken(e.target.value)}
           rows={3}

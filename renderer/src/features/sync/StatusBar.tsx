@@ -1,3 +1,4 @@
+import type { SyncStatus } from '../../../../app/contract';
 import { useAppSelector } from '../../app/store';
 
 const time = (ms: number | null): string =>
@@ -9,11 +10,33 @@ const time = (ms: number | null): string =>
         second: '2-digit',
       });
 
+/** Why the desk is not online, in a few words (the core derives the detail from its loops). */
+function reason(status: SyncStatus | null): string | null {
+  if (!status || status.overall === 'online') return null;
+  const { feed, outbox } = status;
+  if (outbox.detail === 'stalled') return 'Sending has stalled';
+  switch (feed.detail) {
+    case 'connecting':
+      return 'Connecting…';
+    case 'stalled':
+      return 'The server has stopped answering';
+    case 'unauthorized':
+      return 'Sign in again to sync';
+    case 'stopped unexpectedly':
+      return 'Sync stopped unexpectedly';
+    case 'offline':
+      return 'Server not reachable';
+    default:
+      return null;
+  }
+}
+
 /** Always visible: is my work saved and synced? Online / offline / degraded, pending, last confirmed. */
 export function StatusBar() {
   const status = useAppSelector((s) => s.sync.status);
   const coreConnected = useAppSelector((s) => s.sync.coreConnected);
   const snapshot = useAppSelector((s) => s.sync.snapshot);
+  const why = reason(status);
   const overall = !coreConnected ? 'offline' : (status?.overall ?? 'offline');
   const pending = status?.outbox.pending ?? 0;
   const attention = status?.outbox.needsAttention ?? 0;
@@ -29,7 +52,7 @@ export function StatusBar() {
       <span className="status-pill">
         {overall === 'online' ? 'Online' : overall === 'degraded' ? 'Degraded' : 'Offline'}
       </span>
-      {!coreConnected && <span>Desktop core not reachable</span>}
+      {!coreConnected ? <span>Desktop core not reachable</span> : why && <span>{why}</span>}
       {snapshot?.phase === 'snapshot' && (
         <span>Initial sync: {snapshot.received.toLocaleString()} records…</span>
       )}
