@@ -41,7 +41,7 @@ describe('applyCheckedUpdate', () => {
   it('leaves what the desk writes alone: UUIDs, epoch milliseconds, short numbers', () => {
     const server = new Y.Doc();
     const desk = new Y.Doc();
-    let update = new Uint8Array();
+    let update: Uint8Array = new Uint8Array();
     desk.on('update', (u: Uint8Array) => {
       update = u;
     });
