@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { cardDataAcrossDeletion, cardDataAroundInsertion, isTextPiece } from './card-data-text';
 import {
   containsCardNumber,
   containsCardSecurityCode,
@@ -19,7 +20,7 @@ import {
  * data the update's transaction left in the document: new values, new map keys and root names,
  * and for text types the text around every insertion and deletion (a number typed or pasted
  * across several updates, or joined by deleting what separated its halves, is found when it
- * becomes whole). The caller must undo an update that returned a kind (HubDoc rebuilds).
+ * becomes whole; see card-data-text.ts). The caller must undo an update that returned a kind (HubDoc rebuilds).
  */
 export function applyCheckedUpdate(
   doc: Y.Doc,
@@ -90,7 +91,6 @@ const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin
 
 /** Card data the transaction `tr` added to its document, or null. */
 function cardDataIn(tr: Y.Transaction): CardDataKind | null {
-  const texts = new Set<Y.AbstractType<unknown>>();
   const roots = new Set<Y.AbstractType<unknown>>();
   for (const item of newItems(tr)) {
     const parent = item.parent instanceof Y.AbstractType ? item.parent : null;
@@ -101,20 +101,17 @@ function cardDataIn(tr: Y.Transaction): CardDataKind | null {
       const named = cardDataInKey(Y.findRootTypeKey(parent));
       if (named !== null) return named;
     }
-    const found = cardDataInItem(item, parent, texts);
+    const found = cardDataInItem(item);
     if (found !== null) return found;
   }
   // A deletion in a text joins what was on either side of it.
+  let joined: CardDataKind | null = null;
   Y.iterateDeletedStructs(tr, tr.deleteSet, (struct) => {
-    if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) {
-      if (struct.parent instanceof Y.AbstractType) texts.add(struct.parent);
+    if (joined === null && struct instanceof Y.Item && isTextPiece(struct)) {
+      joined = cardDataAcrossDeletion(struct);
     }
   });
-  for (const text of texts) {
-    const found = cardDataInText(text, tr);
-    if (found !== null) return found;
-  }
-  return null;
+  return joined;
 }
 
 /** Items created in `tr`: those at or after each client's clock when it began. */
@@ -130,19 +127,12 @@ function* newItems(tr: Y.Transaction): Generator<Y.Item> {
   }
 }
 
-function cardDataInItem(
-  item: Y.Item,
-  parent: Y.AbstractType<unknown> | null,
-  texts: Set<Y.AbstractType<unknown>>,
-): CardDataKind | null {
+function cardDataInItem(item: Y.Item): CardDataKind | null {
   const key = item.parentSub;
   const named = key !== null ? cardDataInKey(key) : null;
   if (named !== null) return named;
   const content = item.content;
-  if (content instanceof Y.ContentString) {
-    if (parent !== null) texts.add(parent);
-    return null;
-  }
+  if (content instanceof Y.ContentString) return cardDataAroundInsertion(item);
   if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) {
     return cardDataInJson(content.getContent(), key);
   }
@@ -154,61 +144,4 @@ function cardDataInItem(
     return cardDataInKey(content.type.nodeName);
   }
   return null;
-}
-
-// Context either side of a change: a PAN with separators is at most 37 characters, and the
-// label of a CVV is a few words before it.
-const MARGIN = 48;
-
-/**
- * Text around each place `tr` inserted or deleted characters in `text`. Each window is widened
- * until it ends on a word or digit-run boundary, so a cut can never make a PAN or "cvv 123"
- * out of what was not one in the whole text.
- */
-function cardDataInText(text: Y.AbstractType<unknown>, tr: Y.Transaction): CardDataKind | null {
-  let whole = '';
-  const touched: number[] = [];
-  for (let n = text._start; n !== null; n = n.right) {
-    const isNew = n.id.clock >= (tr.beforeState.get(n.id.client) ?? 0);
-    if (n.deleted) {
-      if (isNew || Y.isDeleted(tr.deleteSet, n.id)) touched.push(whole.length, whole.length);
-      continue;
-    }
-    // Embeds and formats count as a break in the text, as they do on screen.
-    const piece = n.content instanceof Y.ContentString ? n.content.str : '\n';
-    if (isNew) touched.push(whole.length, whole.length + piece.length);
-    whole += piece;
-  }
-  // Windows come in text order; overlapping ones are checked as one (never cut in between).
-  let window: [number, number] | null = null;
-  for (let i = 0; i < touched.length; i += 2) {
-    const next = widen(whole, touched[i] ?? 0, touched[i + 1] ?? 0);
-    if (window !== null && next[0] <= window[1]) {
-      window[1] = Math.max(window[1], next[1]);
-      continue;
-    }
-    if (window !== null && findCardData(whole.slice(...window)) !== null) {
-      return findCardData(whole.slice(...window));
-    }
-    window = next;
-  }
-  return window === null ? null : findCardData(whole.slice(...window));
-}
-
-const ALNUM = /[0-9A-Za-z]/;
-const DIGIT = /[0-9]/;
-
-// Whether the character at `i` belongs to a word or a digit run (a separator between digits).
-function inToken(s: string, i: number): boolean {
-  const c = s[i] ?? '';
-  if (ALNUM.test(c)) return true;
-  return (c === ' ' || c === '-') && DIGIT.test(s[i - 1] ?? '') && DIGIT.test(s[i + 1] ?? '');
-}
-
-function widen(s: string, from: number, to: number): [number, number] {
-  let left = Math.max(0, from - MARGIN);
-  let right = Math.min(s.length, to + MARGIN);
-  while (left > 0 && inToken(s, left - 1) && inToken(s, left)) left -= 1;
-  while (right < s.length && inToken(s, right - 1) && inToken(s, right)) right += 1;
-  return [left, right];
 }
