@@ -26,6 +26,7 @@ function reason(status: SyncStatus | null): string | null {
       return 'Sync stopped unexpectedly';
     case 'offline':
       return 'Server not reachable';
+    case undefined:
     default:
       return null;
   }
