@@ -98,10 +98,9 @@ export async function startCore(
     outbox,
     server,
     {
-      changed: (entry) => {
-        refreshOutboxStatus();
-        emit('outbox.changed', toEntryView(entry));
-      },
+      changed: (entry) => emit('outbox.changed', toEntryView(entry)),
+      // Once per answered batch or reconciled page: counting 10k entries per entry was quadratic.
+      settled: refreshOutboxStatus,
       connection: (state, at) =>
         status.outbox(
           state === 'online' ? { state, lastConfirmedAt: at } : { state: 'offline', detail: state },

@@ -43,7 +43,7 @@ export interface FeedOptions {
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = {
-  pageSize: 500,
+  pageSize: 5000,
   sliceBudgetMs: SLICE_BUDGET_MS,
   waitMs: 20_000,
   baseDelayMs: 250,
