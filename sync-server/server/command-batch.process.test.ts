@@ -90,12 +90,12 @@ afterAll(async () => {
 
 describe('POST /api/commands/batch (real server process)', () => {
   it('gives each command its own outcome; one bad command sinks nothing', async () => {
-    const payment = records.find((r) => {
-      if (r.kind !== 'payment' || (r.body as unknown as PaymentSnapshot).status !== 'authorized')
-        return false;
-      return true;
-    }) as Rec<PaymentSnapshot>;
-    const account = records.find((r) => r.id === payment.body.customerId) as Rec<AccountSnapshot>;
+    const payment = records.find(
+      (r) => r.kind === 'payment' && r.body['status'] === 'authorized',
+    ) as unknown as Rec<PaymentSnapshot>;
+    const account = records.find(
+      (r) => r.id === payment.body.customerId,
+    ) as unknown as Rec<AccountSnapshot>;
     const other = account.body.paymentMethods.find(
       (m) => m.token !== payment.body.method.token && m.expiry.year >= 2027,
     );
