@@ -11,7 +11,7 @@ import {
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
 import { ServerClient } from '../net';
-import { OutboxSender, OutboxStore, toEntryView } from '../outbox';
+import { OutboxSender, OutboxStore, toEntryView, type SenderOptions } from '../outbox';
 import {
   openReadableReplica,
   openWritableReplica,
@@ -41,7 +41,7 @@ export interface CoreConfig {
   /** Run the collaborative documents (default true; benchmarks of other paths turn it off). */
   readonly collab?: boolean;
   readonly feedWaitMs?: number;
-  readonly sender?: { baseDelayMs: number; maxDelayMs: number; idleMs: number };
+  readonly sender?: SenderOptions;
 }
 
 const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
