@@ -26,11 +26,11 @@ export interface AdmissionLimits {
 
 export const DEFAULT_ADMISSION: AdmissionLimits = {
   // 2 cores here: two bulk writers keep the SQLite writer busy without starving the loop.
-  bulkInFlight: 2,
+  bulkInFlight: 1,
   // 50 desks × 2 pipelined batches fit without shedding; a bigger storm sheds.
   bulkQueue: 128,
   bulkQueueTimeoutMs: 10_000,
-  perUserBulk: 2,
+  perUserBulk: 3,
   interactiveInFlight: 64,
   perUserInteractive: 8,
   perUserFeed: 4,
@@ -50,6 +50,7 @@ export type Admitted<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly shed: Shed };
 
 interface Waiter {
+  readonly user: string;
   readonly start: () => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -95,6 +96,10 @@ export class Admission {
   readonly #running: Record<RequestClass, number> = { interactive: 0, bulk: 0, feed: 0 };
   readonly #perUser = new Map<string, number>();
   readonly #queue: Waiter[] = [];
+  /** Bulk requests running, per user. */
+  readonly #bulkUsers = new Map<string, number>();
+  /** Bulk requests started per user while it had work here (for the fair pick). */
+  readonly #served = new Map<string, number>();
 
   constructor(limits: AdmissionLimits, registry: Registry) {
     this.#limits = limits;
@@ -137,7 +142,7 @@ export class Admission {
       if (this.#queue.length >= this.#limits.bulkQueue)
         return this.shed(cls, busy(this.estimateWaitS()));
       this.#perUser.set(userKey, mine + 1);
-      const queued = await this.waitForSlot();
+      const queued = await this.waitForSlot(user);
       if (!queued) {
         this.release(userKey, null);
         return this.shed(cls, busy(this.estimateWaitS()));
@@ -145,28 +150,41 @@ export class Admission {
     } else {
       this.#perUser.set(userKey, mine + 1);
       this.#running[cls] += 1;
+      if (cls === 'bulk') {
+        this.#bulkUsers.set(user, (this.#bulkUsers.get(user) ?? 0) + 1);
+        this.countServed(user);
+      }
     }
     this.#metrics.inFlight.set({ class: cls }, this.#running[cls]);
     try {
       return { ok: true, value: await work() };
     } finally {
+      if (cls === 'bulk') {
+        const left = (this.#bulkUsers.get(user) ?? 1) - 1;
+        if (left <= 0) this.#bulkUsers.delete(user);
+        else this.#bulkUsers.set(user, left);
+      }
       this.release(userKey, cls);
+      if (cls === 'bulk') this.forgetIdle(user);
     }
   }
 
   /** Resolves true once a bulk slot is ours (counted as running), false on queue timeout. */
-  private waitForSlot(): Promise<boolean> {
+  private waitForSlot(user: string): Promise<boolean> {
     const started = performance.now();
     return new Promise((resolve) => {
       const waiter: Waiter = {
+        user,
         start: () => {
           clearTimeout(waiter.timer);
           this.#metrics.wait.observe((performance.now() - started) / 1000);
           resolve(true);
         },
+        // Only fires while still queued: a handoff clears it in the same turn it dequeues.
         timer: setTimeout(() => {
           const at = this.#queue.indexOf(waiter);
-          if (at >= 0) this.#queue.splice(at, 1);
+          if (at < 0) return;
+          this.#queue.splice(at, 1);
           this.#metrics.queueDepth.set(this.#queue.length);
           resolve(false);
         }, this.#limits.bulkQueueTimeoutMs),
@@ -182,16 +200,49 @@ export class Admission {
     else this.#perUser.set(userKey, left);
     if (cls === null) return;
     this.#running[cls] -= 1;
-    // A finished bulk request hands its slot straight to the oldest waiter.
     if (cls === 'bulk') {
-      const next = this.#queue.shift();
+      const next = this.nextWaiter();
       if (next) {
         this.#running.bulk += 1;
-        next.start();
+        this.#bulkUsers.set(next.user, (this.#bulkUsers.get(next.user) ?? 0) + 1);
+        this.countServed(next.user);
+        // The slot is the waiter's from now: its queue timeout must not shed it (and leak the slot).
+        clearTimeout(next.timer);
+        // On the next turn of the event loop: handing slots on inside one microtask
+        // chain would keep sockets (readiness, interactive requests) unread.
+        setImmediate(next.start);
       }
       this.#metrics.queueDepth.set(this.#queue.length);
     }
     this.#metrics.inFlight.set({ class: cls }, this.#running[cls]);
+  }
+
+  /**
+   * The oldest waiter among the users served least so far (round robin by
+   * user): a desk with a long backlog cannot keep the slots while other desks
+   * still wait for their first batch.
+   */
+  private nextWaiter(): Waiter | undefined {
+    let at = -1;
+    let least = Infinity;
+    this.#queue.forEach((w, i) => {
+      const served = this.#served.get(w.user) ?? 0;
+      if (served < least) {
+        least = served;
+        at = i;
+      }
+    });
+    return at < 0 ? undefined : this.#queue.splice(at, 1)[0];
+  }
+
+  private countServed(user: string): void {
+    this.#served.set(user, (this.#served.get(user) ?? 0) + 1);
+  }
+
+  /** Forgets a user's share once it has nothing running or queued, so the map stays small. */
+  private forgetIdle(user: string): void {
+    if (!this.#bulkUsers.has(user) && !this.#queue.some((w) => w.user === user))
+      this.#served.delete(user);
   }
 
   /** Seconds until a newcomer would likely get a slot: one second per `bulkInFlight` queued, at least 1. */
