@@ -26,7 +26,7 @@ export interface AdmissionLimits {
 
 export const DEFAULT_ADMISSION: AdmissionLimits = {
   // 2 cores here: two bulk writers keep the SQLite writer busy without starving the loop.
-  bulkInFlight: 1,
+  bulkInFlight: 2,
   // 50 desks × 2 pipelined batches fit without shedding; a bigger storm sheds.
   bulkQueue: 128,
   bulkQueueTimeoutMs: 10_000,

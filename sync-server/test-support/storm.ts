@@ -20,6 +20,8 @@ export interface StormOptions {
   readonly pipeline: number;
   /** Pause between the interactive agent's commands (it sends one at a time). */
   readonly interactiveGapMs: number;
+  /** 'single': one command per POST /api/commands (the desk protocol before batches), as a baseline. */
+  readonly mode?: 'batch' | 'single';
 }
 
 export interface StormResult {
@@ -87,17 +89,23 @@ export async function runStorm(
     let retries = 0;
     const lane = async (): Promise<void> => {
       while (queue.length > 0) {
-        const batch = queue.splice(0, o.batchSize);
-        const res = await fetch(`${server.url}/api/commands/batch`, {
+        const single = o.mode === 'single';
+        const batch = queue.splice(0, single ? 1 : o.batchSize);
+        const res = await fetch(`${server.url}/api/commands${single ? '' : '/batch'}`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ commands: batch }),
+          body: JSON.stringify(single ? batch[0] : { commands: batch }),
         }).catch(() => null);
-        const status = res?.status ?? 0;
-        const body = (await res?.json().catch(() => null)) as {
+        let status = res?.status ?? 0;
+        let body = (await res?.json().catch(() => null)) as {
           results?: Item[];
           retryAfterS?: number;
         } | null;
+        if (single && (status === 200 || status === 202)) {
+          // Seen as a one-item batch, so both modes share the accounting below.
+          body = { results: [{ ...(body as Item), http: status }] };
+          status = 200;
+        }
         if (status === 200 && body?.results) {
           deskFirst[d] ??= since();
           body.results.forEach((r, i) => {
