@@ -62,12 +62,12 @@ async function catchupOnce(N: number): Promise<CatchupResult> {
   const data = tempDataDir();
   const profile = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-catchup-'));
   // Enough deliveries that N of them are still cancellable for us and N more for the others.
-  const server = await startServerProcess(data.dir, [
-    '--customers',
-    '2000',
-    '--deliveries',
-    String(Math.ceil(N * 2 * 2.8)),
-  ]);
+  const server = await startServerProcess(
+    data.dir,
+    ['--customers', '2000', '--deliveries', String(Math.ceil(N * 2 * 2.8))],
+    0,
+    { startTimeoutMs: 300_000 },
+  );
   let restarted = server;
   try {
     const agent = server.token('agent-1', 'agent');
@@ -117,7 +117,7 @@ async function catchupOnce(N: number): Promise<CatchupResult> {
 
     // Meanwhile the rest of the company changes N other records (server back, our desk still cut off).
     await core.close();
-    restarted = await startServerProcess(data.dir, [], server.port);
+    restarted = await startServerProcess(data.dir, [], server.port, { startTimeoutMs: 300_000 });
     const remoteStarted = performance.now();
     const others = created.slice(N, 2 * N);
     for (let i = 0; i < others.length; i += 500) {

@@ -35,7 +35,7 @@ export async function startServerProcess(
   dataDir: string,
   extraArgs: string[] = [],
   port = 0,
-  options: { simulate?: boolean } = {},
+  options: { simulate?: boolean; startTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const args = [
     '--import',
@@ -69,11 +69,13 @@ export async function startServerProcess(
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Seeding a large dataset (benchmarks) on a busy machine takes longer than the default.
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     const timer = setTimeout(
-      () => rej(new Error(`server did not start in 30 s\n${stderr}`)),
-      30_000,
+      () => rej(new Error(`server did not start in ${timeoutMs / 1000} s\n${stderr}`)),
+      timeoutMs,
     );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

@@ -1,4 +1,5 @@
 import { useAppSelector } from '../../app/store';
+import { SendProgress } from '../outbox/SendProgress';
 
 const time = (ms: number | null): string =>
   ms === null
@@ -34,6 +35,7 @@ export function StatusBar() {
         <span>Initial sync: {snapshot.received.toLocaleString()} records…</span>
       )}
       <span>{pending === 0 ? 'All changes sent' : `${pending} pending`}</span>
+      <SendProgress pending={pending} />
       {attention > 0 && <span className="attention">{attention} need attention</span>}
       <span>Last confirmed {time(confirmed)}</span>
     </footer>
