@@ -15,6 +15,7 @@ const suites: { name: string; entry: string; args?: string[] }[] = [
     args: ['--load', 'light', '--servers', 'fleetdesk,y-websocket,ws-echo,fleetdesk-mem'],
   },
   { name: 'desktop core: ingest, search, catch-up', entry: join(here, 'core', 'run.ts') },
+  { name: 'sync server: reconnect storm', entry: join(here, 'storm', 'run.ts') },
   { name: 'fleet map in Chromium', entry: join(here, 'map', 'run.ts') },
 ];
 

@@ -1,7 +1,7 @@
-import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { DocPersistence } from './doc-persistence';
+import { jitteredWebSocket } from './jittered-websocket';
 import type { LocalDocStore } from './local-doc-store';
 import { SyncStatusTracker, type DocSyncStatus } from './sync-status.tracker';
 
@@ -85,11 +85,13 @@ export class CollabDocHandle implements CollabDoc {
     this.provider = new WebsocketProvider(deps.endpoint, name, this.ydoc, {
       connect: false,
       params: { token: this.currentToken('') },
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      // The backoff is ours (capped exponential, full jitter); the provider's own fixed
+      // schedule is cut to a 100 ms floor, so desks do not come back in lockstep.
+      WebSocketPolyfill: jitteredWebSocket({ baseMs: 200, capMs: deps.maxBackoffMs }),
       // One process per profile: a BroadcastChannel would only mix up documents of different
       // operators in tests, and Node 20 has one globally.
       disableBc: true,
-      maxBackoffTime: deps.maxBackoffMs,
+      maxBackoffTime: Math.min(100, deps.maxBackoffMs),
     });
     // Tokens expire (the server closes with 4001) and roles change: every reconnect attempt
     // asks for the current token.

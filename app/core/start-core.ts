@@ -11,7 +11,13 @@ import {
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
 import { ServerClient } from '../net';
-import { OutboxSender, OutboxStore, toEntryView, type OutboxEntry } from '../outbox';
+import {
+  OutboxSender,
+  OutboxStore,
+  toEntryView,
+  type OutboxEntry,
+  type SenderOptions,
+} from '../outbox';
 import {
   openReadableReplica,
   openWritableReplica,
@@ -44,7 +50,7 @@ export interface CoreConfig {
   /** Run the collaborative documents (default true; benchmarks of other paths turn it off). */
   readonly collab?: boolean;
   readonly feedWaitMs?: number;
-  readonly sender?: { baseDelayMs: number; maxDelayMs: number; idleMs: number };
+  readonly sender?: SenderOptions;
 }
 
 const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
@@ -109,12 +115,19 @@ export async function startCore(
   status.start();
 
   const outboxChanged = (entry: OutboxEntry): void => {
-    status.refresh();
     emit('outbox.changed', toEntryView(entry));
+  };
+  // The status re-counts the outbox once per answered batch or reconciled page, not per entry:
+  // counting 10k entries for each of 10k entries was quadratic (issue 12).
+  const outboxSettled = (): void => {
+    status.refresh();
   };
   // Settles outbox entries from the command records the feed brings; it never sends, so it
   // works whichever run (or none) the records came from.
-  const settler = new OutboxSender(outbox, server, { changed: outboxChanged });
+  const settler = new OutboxSender(outbox, server, {
+    changed: outboxChanged,
+    settled: outboxSettled,
+  });
   const progress = new FeedConsumer(db, server).state();
   status.feedProgressed({ phase: progress.phase, received: progress.received });
 
@@ -179,7 +192,7 @@ export async function startCore(
       new OutboxSender(
         outbox,
         client,
-        { changed: outboxChanged, connection: run.connection('outbox') },
+        { changed: outboxChanged, settled: outboxSettled, connection: run.connection('outbox') },
         config.sender,
       ),
     telemetry: (run) => {

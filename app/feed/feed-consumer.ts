@@ -43,7 +43,7 @@ export interface FeedOptions {
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = {
-  pageSize: 500,
+  pageSize: 5000,
   sliceBudgetMs: SLICE_BUDGET_MS,
   waitMs: 20_000,
   baseDelayMs: 250,
@@ -82,6 +82,7 @@ export class FeedConsumer {
   #failures = 0;
   /** The first poll of a run does not wait: a fresh start (a sign-in) is confirmed at once. */
   #caughtUp = false;
+  #retryAfterMs = 0;
   readonly #idle = new WakeableSleep();
 
   constructor(
@@ -120,10 +121,17 @@ export class FeedConsumer {
       });
       if (!this.isRunning()) break;
       if (ok) this.#failures = 0;
-      else
-        await this.#idle.sleep(
-          fullJitterDelay((this.#failures += 1), this.options.baseDelayMs, this.options.maxDelayMs),
+      else {
+        const backoff = fullJitterDelay(
+          (this.#failures += 1),
+          this.options.baseDelayMs,
+          this.options.maxDelayMs,
         );
+        // Shed by admission control: at least Retry-After, plus jitter so shed desks spread out.
+        const shed = this.#retryAfterMs * (1 + Math.random());
+        this.#retryAfterMs = 0;
+        await this.#idle.sleep(Math.max(backoff, shed));
+      }
     }
   }
 
@@ -166,7 +174,7 @@ export class FeedConsumer {
       'GET',
       `/api/feed/snapshot?${q.toString()}`,
     );
-    if (!this.answered(reply.status)) return false;
+    if (!this.answered(reply.status, reply.body)) return false;
     const page = reply.body;
     const received = s.received + page.records.length;
     const done = page.nextCursor === null;
@@ -208,7 +216,7 @@ export class FeedConsumer {
       this.#saveState.run('snapshot', null, null, 0, 0, Date.now());
       return true;
     }
-    if (!this.answered(reply.status)) return false;
+    if (!this.answered(reply.status, reply.body)) return false;
     const { changes, nextSince } = reply.body;
     this.#caughtUp = true;
     const received = s.received + changes.length;
@@ -257,8 +265,12 @@ export class FeedConsumer {
     );
   }
 
-  private answered(status: number): boolean {
+  private answered(status: number, body: unknown): boolean {
     const now = Date.now();
+    // The body may be null or text (a proxy's page) despite its declared type.
+    const retryAfterS = (body as { retryAfterS?: unknown } | null)?.retryAfterS;
+    if ((status === 429 || status === 503) && typeof retryAfterS === 'number' && retryAfterS > 0)
+      this.#retryAfterMs = Math.min(retryAfterS, 60) * 1000;
     if (status === 200) {
       this.events.connection?.('online', now);
       return true;

@@ -17,6 +17,18 @@ let server: Server;
 let url = '';
 const seen: string[] = [];
 
+/** The scripted answer for one key: what the single endpoint would say, and each batch item. */
+function answer(key: string): [number, Record<string, unknown>] {
+  seen.push(key);
+  if (key.startsWith('always-500')) return [500, { code: 'COMMAND.INTERNAL', message: 'boom' }];
+  if (key.startsWith('bad'))
+    return [400, { code: 'COMMAND.MALFORMED', message: 'The request is malformed: x.' }];
+  if (key.startsWith('reject'))
+    return [200, { status: 'rejected', code: 'DELIVERY.ALREADY_PICKED_UP', reason: 'Too late.' }];
+  if (key.startsWith('slow')) return [202, { status: 'processing', resultingVersion: 2 }];
+  return [200, { status: 'accepted', resultingVersion: 2 }];
+}
+
 beforeAll(async () => {
   // A stand-in server with scripted answers per key: this tests the sender's
   // scheduling, not the server (the real server is used in app/core tests).
@@ -24,18 +36,20 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const key = (JSON.parse(body) as { idempotencyKey: string }).idempotencyKey;
-      seen.push(key);
-      const reply = (status: number, json: unknown): void => {
+      const send = (status: number, json: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
       };
-      if (key.startsWith('always-500')) reply(500, { code: 'HTTP.INTERNAL', message: 'boom' });
-      else if (key.startsWith('bad'))
-        reply(400, { code: 'COMMAND.MALFORMED', message: 'The request is malformed: x.' });
-      else if (key.startsWith('reject'))
-        reply(200, { status: 'rejected', code: 'DELIVERY.ALREADY_PICKED_UP', reason: 'Too late.' });
-      else if (key.startsWith('slow')) reply(202, { status: 'processing', resultingVersion: 2 });
-      else reply(200, { status: 'accepted', resultingVersion: 2 });
+      const parsed = JSON.parse(body) as {
+        idempotencyKey: string;
+        commands?: { idempotencyKey: string }[];
+      };
+      if (req.url === '/api/commands/batch') {
+        const results = (parsed.commands ?? []).map((c) => {
+          const [status, json] = answer(c.idempotencyKey);
+          return { idempotencyKey: c.idempotencyKey, http: status, ...json };
+        });
+        send(200, { results });
+      } else send(...answer(parsed.idempotencyKey));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

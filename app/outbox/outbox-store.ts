@@ -94,6 +94,9 @@ export class OutboxStore {
       byStates: db.prepare<[string], Row>(
         `SELECT ${COLUMNS} FROM outbox WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       ),
+      head: db.prepare<[number], Row>(
+        `SELECT ${COLUMNS} FROM outbox WHERE state IN ('queued', 'sending') ORDER BY seq LIMIT ?`,
+      ),
       nextDue: db.prepare<[], { at: number | null }>(
         `SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state IN ('queued', 'sending')`,
       ),
@@ -148,6 +151,14 @@ export class OutboxStore {
   /** Entries ready to (re)send, oldest first. "sending" ones were interrupted by a crash or restart. */
   due(now: number, limit = 20): OutboxEntry[] {
     return this.s.due.all(now, limit).map(toEntry);
+  }
+
+  /**
+   * The oldest unsent entries, due or not (the sender needs the ones not due yet
+   * too: a later command on the same record must wait for them).
+   */
+  unsent(limit: number): OutboxEntry[] {
+    return this.s.head.all(limit).map(toEntry);
   }
 
   /** When the next backed-off entry becomes due (null when nothing waits). */
@@ -205,6 +216,21 @@ export class OutboxStore {
     this.db.pragma('synchronous = NORMAL');
     try {
       write();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * Several state changes in one transaction without fsync (a batch's outcomes,
+   * a feed page's command records): one commit instead of one per entry, and no
+   * fsync, for the reason `withoutFsync` gives.
+   */
+  transactionWithoutFsync<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
     } finally {
       this.db.pragma('synchronous = FULL');
     }

@@ -1,3 +1,4 @@
 export * from './command-handler';
 export * from './command-record';
 export * from './command-service';
+export * from './command-batch';

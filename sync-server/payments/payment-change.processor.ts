@@ -31,6 +31,9 @@ type GatewayAnswer =
  * every call is committed before the next call, so a crash or restart resumes
  * at the right step and the gateway applies nothing twice.
  */
+/** Payments driven at once (each: one gateway call at a time, then a short commit). */
+const MAX_DRIVES = 16;
+
 export class PaymentChangeProcessor {
   readonly #pending = new Set<string>();
   readonly #inFlight = new Set<string>();
@@ -67,7 +70,7 @@ export class PaymentChangeProcessor {
   /** Called after a change or a release was accepted: start on it now rather than at the next sweep. */
   kick(paymentId: string): void {
     this.#pending.add(paymentId);
-    void this.drive(paymentId);
+    this.sweep();
   }
 
   pendingCount(): number {
@@ -84,8 +87,16 @@ export class PaymentChangeProcessor {
     return true;
   }
 
+  /**
+   * Starts pending work up to MAX_DRIVES at once. Unbounded, a catch-up of 10k
+   * cancels started 10k gateway calls whose commits then queued ahead of every
+   * agent's next command in the serial write queue.
+   */
   private sweep(): void {
-    for (const id of this.#pending) void this.drive(id);
+    for (const id of this.#pending) {
+      if (this.#inFlight.size >= MAX_DRIVES) return;
+      if (!this.#inFlight.has(id)) void this.drive(id);
+    }
   }
 
   private async drive(paymentId: string): Promise<void> {
@@ -114,6 +125,9 @@ export class PaymentChangeProcessor {
       this.log.error({ err: error, paymentId }, 'payment change drive failed');
     } finally {
       this.#inFlight.delete(paymentId);
+      // The next waiting payment, on a later turn (not inside this one's microtask chain).
+      if (this.#pending.size > this.#inFlight.size && !this.#stopped)
+        setImmediate(() => this.sweep());
     }
   }
 

@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { Principal, TokenCheck } from '../auth';
 import type { CommandRecordBody, CommandService } from '../commands';
 import type { FeedService } from '../feed';
 import { bearerToken, HttpError, intParam, readJson, sendJson } from '../http';
 import type { SandboxFaults } from '../payments';
 import { InvalidCursorError, type RecordStorePort } from '../records';
+import type { Admission, RequestClass } from './admission';
+import { batchRoute } from './batch-route';
+import { sendJsonCompressed } from './compressed-json';
 
 export interface ApiDeps {
   readonly authenticate: (token: string | null) => TokenCheck;
@@ -13,6 +17,8 @@ export interface ApiDeps {
   readonly store: RecordStorePort;
   readonly gatewayFaults: { get(): SandboxFaults; set(f: SandboxFaults): void };
   readonly breakerState: () => string;
+  readonly admission: Admission;
+  readonly log: Logger;
 }
 
 const MAX_COMMAND_BYTES = 16 * 1024;
@@ -38,7 +44,8 @@ const ROUTES: Readonly<Record<string, Route>> = {
     const reply = await deps.commands.handle(await readJson(req, MAX_COMMAND_BYTES), p);
     sendJson(res, reply.http, reply.body);
   },
-  'GET /api/feed/snapshot': async (_req, res, url, p, deps) => {
+  'POST /api/commands/batch': (req, res, _url, p, deps) => batchRoute(req, res, p, deps),
+  'GET /api/feed/snapshot': async (req, res, url, p, deps) => {
     const upTo = url.searchParams.has('upTo') ? intParam(url, 'upTo', 0) : null;
     const reply = await deps.feed
       .snapshot(p, upTo, url.searchParams.get('after'), intParam(url, 'limit', 1000))
@@ -47,7 +54,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
           throw new HttpError(400, error.code, error.message);
         throw error;
       });
-    sendJson(res, 200, reply);
+    await sendJsonCompressed(req, res, 200, reply);
   },
   'GET /api/feed/changes': async (req, res, url, p, deps) => {
     const abort = new AbortController();
@@ -60,7 +67,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
       abort.signal,
     );
     if (!reply.ok) throw new HttpError(410, reply.code, reply.message);
-    sendJson(res, 200, { changes: reply.changes, nextSince: reply.nextSince });
+    await sendJsonCompressed(req, res, 200, { changes: reply.changes, nextSince: reply.nextSince });
   },
   'GET /api/admin/gateway-faults': async (_req, res, _url, p, deps) => {
     requireSupervisor(p);
@@ -73,6 +80,31 @@ const ROUTES: Readonly<Record<string, Route>> = {
     sendJson(res, 200, { faults: deps.gatewayFaults.get(), breaker: deps.breakerState() });
   },
 };
+
+/**
+ * Which admission budget a route uses: catch-up work (batches, snapshot pages)
+ * is bulk and queues; change-feed long polls mostly wait, so they only have a
+ * per-user cap; everything else is an operator's click and goes first.
+ */
+const ROUTE_CLASS: Readonly<Record<string, RequestClass>> = {
+  'POST /api/commands/batch': 'bulk',
+  'GET /api/feed/snapshot': 'bulk',
+  'GET /api/feed/changes': 'feed',
+};
+
+/** Runs a route under admission control; a shed request gets 429/503 with Retry-After. */
+async function admitted(
+  res: ServerResponse,
+  deps: ApiDeps,
+  key: string,
+  user: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const result = await deps.admission.run(ROUTE_CLASS[key] ?? 'interactive', user, work);
+  if (result.ok) return;
+  const { status, code, message, retryAfterS } = result.shed;
+  sendJson(res, status, { code, message, retryAfterS }, { 'retry-after': String(retryAfterS) });
+}
 
 /** GET /api/commands/<key>: where one of my commands stands now. */
 async function commandStatus(
@@ -113,13 +145,16 @@ export async function handleApi(
     throw new HttpError(401, 'AUTH.UNAUTHORIZED', `Sign in again (token ${check.reason}).`);
   const key = `${req.method ?? 'GET'} ${url.pathname}`;
   const route = ROUTES[key];
+  const principal = check.principal;
   if (route) {
-    await route(req, res, url, check.principal, deps);
+    await admitted(res, deps, key, principal.userId, () => route(req, res, url, principal, deps));
     return key;
   }
   const commandKey = /^\/api\/commands\/([A-Za-z0-9_.:-]{1,80})$/.exec(url.pathname)?.[1];
   if (req.method === 'GET' && commandKey) {
-    await commandStatus(res, commandKey, check.principal, deps);
+    await admitted(res, deps, 'GET /api/commands/:key', principal.userId, () =>
+      commandStatus(res, commandKey, principal, deps),
+    );
     return 'GET /api/commands/:key';
   }
   throw new HttpError(404, 'HTTP.NOT_FOUND', 'No such endpoint.');

@@ -1,4 +1,5 @@
 import type { FeedRetentionOptions } from '../feed';
+import type { AdmissionLimits } from './admission';
 
 /** Everything the sync server can be told, with the embedded defaults. */
 export interface ServerConfig {
@@ -36,6 +37,8 @@ export interface ServerConfig {
   readonly checkpointIntervalMs: number;
   /** Change-feed pruning (README: "Change feed retention"); null keeps every entry forever. */
   readonly feedRetention: FeedRetentionOptions | null;
+  /** Admission control overrides (admission.ts has the defaults and what each bounds). */
+  readonly admission?: Partial<AdmissionLimits>;
 }
 
 /**

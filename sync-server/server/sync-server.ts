@@ -26,6 +26,7 @@ import { FleetSummary, GatewayHealth, GatewayProber, RegionStatusPublisher } fro
 import { openServerDatabase, startCheckpointWorker } from '../storage';
 import { refuse, TelemetryHub } from '../telemetry';
 import { createYjsHub, SqliteCompactionWorker, SqliteDocStore } from '../yjs';
+import { Admission, DEFAULT_ADMISSION } from './admission';
 import { handleApi } from './api-routes';
 import type { ServerConfig } from './server-config';
 
@@ -222,6 +223,8 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       set: (f: Parameters<SandboxGatewayService['setFaults']>[0]) => gateway.setFaults(f),
     },
     breakerState,
+    admission: new Admission({ ...DEFAULT_ADMISSION, ...config.admission }, metrics.registry),
+    log: log.child({ endpoint: 'api' }),
   };
 
   const server = createServer((req, res) => {

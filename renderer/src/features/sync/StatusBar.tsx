@@ -1,5 +1,6 @@
 import type { SyncStatus } from '../../../../app/contract';
 import { useAppSelector } from '../../app/store';
+import { SendProgress } from '../outbox/SendProgress';
 
 const time = (ms: number | null): string =>
   ms === null
@@ -58,6 +59,7 @@ export function StatusBar() {
         <span>Initial sync: {snapshot.received.toLocaleString()} records…</span>
       )}
       <span>{pending === 0 ? 'All changes sent' : `${pending} pending`}</span>
+      <SendProgress pending={pending} />
       {attention > 0 && <span className="attention">{attention} need attention</span>}
       <span>Last confirmed {time(confirmed)}</span>
     </footer>
