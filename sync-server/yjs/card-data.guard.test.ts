@@ -6,6 +6,7 @@ import { findCardData } from '../../domain/shared';
 import { applyCheckedUpdate, cardDataInJson } from './card-data.guard';
 
 const PAN = '4111 1111 1111 1111';
+const NOTE_WITH_PAN = `card ${PAN}`;
 const CLIENT = { peer: 'client' };
 
 /** The update a writer's edit produces on a copy of `server`. */
@@ -134,6 +135,21 @@ describe('applyCheckedUpdate', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses card data left waiting for a missing dependency with the update that brought it', () => {
+    const writer = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    writer.on('update', (u: Uint8Array) => updates.push(u));
+    writer.getText('n').insert(0, 'note: ');
+    writer.getText('n').insert(6, NOTE_WITH_PAN);
+    const [first, second] = updates;
+    if (first === undefined || second === undefined) throw new Error('two updates');
+    const server = new Y.Doc();
+    // The second arrives first: it cannot integrate yet, but is refused now...
+    expect(applyCheckedUpdate(server, second, CLIENT)).toBe('card-number');
+    // ...and an honest writer's update is not blamed for it (a fresh doc: the caller rebuilds).
+    expect(applyCheckedUpdate(new Y.Doc(), first, CLIENT)).toBeNull();
   });
 
   it('throws on a broken update as Y.applyUpdate does', () => {

@@ -20,7 +20,8 @@ import {
  * data the update's transaction left in the document: new values, new map keys and root names,
  * and for text types the text around every insertion and deletion (a number typed or pasted
  * across several updates, or joined by deleting what separated its halves, is found when it
- * becomes whole; see card-data-text.ts). The caller must undo an update that returned a kind (HubDoc rebuilds).
+ * becomes whole; see card-data-text.ts), and in what it leaves waiting for a missing
+ * dependency. The caller must undo an update that returned a kind (HubDoc rebuilds).
  */
 export function applyCheckedUpdate(
   doc: Y.Doc,
@@ -31,13 +32,32 @@ export function applyCheckedUpdate(
   const check = (tr: Y.Transaction): void => {
     result.found ??= cardDataIn(tr);
   };
+  const parked = doc.store.pendingStructs?.update;
   doc.on('afterTransaction', check);
   try {
     Y.applyUpdate(doc, update, origin);
   } finally {
     doc.off('afterTransaction', check);
   }
+  // Structs still waiting for a missing dependency are not in the document yet, so no
+  // transaction shows them; checked now (without text context) so that card data is refused
+  // with the update that brought it, not with a later honest one that completes it.
+  const pending = doc.store.pendingStructs?.update;
+  if (result.found === null && pending !== undefined && pending !== parked) {
+    result.found = cardDataInPending(pending);
+  }
   return result.found;
+}
+
+function cardDataInPending(pending: Uint8Array): CardDataKind | null {
+  // Yjs keeps pending structs in the v2 encoding.
+  for (const struct of Y.decodeUpdateV2(pending).structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const root = typeof struct.parent === 'string' ? cardDataInKey(struct.parent) : null;
+    const found = root ?? cardDataInItem(struct);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Card data in a JSON value (awareness state, embedded value); keys label their values. */
