@@ -33,7 +33,9 @@ it('a fleet manager watches drones move, then sees last known positions when the
   const flying = list.getByRole('row').filter({ hasText: 'In flight' });
   await expect.poll(async () => flying.count(), { timeout: 60_000 }).toBeGreaterThan(0);
   // The city view, clustered, once the basemap and the drone overlay have drawn.
-  await expect.poll(async () => page.locator('canvas.drone-overlay').count()).toBe(1);
+  await expect
+    .poll(async () => page.locator('canvas.drone-overlay').count(), { timeout: 30_000 })
+    .toBe(1);
   await page.waitForFunction(() => {
     const map = document.querySelector('.maplibregl-canvas');
     return map instanceof HTMLCanvasElement && map.width > 0;

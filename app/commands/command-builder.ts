@@ -130,7 +130,9 @@ export class CommandBuilder {
       overlay: {
         kind: 'delivery',
         id: input.deliveryId,
-        patch: { stage: 'cancelled', droneId: null, eta: null },
+        // Only the stage: until the server confirms, the drone and ETA shown are still the
+        // server's (the UI reads the stage as "Cancel pending"), not a guess of the outcome.
+        patch: { stage: 'cancelled' },
       },
     });
   }

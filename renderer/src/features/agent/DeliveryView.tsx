@@ -57,6 +57,10 @@ export function DeliveryView({
   const { delivery, payment, drone, collab } = q.data;
   const d = delivery.body;
   const cancelPending = delivery.pending.find((p) => p.name === 'shipping.cancelDelivery') ?? null;
+  // A pending reschedule or drone assignment rewrites window, ETA and drone optimistically.
+  const tentative = delivery.pending.some((p) => p.name !== 'shipping.cancelDelivery')
+    ? 'pending-value'
+    : undefined;
   return (
     <section className="delivery" aria-labelledby="delivery-title">
       <div className="card">
@@ -68,16 +72,21 @@ export function DeliveryView({
             {stageText(d.stage, delivery.pending)}
           </dd>
           <dt>Window</dt>
-          <dd>
+          <dd className={tentative}>
             {dateTime(d.window.start)} – {dateTime(d.window.end)}
+            {tentative && ' — requested, not yet confirmed'}
           </dd>
           <dt>ETA</dt>
-          <dd>{d.eta ? dateTime(d.eta.arrivesAt) : 'Not yet estimated'}</dd>
+          <dd className={tentative}>
+            {d.eta ? dateTime(d.eta.arrivesAt) : 'Not yet estimated'}
+            {tentative && ' — until the change is confirmed'}
+          </dd>
           <dt>Drone</dt>
-          <dd>
+          <dd className={tentative}>
             {drone
               ? `${drone.id} (${drone.body.model.name}, battery ${String(drone.body.batteryPct)}%)`
               : (d.droneId ?? 'Not assigned')}
+            {tentative && ' — until the change is confirmed'}
           </dd>
           <dt>Reference</dt>
           <dd>{d.id}</dd>
