@@ -20,12 +20,12 @@ const PER_DESK = Number(process.env['BENCH_STORM_PER_DESK'] ?? 200);
 async function once(options: StormOptions): Promise<StormResult> {
   const data = tempDataDir();
   const deliveries = String(Math.ceil(DESKS * PER_DESK * 2.8 + 2000));
-  const server = await startServerProcess(data.dir, [
-    '--deliveries',
-    deliveries,
-    '--customers',
-    '2000',
-  ]);
+  const server = await startServerProcess(
+    data.dir,
+    ['--deliveries', deliveries, '--customers', '2000'],
+    0,
+    { startTimeoutMs: 300_000 },
+  );
   try {
     const targets = (await cancellableDeliveries(server)).filter((d) => d.stage === 'created');
     return await runStorm(server, targets, options);

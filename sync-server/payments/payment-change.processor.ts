@@ -126,8 +126,7 @@ export class PaymentChangeProcessor {
     } finally {
       this.#inFlight.delete(paymentId);
       // The next waiting payment, on a later turn (not inside this one's microtask chain).
-      if (this.#pending.size > this.#inFlight.size && !this.#stopped)
-        setImmediate(() => this.sweep());
+      if (this.#pending.size > this.#inFlight.size) setImmediate(() => this.sweep());
     }
   }
 

@@ -1,8 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { Principal } from '../auth';
-import { applyBatch, batchEnvelopeError, MAX_BATCH_BYTES } from '../commands';
+import { applyBatch, batchEnvelopeError, MAX_BATCH_BYTES, type CommandService } from '../commands';
 import { HttpError, readJson, sendJson } from '../http';
-import type { ApiDeps } from './api-routes';
+import type { RecordStorePort } from '../records';
+import type { Admission } from './admission';
+
+/** What the batch route needs (a subset of the API's dependencies). */
+export interface BatchDeps {
+  readonly commands: CommandService;
+  readonly store: RecordStorePort;
+  readonly admission: Admission;
+  readonly log: Logger;
+}
 
 /**
  * POST /api/commands/batch: `{commands: [...]}` → `{results: [...]}`, one result
@@ -15,7 +25,7 @@ export async function batchRoute(
   req: IncomingMessage,
   res: ServerResponse,
   p: Principal,
-  deps: ApiDeps,
+  deps: BatchDeps,
 ): Promise<void> {
   const raw = await readJson(req, MAX_BATCH_BYTES);
   const refused = batchEnvelopeError(raw);

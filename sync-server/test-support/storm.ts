@@ -136,12 +136,13 @@ export async function runStorm(
     deskDone[d] = since();
   }
 
-  let running = true;
+  // An object, not a let: the loops below read it after awaits.
+  const storm = { running: true };
   const latencies: number[] = [];
   const interactive = (async () => {
     const token = server.token('agent-on-call', 'agent');
     let i = 0;
-    while (running && i < interactiveTargets.length) {
+    while (storm.running && i < interactiveTargets.length) {
       const t = interactiveTargets[i];
       if (!t) break;
       const body = cancel('agent-on-call', `call-${i}`, t);
@@ -156,7 +157,7 @@ export async function runStorm(
   let checks = 0;
   let failures = 0;
   const readyz = (async () => {
-    while (running) {
+    while (storm.running) {
       const ok = await fetch(`${server.url}/readyz`)
         .then((r) => r.status === 200)
         .catch(() => false);
@@ -168,7 +169,7 @@ export async function runStorm(
 
   await Promise.all(Array.from({ length: o.desks }, (_, d) => desk(d)));
   const seconds = since();
-  running = false;
+  storm.running = false;
   await Promise.all([interactive, readyz]);
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
