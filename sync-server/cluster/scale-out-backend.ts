@@ -108,6 +108,7 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
 
     return {
       mode: 'scale-out' as const,
+      instanceId,
       store,
       notifier,
       docStore,

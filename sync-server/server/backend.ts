@@ -11,6 +11,8 @@ import type { DocCompactor, DocFanout, DocStore } from '../yjs';
  */
 export interface Backend {
   readonly mode: 'embedded' | 'scale-out';
+  /** Scale-out: this process's id (lease holder, /readyz), so operators can tell who answered. */
+  readonly instanceId: string | null;
   /** Records and feed; every committed write publishes through `notifier`. */
   readonly store: RecordStorePort;
   readonly notifier: ChangeNotifierPort;

@@ -25,6 +25,7 @@ export function openEmbeddedBackend(config: ServerConfig): Backend {
   let sink = (_at: number, _fixes: TelemetryTuple[]): void => undefined;
   return {
     mode: 'embedded',
+    instanceId: null,
     store,
     notifier,
     docStore: new SqliteDocStore(db),

@@ -210,7 +210,11 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       else if (url.pathname === '/readyz') {
         // Scale-out: an instance whose database does not answer leaves the load balancer's rotation.
         const status = draining ? 'draining' : backend.ready() ? 'ready' : 'storage-unavailable';
-        sendJson(res, status === 'ready' ? 200 : 503, { status, region: CITY.region });
+        sendJson(res, status === 'ready' ? 200 : 503, {
+          status,
+          region: CITY.region,
+          ...(backend.instanceId === null ? {} : { instance: backend.instanceId }),
+        });
       } else if (url.pathname === '/metrics') {
         const text = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
