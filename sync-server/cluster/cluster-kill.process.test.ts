@@ -112,14 +112,14 @@ describe('three instances behind HAProxy', () => {
     const [pick] = await changeablePayments(haproxy.url, token('sup-1', 'supervisor'), 1);
     if (!pick) throw new Error('no changeable payment in the seed');
     const command = changeCommand(`dup-${Date.now()}`, 'agent-2', pick.payment, pick.newToken);
-    const [a, b] = await Promise.all(
-      [instances[0], instances[1]].map((i) =>
-        api(i?.url ?? '', '/api/commands', { token: agent, body: command }),
-      ),
+    const replies = await Promise.all(
+      instances
+        .slice(0, 2)
+        .map((i) => api(i.url, '/api/commands', { token: agent, body: command })),
     );
-    const repeats = [a, b].map((r) => (r.body as { repeat: boolean }).repeat).sort();
+    const repeats = replies.map((r) => (r.body as { repeat: boolean }).repeat).sort();
     console.log(
-      `[cluster] same key on two instances: statuses ${a.status}/${b.status}, repeat flags ${repeats.join('/')}`,
+      `[cluster] same key on two instances: statuses ${replies.map((r) => r.status).join('/')}, repeat flags ${repeats.join('/')}`,
     );
     expect(repeats).toEqual([false, true]);
     const commands = await admin.query(
