@@ -154,7 +154,7 @@ describe('three instances behind HAProxy', () => {
       'clients synced',
     );
     const feed = followFeed(haproxy.url, token('sup-2', 'supervisor'));
-    const stopNotes = writeNotes(clients, 50);
+    const stopNotes = writeNotes(clients, 50, 'kill-');
     const agent = token('agent-3', 'agent');
     const picks = await changeablePayments(haproxy.url, token('sup-1', 'supervisor'), 8);
     const heldBefore = new Map<string, number>();

@@ -40,13 +40,20 @@ export function notesClient(wsBase: string, token: string, doc = BOARD()): Notes
   };
 }
 
-/** Every client appends `prefix-n` every `everyMs` until stopped; returns every id written. */
-export function writeNotes(clients: readonly NotesClient[], everyMs: number): () => string[] {
+/**
+ * Every client appends `<tag>c<i>-<n>` every `everyMs` until stopped; returns every id written.
+ * `tag` keeps the ids of several runs on one document apart.
+ */
+export function writeNotes(
+  clients: readonly NotesClient[],
+  everyMs: number,
+  tag: string,
+): () => string[] {
   const written: string[] = [];
   let n = 0;
   const timer = setInterval(() => {
     clients.forEach((c, i) => {
-      const id = `c${i}-${(n += 1)}`;
+      const id = `${tag}c${i}-${(n += 1)}`;
       c.ops.push([id]);
       written.push(id);
     });
