@@ -9,3 +9,4 @@ export { migrateCluster, LATEST_CLUSTER_MIGRATION } from './cluster-migrations';
 export { TokenKeyRing } from './token-keys';
 export { LeaseRunner, LeaseLostError, type HeldLease, type LeasedJob } from './lease';
 export { PostgresSandboxLedger } from './sandbox-ledger.postgres';
+export { haproxyConfig, type HaproxyOptions } from './haproxy-config';
