@@ -145,6 +145,34 @@ describe('three instances behind HAProxy', () => {
     ws.terminate();
   }, 20_000);
 
+  it('relays presence (Yjs awareness) between clients on different instances', async () => {
+    const [a, b] = instances.slice(0, 2).map((i, n) => {
+      const c = notesClient(i.url.replace('http', 'ws'), token(`agent-p${n}`, 'agent'));
+      cleanups.push(() => {
+        c.destroy();
+      });
+      return c;
+    });
+    if (!a || !b) throw new Error('two instances expected');
+    await eventually(
+      () => (a.provider.synced && b.provider.synced ? true : undefined),
+      10_000,
+      'synced',
+    );
+    a.provider.awareness.setLocalStateField('user', { name: 'Agent P0' });
+    const seen = await eventually(
+      () => {
+        const states = [...b.provider.awareness.getStates().values()] as {
+          user?: { name: string };
+        }[];
+        return states.find((s) => s.user?.name === 'Agent P0');
+      },
+      10_000,
+      'presence from the other instance',
+    );
+    expect(seen.user?.name).toBe('Agent P0');
+  });
+
   it('SIGKILL of the simulator instance under load: nothing lost or doubled, jobs move, payments finish once', async () => {
     const ws = haproxy.url.replace('http', 'ws');
     for (let i = 0; i < 6; i += 1) clients.push(notesClient(ws, token(`agent-n${i}`, 'agent')));
