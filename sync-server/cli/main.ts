@@ -10,7 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
-import { checkRedisUrl, checkStorageUrl, mintScaleOutToken, rotateKey } from './scale-out-commands';
+import {
+  checkStorageUrl,
+  mintScaleOutToken,
+  rotateKey,
+  scaleOutFrom,
+  schemaFrom,
+} from './scale-out-commands';
 import {
   DEFAULT_CONFIG,
   DEFAULT_LEASE_TTL_MS,
@@ -307,32 +313,10 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       100,
     ),
     feedRetention: feedRetentionFrom(get, str),
-    scaleOut: scaleOutFrom(str),
+    scaleOut: scaleOutFrom(str, () =>
+      duration(str('lease-ttl'), 'lease-ttl', DEFAULT_LEASE_TTL_MS, 300),
+    ),
   };
-}
-
-function scaleOutFrom(str: (name: FlagName) => string | undefined): ServerConfig['scaleOut'] {
-  const storage = str('storage');
-  const redis = str('redis');
-  if (storage === undefined && redis === undefined) return null;
-  if (storage === undefined || redis === undefined)
-    throw new Error(
-      'Scale-out needs both --storage postgres://… and --redis redis://… (or neither, for embedded SQLite)',
-    );
-  return {
-    storage: checkStorageUrl(storage),
-    redis: checkRedisUrl(redis),
-    schema: schemaFrom(str),
-    redisPrefix: str('redis-prefix') ?? 'fleetdesk:',
-    leaseTtlMs: duration(str('lease-ttl'), 'lease-ttl', DEFAULT_LEASE_TTL_MS, 300),
-  };
-}
-
-function schemaFrom(str: (name: FlagName) => string | undefined): string {
-  const schema = str('pg-schema') ?? 'fleetdesk';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-    throw new Error('--pg-schema must be lower-case letters, digits and _ (max 63)');
-  return schema;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { Role } from '../../domain/protocol';
+import type { ScaleOutConfig } from '../server';
 import { signToken } from '../auth';
 import { migrateCluster, redactUrl, TokenKeyRing } from '../cluster';
 import { checkSchemaName } from '../storage';
@@ -62,4 +63,35 @@ export function mintScaleOutToken(
 /** `rotate-key --storage … [--retire-old]`: resolves to the new key's id. */
 export function rotateKey(storage: string, schema: string, retireOld: boolean): Promise<string> {
   return withKeyRing(storage, schema, (ring) => ring.rotate(retireOld));
+}
+
+type ScaleOutFlag = 'storage' | 'redis' | 'pg-schema' | 'redis-prefix';
+
+/** The scale-out part of the server configuration: null (embedded) unless both URLs are given. */
+export function scaleOutFrom(
+  str: (name: ScaleOutFlag) => string | undefined,
+  leaseTtlMs: () => number,
+): ScaleOutConfig | null {
+  const storage = str('storage');
+  const redis = str('redis');
+  if (storage === undefined && redis === undefined) return null;
+  if (storage === undefined || redis === undefined)
+    throw new Error(
+      'Scale-out needs both --storage postgres://… and --redis redis://… (or neither, for embedded SQLite)',
+    );
+  return {
+    storage: checkStorageUrl(storage),
+    redis: checkRedisUrl(redis),
+    schema: schemaFrom(str),
+    redisPrefix: str('redis-prefix') ?? 'fleetdesk:',
+    leaseTtlMs: leaseTtlMs(),
+  };
+}
+
+export function schemaFrom(str: (name: 'pg-schema') => string | undefined): string {
+  const schema = str('pg-schema') ?? 'fleetdesk';
+  // Lower case only: PostgreSQL folds unquoted names, and psql users type them unquoted.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error('--pg-schema must be lower-case letters, digits and _ (max 63)');
+  return schema;
 }
