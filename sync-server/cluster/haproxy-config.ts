@@ -9,7 +9,12 @@
  */
 export interface HaproxyOptions {
   readonly bind: { readonly host: string; readonly port: number };
-  readonly servers: readonly { readonly name: string; readonly port: number }[];
+  /** A `backup` server gets traffic only while every other one is down. */
+  readonly servers: readonly {
+    readonly name: string;
+    readonly port: number;
+    readonly backup?: boolean;
+  }[];
   readonly checkIntervalMs?: number;
 }
 
@@ -35,7 +40,9 @@ export function haproxyConfig(options: HaproxyOptions): string {
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
     `  default-server inter ${inter}ms fall 2 rise 1 on-marked-down shutdown-sessions`,
-    ...options.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`),
+    ...options.servers.map(
+      (s) => `  server ${s.name} 127.0.0.1:${s.port} check${s.backup === true ? ' backup' : ''}`,
+    ),
     '',
   ].join('\n');
 }

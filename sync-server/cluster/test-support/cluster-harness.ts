@@ -65,7 +65,11 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(backendPorts: readonly number[]): Promise<Haproxy> {
+/** HAProxy over `backendPorts`; with `backupFrom`, the servers from that index on are backups. */
+export async function startHaproxy(
+  backendPorts: readonly number[],
+  backupFrom = backendPorts.length,
+): Promise<Haproxy> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-haproxy-'));
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
@@ -73,7 +77,11 @@ export async function startHaproxy(backendPorts: readonly number[]): Promise<Hap
     cfg,
     haproxyConfig({
       bind: { host: '127.0.0.1', port },
-      servers: backendPorts.map((p, i) => ({ name: `s${i + 1}`, port: p })),
+      servers: backendPorts.map((p, i) => ({
+        name: `s${i + 1}`,
+        port: p,
+        backup: i >= backupFrom,
+      })),
     }),
   );
   const child = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
