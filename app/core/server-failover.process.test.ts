@@ -74,6 +74,8 @@ it('moves to the next server when the current one dies, and applies a command th
   ).records.find((r) => r.kind === 'delivery' && r.body.stage === 'created');
   if (!target) throw new Error('no cancellable delivery');
 
+  // The board document is open (its socket on the first server) before the kill.
+  await value(core, 'notes.add', { deliveryId: target.id, text: 'Written before the kill' });
   first.child.kill('SIGKILL');
   await first.exited;
   const killedAt = Date.now();
@@ -107,7 +109,29 @@ it('moves to the next server when the current one dies, and applies a command th
     20_000,
     'feed live again',
   );
+  // The shared notes move too: a note written after the kill is confirmed by the second server.
+  await value(core, 'notes.add', {
+    deliveryId: target.id,
+    text: 'Written after the first server died',
+  });
+  const noteMs = await eventually(
+    async () => {
+      const docs = (
+        await value<{ documents: Record<string, { state: string; pending?: number }> }>(
+          core,
+          'sync.status',
+        )
+      ).documents;
+      const boards = Object.entries(docs).filter(([name]) => name.startsWith('board/'));
+      return boards.length > 0 &&
+        boards.every(([, d]) => d.state === 'online' && (d.pending ?? 0) === 0)
+        ? Date.now() - killedAt
+        : undefined;
+    },
+    30_000,
+    'the note to be confirmed by the second server',
+  );
   console.log(
-    `[desk failover] first server killed; command done on the second ${doneMs} ms later, applied once`,
+    `[desk failover] first server killed; command done on the second ${doneMs} ms later, applied once; note confirmed ${noteMs} ms after the kill`,
   );
 }, 90_000);
