@@ -13,7 +13,7 @@ import {
   freePort,
   startHaproxy,
   startInstance,
-} from '../sync-server/cluster/test-support/cluster-harness';
+} from '../sync-server/test-support/cluster-harness';
 import { REDIS_URL } from '../sync-server/test-support/local-redis';
 import { tempDataDir, type ServerProcess } from '../sync-server/test-support/server-process';
 import { throwawayPostgres } from '../sync-server/test-support/throwaway-postgres';

@@ -12,7 +12,7 @@ import {
   clusterTokens,
   freePort,
   startInstance,
-} from '../../sync-server/cluster/test-support/cluster-harness';
+} from '../../sync-server/test-support/cluster-harness';
 import { REDIS_URL } from '../../sync-server/test-support/local-redis';
 import { eventually, tempDataDir } from '../../sync-server/test-support/server-process';
 import { throwawayPostgres } from '../../sync-server/test-support/throwaway-postgres';

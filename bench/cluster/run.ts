@@ -20,7 +20,7 @@ import {
   freePort,
   startHaproxy,
   startInstance,
-} from '../../sync-server/cluster/test-support/cluster-harness';
+} from '../../sync-server/test-support/cluster-harness';
 import {
   startServerProcess,
   tempDataDir,

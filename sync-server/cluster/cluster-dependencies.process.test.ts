@@ -18,7 +18,7 @@ import {
   startHaproxy,
   startInstance,
   type Haproxy,
-} from './test-support/cluster-harness';
+} from '../test-support/cluster-harness';
 import { notesClient, tally, writeNotes, type NotesClient } from './test-support/cluster-load';
 
 const pg = throwawayPostgres({ databasePrefix: 'fd_cluster_deps', schemaPrefix: 'unused' });

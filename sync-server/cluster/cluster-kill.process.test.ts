@@ -17,7 +17,7 @@ import {
   startHaproxy,
   startInstance,
   type Haproxy,
-} from './test-support/cluster-harness';
+} from '../test-support/cluster-harness';
 import {
   changeablePayments,
   changeCommand,

@@ -16,7 +16,7 @@ import {
   startInstance,
   type ClusterOptions,
   type Haproxy,
-} from './test-support/cluster-harness';
+} from '../test-support/cluster-harness';
 import {
   changeablePayments,
   changeCommand,

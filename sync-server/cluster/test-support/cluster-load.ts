@@ -9,7 +9,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { AccountSnapshot } from '../../../domain/accounts';
 import type { PaymentSnapshot } from '../../../domain/payments';
-import { api } from './cluster-harness';
+import { api } from '../../test-support/cluster-harness';
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const BOARD = (): string => `board/berlin/${today()}`;

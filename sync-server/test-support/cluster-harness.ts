@@ -9,11 +9,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import type { Role } from '../../../domain/protocol';
-import { signToken } from '../../auth';
-import { startServerProcess, type ServerProcess } from '../../test-support/server-process';
-import { haproxyConfig } from '../haproxy-config';
-import { TokenKeyRing } from '../token-keys';
+import type { Role } from '../../domain/protocol';
+import { signToken } from '../auth';
+import { startServerProcess, type ServerProcess } from './server-process';
+import { haproxyConfig, TokenKeyRing } from '../cluster';
 
 export interface ClusterOptions {
   readonly storage: string;
