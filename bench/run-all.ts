@@ -14,6 +14,10 @@ const suites: { name: string; entry: string; args?: string[] }[] = [
     entry: join(here, 'fanout', 'run.ts'),
     args: ['--load', 'light', '--servers', 'fleetdesk,y-websocket,ws-echo,fleetdesk-mem'],
   },
+  {
+    name: 'sync server shapes: SQLite, PostgreSQL + Redis, 3 behind HAProxy',
+    entry: join(here, 'cluster', 'run.ts'),
+  },
   { name: 'desktop core: ingest, search, catch-up', entry: join(here, 'core', 'run.ts') },
   { name: 'sync server: reconnect storm', entry: join(here, 'storm', 'run.ts') },
   { name: 'fleet map in Chromium', entry: join(here, 'map', 'run.ts') },

@@ -44,7 +44,12 @@ export interface CollabDoc {
 
 export interface CollabDocDeps {
   readonly store: LocalDocStore;
-  readonly endpoint: string;
+  /**
+   * The Yjs endpoint to connect to now, asked before every attempt (several servers: it changes
+   * when one fails), and where to report that it could not be reached.
+   */
+  readonly endpoint: () => string;
+  readonly unreachable?: (endpoint: string) => void;
   readonly getToken: () => string;
   readonly connect: boolean;
   readonly compactAfter: number;
@@ -82,7 +87,7 @@ export class CollabDocHandle implements CollabDoc {
         deps.onError(error, { docName: name, during });
       },
     });
-    this.provider = new WebsocketProvider(deps.endpoint, name, this.ydoc, {
+    this.provider = new WebsocketProvider(deps.endpoint(), name, this.ydoc, {
       connect: false,
       params: { token: this.currentToken('') },
       // The backoff is ours (capped exponential, full jitter); the provider's own fixed
@@ -97,6 +102,16 @@ export class CollabDocHandle implements CollabDoc {
     // asks for the current token.
     this.provider.on('connection-close', () => {
       if (!this.closed) this.provider.params['token'] = this.currentToken();
+    });
+    // A server that cannot be reached at all (refused, reset before the upgrade): report it, and
+    // the next attempt goes to whichever server is current then (the provider reads
+    // `serverUrl` when it reconnects).
+    this.provider.on('connection-error', () => {
+      if (this.closed) return;
+      deps.unreachable?.(this.provider.serverUrl);
+    });
+    this.provider.on('connection-close', () => {
+      if (!this.closed) this.provider.serverUrl = deps.endpoint();
     });
     this.tracker = new SyncStatusTracker(this.provider, {
       now: deps.now,

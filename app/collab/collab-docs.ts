@@ -10,6 +10,11 @@ export interface CollabDocsOptions {
   /** Sync server: its http(s) origin (HostConfig.syncServerUrl) or its ws(s) `/yjs` endpoint. */
   readonly serverUrl: string;
   /**
+   * Several sync servers (`--server http://a,http://b`): connect to the current one, and report
+   * one that cannot be reached so every part of the desk moves on. Overrides `serverUrl`.
+   */
+  readonly servers?: { current(): string; failed(url: string): void };
+  /**
    * The operator's current access token, asked for before each connection attempt. If it
    * throws, the previous token is kept and the error goes to `onError`.
    */
@@ -40,12 +45,14 @@ export class CollabDocs {
   private readonly docs = new Map<string, CollabDocHandle>();
   private readonly listeners = new Set<(docName: string, status: DocSyncStatus) => void>();
   private readonly store: LocalDocStore;
-  private readonly endpoint: string;
+  private readonly endpoint: () => string;
   private closed = false;
 
   /** Throws if `serverUrl` is not an http(s)/ws(s) URL or the yjs_local table is missing. */
   constructor(private readonly options: CollabDocsOptions) {
-    this.endpoint = yjsEndpoint(options.serverUrl);
+    const servers = options.servers;
+    const fixed = yjsEndpoint(options.serverUrl);
+    this.endpoint = servers ? () => yjsEndpoint(servers.current()) : () => fixed;
     this.store = new LocalDocStore(options.db);
   }
 
@@ -64,6 +71,12 @@ export class CollabDocs {
     const handle = new CollabDocHandle(docName, {
       store: this.store,
       endpoint: this.endpoint,
+      unreachable: (endpoint) => {
+        // Reported as the http(s) origin the list holds; a server that is no longer current is ignored.
+        const servers = this.options.servers;
+        if (servers && yjsEndpoint(servers.current()) === endpoint)
+          servers.failed(servers.current());
+      },
       getToken: this.options.getToken,
       connect: this.options.connect ?? true,
       compactAfter: this.options.compactAfter ?? 200,

@@ -17,6 +17,8 @@ import type { CollabFacade } from './operator-handlers';
 export interface CollabContext {
   readonly db: WritableDb;
   readonly serverUrl: string;
+  /** Several sync servers: see CollabDocsOptions.servers. */
+  readonly servers?: { current(): string; failed(url: string): void };
   readonly token: () => string | null;
   readonly onStatus: (
     docName: string,
@@ -54,6 +56,7 @@ export function createCollabFacade(
   const docs = new CollabDocs({
     db: ctx.db,
     serverUrl: ctx.serverUrl,
+    ...(ctx.servers ? { servers: ctx.servers } : {}),
     getToken: () => ctx.token() ?? '',
   });
   const watched = new Set<string>();

@@ -10,7 +10,7 @@ import {
 } from '../contract';
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
 import type { OperatorCore, OperatorEventListener } from '../host';
-import { ServerClient } from '../net';
+import { ServerClient, ServerList } from '../net';
 import {
   OutboxSender,
   OutboxStore,
@@ -41,6 +41,7 @@ import {
 } from './operator-handlers';
 
 export interface CoreConfig {
+  /** One sync server origin, or several comma-separated (HostConfig.syncServerUrl). */
   readonly syncServerUrl: string;
   readonly profileDir: string;
   /** The area this desktop watches on the fleet map: west, south, east, north. */
@@ -90,7 +91,9 @@ export async function startCore(
 
   const session = new SessionStore(db);
   const desktopId = session.desktopId(() => `desk-${randomUUID().slice(0, 8)}`);
-  const server = new ServerClient(config.syncServerUrl, () => session.token());
+  // Every part of the desk follows one list, so a server found dead is left by all of them.
+  const servers = new ServerList(config.syncServerUrl.split(','));
+  const server = new ServerClient(servers, () => session.token());
   const outbox = new OutboxStore(db);
   const reader = new RecordReader(readDb);
   const view = new EffectiveView(new RecordReader(db), outbox);
@@ -137,7 +140,8 @@ export async function startCore(
       : createCollabFacade(
           {
             db,
-            serverUrl: config.syncServerUrl,
+            serverUrl: servers.current(),
+            servers,
             token: () => session.token(),
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
@@ -201,7 +205,8 @@ export async function startCore(
       return new TelemetryClient(
         db,
         {
-          serverUrl: config.syncServerUrl,
+          serverUrl: servers.current(),
+          servers,
           token: () => session.token(),
           bbox: config.area ?? BERLIN,
           persistEveryMs: 5000,

@@ -21,6 +21,17 @@ describe('resolveHostConfig', () => {
     expect(() => resolveHostConfig(['--server', 'ftp://x'], {})).toThrow(/http\(s\)/);
   });
 
+  it('takes several servers, comma-separated, in order, and checks each one', () => {
+    expect(
+      resolveHostConfig(['--server', 'http://a.example:4100/, https://b.example'], {})
+        .syncServerUrl,
+    ).toBe('http://a.example:4100,https://b.example');
+    expect(() => resolveHostConfig(['--server', 'http://a.example,ftp://b'], {})).toThrow(
+      /http\(s\)/,
+    );
+    expect(() => resolveHostConfig(['--server', 'http://a.example,'], {})).toThrow(/not a URL/);
+  });
+
   it('follows each OS convention for the per-user profile directory', () => {
     expect(defaultProfileDir({}, 'linux', '/home/a')).toBe('/home/a/.local/share/fleetdesk');
     expect(defaultProfileDir({ XDG_DATA_HOME: '/x' }, 'linux', '/home/a')).toBe('/x/fleetdesk');

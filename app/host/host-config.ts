@@ -5,6 +5,11 @@ import { join } from 'node:path';
 export const DEFAULT_SYNC_SERVER_URL = 'http://127.0.0.1:4100';
 
 export interface HostConfig {
+  /**
+   * The sync server's origin, or several comma-separated (`http://a:4100,http://b:4100`) for a
+   * deployment without a load balancer: the desk uses the first and moves to the next when the
+   * current one does not answer (`app/net/server-list.ts`).
+   */
   readonly syncServerUrl: string;
   /** Directory holding this operator profile's SQLite replica and local state. */
   readonly profileDir: string;
@@ -41,17 +46,18 @@ export function resolveHostConfig(
     return inline?.slice(name.length + 3);
   };
   const syncServerUrl = flag('server') ?? env['FLEETDESK_SERVER_URL'] ?? DEFAULT_SYNC_SERVER_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(syncServerUrl);
-  } catch {
-    throw new Error(
-      `--server / FLEETDESK_SERVER_URL is not a URL: ${JSON.stringify(syncServerUrl)}`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`--server must be an http(s) URL, got ${parsed.protocol}`);
-  }
+  const origins = syncServerUrl.split(',').map((one) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(one.trim());
+    } catch {
+      throw new Error(`--server / FLEETDESK_SERVER_URL is not a URL: ${JSON.stringify(one)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new Error(`--server must be an http(s) URL, got ${parsed.protocol}`);
+    }
+    return parsed.origin;
+  });
   const profileDir = flag('profile') ?? env['FLEETDESK_PROFILE_DIR'] ?? defaultProfileDir(env);
-  return { syncServerUrl: parsed.origin, profileDir };
+  return { syncServerUrl: origins.join(','), profileDir };
 }

@@ -1,3 +1,5 @@
+import type { ServerChoice } from './server-list';
+
 /**
  * Thin HTTP client for the sync server's JSON API. It never throws for HTTP
  * statuses: callers get {status, body}; network failures and timeouts are
@@ -10,8 +12,12 @@ export interface ServerReply<B = unknown> {
 }
 
 export class ServerClient {
+  /**
+   * `servers`: one sync server, or several (`ServerList`): a request the current one does not
+   * answer (status 0) moves the list to the next server, and the caller's retry goes there.
+   */
   constructor(
-    private readonly baseUrl: string,
+    private readonly servers: string | ServerChoice,
     private readonly getToken: () => string | null,
     private readonly timeoutMs = 15_000,
     /** Once aborted, requests end at once and answer status 0 (see `withSignal`). */
@@ -19,12 +25,12 @@ export class ServerClient {
   ) {}
 
   get url(): string {
-    return this.baseUrl;
+    return typeof this.servers === 'string' ? this.servers : this.servers.current();
   }
 
-  /** The same server with a different credential (signing in with a new token). */
+  /** The same server(s) with a different credential (signing in with a new token). */
   withToken(token: string): ServerClient {
-    return new ServerClient(this.baseUrl, () => token, this.timeoutMs, this.signal);
+    return new ServerClient(this.servers, () => token, this.timeoutMs, this.signal);
   }
 
   /**
@@ -33,7 +39,7 @@ export class ServerClient {
    * a reply that arrives after it was stopped.
    */
   withSignal(signal: AbortSignal): ServerClient {
-    return new ServerClient(this.baseUrl, this.getToken, this.timeoutMs, signal);
+    return new ServerClient(this.servers, this.getToken, this.timeoutMs, signal);
   }
 
   async request<B = unknown>(
@@ -46,8 +52,9 @@ export class ServerClient {
     const headers: Record<string, string> = {};
     if (token) headers['authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const base = this.url;
     try {
-      const res = await fetch(`${this.baseUrl}${path}`, {
+      const res = await fetch(`${base}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -65,6 +72,7 @@ export class ServerClient {
       }
       return { status: res.status, body: parsed as B };
     } catch {
+      if (typeof this.servers !== 'string') this.servers.failed(base);
       return { status: 0, body: null as B };
     }
   }

@@ -5,6 +5,8 @@ import type { WritableDb } from '../replica';
 
 export interface TelemetryOptions {
   readonly serverUrl: string;
+  /** Several sync servers: connect to the current one, report one that cannot be reached. */
+  readonly servers?: { current(): string; failed(url: string): void };
   readonly token: () => string | null;
   /** West, south, east, north: the area this operator watches. */
   readonly bbox: readonly [number, number, number, number];
@@ -106,18 +108,23 @@ export class TelemetryClient {
   private connect(): void {
     const token = this.options.token();
     if (this.#stopped || token === null) return;
-    const url = new URL('/telemetry', this.options.serverUrl.replace(/^http/, 'ws'));
+    const base = this.options.servers?.current() ?? this.options.serverUrl;
+    const url = new URL('/telemetry', base.replace(/^http/, 'ws'));
     url.searchParams.set('bbox', this.options.bbox.join(','));
     url.searchParams.set('token', token);
     const ws = new WebSocket(url);
     this.#socket = ws;
+    let opened = false;
     ws.on('open', () => {
+      opened = true;
       this.#failures = 0;
       this.events.connection?.('online', Date.now());
     });
     ws.on('message', (data: Buffer) => this.onFrame(data));
     ws.on('error', () => undefined); // 'close' follows and schedules the retry
     ws.on('close', () => {
+      // Never opened: this server cannot be reached (or refused us); try the next one, if any.
+      if (!opened) this.options.servers?.failed(base);
       this.events.connection?.('offline', Date.now());
       if (this.#stopped) return;
       this.#retryTimer = setTimeout(

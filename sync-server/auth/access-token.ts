@@ -37,20 +37,36 @@ export function loadOrCreateSecret(dataDir: string): Buffer {
   return secret;
 }
 
-/** Compact token: base64url(JSON claims) "." base64url(HMAC-SHA256(claims)). */
+/**
+ * Compact token: base64url(JSON claims) "." base64url(HMAC-SHA256(claims)). With `keyId`
+ * (scale-out mode, where keys rotate) the claims name the key as `kid`; the embedded mode's
+ * single secret signs without one.
+ */
 export function signToken(
   secret: Buffer,
   claims: { userId: string; role: Role; expiresAt: number },
+  keyId?: string,
 ): string {
   const body = b64(
-    JSON.stringify({ sub: claims.userId, role: claims.role, exp: claims.expiresAt }),
+    JSON.stringify({
+      sub: claims.userId,
+      role: claims.role,
+      exp: claims.expiresAt,
+      ...(keyId === undefined ? {} : { kid: keyId }),
+    }),
   );
   return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`;
 }
 
+/**
+ * Finds the secret for a token's key id (`undefined`: the token names none). Returning
+ * `undefined` refuses the token as `bad-signature`: an unknown or retired key proves nothing.
+ */
+export type KeyLookup = (keyId: string | undefined) => Buffer | undefined;
+
 /** Verifies signature, shape and expiry. Never throws on any input. */
 export function verifyToken(
-  secret: Buffer,
+  secret: Buffer | KeyLookup,
   token: string | null | undefined,
   now: number,
 ): TokenCheck {
@@ -59,7 +75,9 @@ export function verifyToken(
   if (parts.length !== 2 || token.length > 2048)
     return { ok: false, status: 401, reason: 'malformed' };
   const [body = '', sig = ''] = parts;
-  const expected = createHmac('sha256', secret).update(body).digest();
+  const key = typeof secret === 'function' ? secret(keyIdOf(body)) : secret;
+  if (key === undefined) return { ok: false, status: 401, reason: 'bad-signature' };
+  const expected = createHmac('sha256', key).update(body).digest();
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, status: 401, reason: 'bad-signature' };
@@ -83,6 +101,21 @@ export function verifyToken(
   }
   if (exp <= now) return { ok: false, status: 401, reason: 'expired' };
   return { ok: true, principal: { userId: sub, role, expiresAt: exp } };
+}
+
+/**
+ * The `kid` claim of a token body, read before its signature is checked, only to pick the
+ * key that checks it; anything unexpected reads as "no key id".
+ */
+function keyIdOf(body: string): string | undefined {
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    if (typeof claims !== 'object' || claims === null) return undefined;
+    const { kid } = claims as Record<string, unknown>;
+    return typeof kid === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(kid) ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses "30s", "15m", "8h", "7d" into milliseconds. */

@@ -2,6 +2,8 @@
  * Sync-server command line:
  *   npm run sync-server -- serve [flags]
  *   npm run sync-server -- token --data <dir> --user <id> --role <agent|fleet-manager|supervisor> [--ttl 8h]
+ *   npm run sync-server -- token --storage postgres://… --user <id> --role <role>   (scale-out)
+ *   npm run sync-server -- rotate-key --storage postgres://… [--retire-old]           (scale-out)
  * Every flag has an environment variable (flag wins). `--help` prints them all.
  */
 import { mkdirSync } from 'node:fs';
@@ -9,7 +11,15 @@ import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
 import {
+  checkStorageUrl,
+  mintScaleOutToken,
+  rotateKey,
+  scaleOutFrom,
+  schemaFrom,
+} from './scale-out-commands';
+import {
   DEFAULT_CONFIG,
+  DEFAULT_LEASE_TTL_MS,
   DEFAULT_FEED_RETENTION,
   startSyncServer,
   type ServerConfig,
@@ -121,6 +131,36 @@ const FLAGS = {
     env: 'FLEETDESK_FEED_PRUNE_BATCH',
     help: `feed entries deleted per write transaction (default ${DEFAULT_FEED_RETENTION.batchSize})`,
   },
+  storage: {
+    type: 'string',
+    env: 'FLEETDESK_STORAGE',
+    help: 'scale-out: PostgreSQL URL (postgres://…) holding all durable state; needs --redis. Default: embedded SQLite in --data',
+  },
+  redis: {
+    type: 'string',
+    env: 'FLEETDESK_REDIS',
+    help: 'scale-out: Redis URL (redis://…) for fan-out between instances; needs --storage',
+  },
+  'pg-schema': {
+    type: 'string',
+    env: 'FLEETDESK_PG_SCHEMA',
+    help: 'scale-out: PostgreSQL schema of the tables (default fleetdesk)',
+  },
+  'redis-prefix': {
+    type: 'string',
+    env: 'FLEETDESK_REDIS_PREFIX',
+    help: 'scale-out: prefix of the Redis channels; instances of one deployment share it (default fleetdesk:)',
+  },
+  'lease-ttl': {
+    type: 'string',
+    env: 'FLEETDESK_LEASE_TTL',
+    help: 'scale-out: a background job moves this long after its instance died, e.g. 6s (default 6s, min 300ms)',
+  },
+  'retire-old': {
+    type: 'boolean',
+    env: '',
+    help: 'rotate-key: stop accepting tokens signed with the older keys',
+  },
   user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token: user id' },
   role: {
     type: 'string',
@@ -145,6 +185,8 @@ function usage(): string {
     'Usage:',
     '  npm run sync-server -- serve [flags]',
     '  npm run sync-server -- token --data <dir> --user <id> --role <role> [--ttl 8h]',
+    '  npm run sync-server -- token --storage postgres://… --user <id> --role <role> [--ttl 8h]',
+    '  npm run sync-server -- rotate-key --storage postgres://… [--retire-old]',
     '',
     'Flags [environment variable]:',
     ...lines,
@@ -271,6 +313,9 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       100,
     ),
     feedRetention: feedRetentionFrom(get, str),
+    scaleOut: scaleOutFrom(str, () =>
+      duration(str('lease-ttl'), 'lease-ttl', DEFAULT_LEASE_TTL_MS, 300),
+    ),
   };
 }
 
@@ -280,6 +325,23 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return command === undefined && get('help') !== true ? 2 : 0;
   }
+  const str = (name: FlagName): string | undefined => {
+    const v = get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  if (command === 'rotate-key') {
+    const storage = str('storage');
+    if (storage === undefined) throw new Error('rotate-key needs --storage postgres://…');
+    const kid = await rotateKey(
+      checkStorageUrl(storage),
+      schemaFrom(str),
+      get('retire-old') === true,
+    );
+    console.log(
+      `new signing key ${kid}${get('retire-old') === true ? '; older keys retired' : ''}`,
+    );
+    return 0;
+  }
   if (command === 'token') {
     const dataDir = (get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir;
     const user = get('user');
@@ -288,6 +350,12 @@ async function main(argv: string[]): Promise<number> {
       throw new Error('--user <id> is required (letters, digits, _.:-)');
     if (!isRole(role)) throw new Error('--role must be agent, fleet-manager or supervisor');
     const ttl = parseDuration((get('ttl') as string | undefined) ?? '8h');
+    const storage = str('storage');
+    if (storage !== undefined) {
+      const claims = { userId: user, role, expiresAt: Date.now() + ttl };
+      console.log(await mintScaleOutToken(checkStorageUrl(storage), schemaFrom(str), claims));
+      return 0;
+    }
     mkdirSync(dataDir, { recursive: true });
     console.log(
       signToken(loadOrCreateSecret(dataDir), { userId: user, role, expiresAt: Date.now() + ttl }),
@@ -295,7 +363,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'serve')
-    throw new Error(`Unknown command ${JSON.stringify(command)}; use serve or token (see --help)`);
+    throw new Error(
+      `Unknown command ${JSON.stringify(command)}; use serve, token or rotate-key (see --help)`,
+    );
   const server = await startSyncServer(configFrom(get));
   // Machine-readable line for scripts and tests that start the server on port 0.
   console.log(`fleetdesk-sync-server listening ${server.url}`);

@@ -49,17 +49,28 @@ export class PaymentChangeProcessor {
     private readonly onOutcome: (code: string) => void = () => undefined,
   ) {}
 
-  /** Finds changes left unfinished by a previous run, then sweeps every `sweepMs`. */
-  async start(sweepMs: number): Promise<void> {
-    for (const record of await this.store.list<PaymentSnapshot>('payment')) {
-      if (Payment.fromSnapshot(record.body).gatewayWorkPending) this.#pending.add(record.id);
-    }
-    // A configured interval: capped at what setInterval holds (see timers).
+  /**
+   * Finds changes left unfinished by a previous run, then sweeps every `sweepMs`. With
+   * `resumeStored: false` it only retries what was kicked here (scale-out: one instance, under
+   * a lease, resumes the stored ones; see `rescan`).
+   */
+  async start(sweepMs: number, options: { resumeStored?: boolean } = {}): Promise<void> {
+    if (options.resumeStored !== false) await this.rescan();
     this.#timer = setInterval(() => {
       this.sweep();
     }, timerDelay(sweepMs));
     this.#timer.unref();
     this.sweep();
+  }
+
+  /**
+   * Adds every payment with gateway work outstanding to the sweep: also those another instance
+   * accepted and could not finish (it died, or its gateway calls failed).
+   */
+  async rescan(): Promise<void> {
+    for (const record of await this.store.list<PaymentSnapshot>('payment')) {
+      if (Payment.fromSnapshot(record.body).gatewayWorkPending) this.#pending.add(record.id);
+    }
   }
 
   stop(): void {

@@ -201,15 +201,31 @@ export class PostgresRecordStore implements RecordStorePort {
   }
 
   transact<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+    return this.transactGuarded(null, fn);
+  }
+
+  /**
+   * `transact`, with `guard` run first in the same transaction, right after the writer lock:
+   * if it rejects, nothing is written and `transactGuarded` rejects with its error. Leases
+   * fence the writes of background jobs with it (`sync-server/cluster/lease.ts`).
+   */
+  transactGuarded<T>(
+    guard: ((client: PoolClient) => Promise<void>) | null,
+    fn: (tx: RecordTx) => Promise<T>,
+  ): Promise<T> {
     if (this.#closing) return Promise.reject(new Error('PostgresRecordStore is closed'));
-    const run = this.#queue.then(() => this.#run(fn));
+    const run = this.#queue.then(() => this.#run(guard, fn));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #run<T>(fn: (tx: RecordTx) => Promise<T>): Promise<T> {
+  #run<T>(
+    guard: ((client: PoolClient) => Promise<void>) | null,
+    fn: (tx: RecordTx) => Promise<T>,
+  ): Promise<T> {
     return inPostgresTransaction(this.#pool, async (client) => {
       await client.query(this.#sql.lock);
+      if (guard) await guard(client);
       let open = true;
       try {
         return await fn(this.#tx(client, () => open));

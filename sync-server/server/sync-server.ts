@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { regionStatusDocName } from '../../domain/protocol';
 import { instant, type Clock, type Location } from '../../domain/shared';
-import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
+import { openScaleOutBackend } from '../cluster';
 import { CommandService } from '../commands';
-import { FeedPruner, FeedService } from '../feed';
+import { FeedService } from '../feed';
 import { ClientAbortError, HttpError, originAllowed, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
@@ -16,19 +14,25 @@ import {
   DEFAULT_GATEWAY_RESILIENCE,
   PaymentChangeProcessor,
   SandboxGatewayAdapter,
-  SandboxGatewayService,
+  type SandboxGatewayService,
 } from '../payments';
-import { InProcessChangeNotifier, SqliteRecordStore, withChangeNotifications } from '../records';
 import { CITY, seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
-import { DroneSimulator } from '../simulation';
-import { FleetSummary, GatewayHealth, GatewayProber, RegionStatusPublisher } from '../status';
-import { openServerDatabase, startCheckpointWorker } from '../storage';
+import { GatewayHealth } from '../status';
 import { refuse, TelemetryHub } from '../telemetry';
-import { createYjsHub, SqliteCompactionWorker, SqliteDocStore } from '../yjs';
+import { createYjsHub } from '../yjs';
 import { Admission, DEFAULT_ADMISSION } from './admission';
 import { handleApi } from './api-routes';
+import { backgroundJobs } from './background-jobs';
+import type { Backend, BackgroundJob } from './backend';
+import { openEmbeddedBackend } from './embedded-backend';
 import type { ServerConfig } from './server-config';
+
+const STORAGE_UNAVAILABLE = new HttpError(
+  503,
+  'STORAGE.UNAVAILABLE',
+  'The server cannot reach its database right now; nothing was stored. Your desk keeps the change and sends it again.',
+);
 
 export interface RunningServer {
   readonly url: string;
@@ -38,6 +42,21 @@ export interface RunningServer {
   /** For tests: the sandbox gateway's fault switch and ledger. */
   readonly gateway: SandboxGatewayService;
   readonly paymentProcessor: PaymentChangeProcessor;
+  /** 'embedded' (SQLite) or 'scale-out' (PostgreSQL + Redis). */
+  readonly mode: Backend['mode'];
+}
+
+/** The scale-out backend if configured, else the embedded SQLite one. */
+async function openBackend(
+  config: ServerConfig,
+  log: ReturnType<typeof createLogger>,
+): Promise<Backend> {
+  if (config.scaleOut === null) return openEmbeddedBackend(config);
+  return openScaleOutBackend({
+    ...config.scaleOut,
+    gatewayLatencyMs: config.gatewayLatencyMs,
+    log,
+  });
 }
 
 /** Composition root: wires storage, backend contexts, the three endpoints and operations. */
@@ -50,42 +69,32 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     feedOldestRetainedSeq: () => feedOldestRetainedSeq(),
   });
   const clock: Clock = { now: () => instant(Date.now()) };
-  mkdirSync(config.dataDir, { recursive: true });
-  const secret = loadOrCreateSecret(config.dataDir);
-  const authenticate = (token: string | null): TokenCheck => verifyToken(secret, token, Date.now());
-
-  const dbPath = `${config.dataDir}/fleetdesk.sqlite`;
-  const db = openServerDatabase(dbPath, { synchronous: config.fsync });
-  // Checkpoints run on a worker thread (see checkpoint-worker.ts), not inside a commit.
-  db.pragma('wal_autocheckpoint = 0');
-  const checkpoints = startCheckpointWorker(dbPath, config.checkpointIntervalMs);
-  // Yjs log compaction, too: merge and row replacement would otherwise stall every socket.
-  const compactor = new SqliteCompactionWorker(dbPath, { synchronous: config.fsync });
-  const notifier = new InProcessChangeNotifier();
-  const store = withChangeNotifications(new SqliteRecordStore(db), notifier);
+  const backend = await openBackend(config, log);
+  const { store, notifier, gateway } = backend;
+  const authenticate = (token: string | null) => backend.authenticate(token);
   feedOldestRetainedSeq = () => store.oldestRetainedSeq();
-  const gateway = new SandboxGatewayService(db, config.gatewayLatencyMs);
 
-  if (config.seed && (await store.highWaterMark()) === 0) {
-    const started = Date.now();
-    const result = await seedDemoDataset(store, {
-      customers: config.seedCustomers,
-      deliveries: config.seedDeliveries,
-      drones: config.drones,
-      now: clock.now(),
+  if (config.seed)
+    await backend.seedIfEmpty(async (seedStore) => {
+      const started = Date.now();
+      const result = await seedDemoDataset(seedStore, {
+        customers: config.seedCustomers,
+        deliveries: config.seedDeliveries,
+        drones: config.drones,
+        now: clock.now(),
+      });
+      for (const hold of result.holds)
+        await gateway.seedHold(hold.authorizationId, hold.token, hold.amountMinor, 'eur');
+      log.info(
+        {
+          customers: result.customers,
+          deliveries: result.deliveries,
+          drones: result.drones,
+          ms: Date.now() - started,
+        },
+        'seeded demo dataset',
+      );
     });
-    for (const hold of result.holds)
-      gateway.seedHold(hold.authorizationId, hold.token, hold.amountMinor, 'eur');
-    log.info(
-      {
-        customers: result.customers,
-        deliveries: result.deliveries,
-        drones: result.drones,
-        ms: Date.now() - started,
-      },
-      'seeded demo dataset',
-    );
-  }
   const depots = (await store.list<{ position: Location }>('depot')).map((r) => r.body.position);
 
   const gatewayHealth = new GatewayHealth();
@@ -132,25 +141,11 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   );
   const feed = new FeedService(store, notifier);
   notifier.subscribe((seq) => metrics.feedHighWaterMark.set(seq));
-  const pruneLog = log.child({ part: 'feed-retention' });
-  const pruner =
-    config.feedRetention &&
-    new FeedPruner(store, () => Date.now(), config.feedRetention, {
-      pruned: (entries) => metrics.feedPrunedEntries.inc(entries),
-      passed: (pass) => {
-        // Counts only; a pass that found nothing is routine and logged at debug.
-        if (pass.pruned > 0) pruneLog.info(pass, 'pruned change feed');
-        else pruneLog.debug(pass, 'change feed: nothing to prune');
-      },
-      failed: (error) => {
-        metrics.feedPruneFailures.inc();
-        pruneLog.error({ err: error }, 'change-feed prune failed');
-      },
-    });
-
   const yjs = createYjsHub({
-    store: new SqliteDocStore(db),
-    compactor,
+    store: backend.docStore,
+    ...(backend.compactor ? { compactor: backend.compactor } : {}),
+    ...(backend.fanout ? { fanout: backend.fanout } : {}),
+    ...(backend.hubCompactAfter === undefined ? {} : { compactAfter: backend.hubCompactAfter }),
     authenticate,
     allowedOrigins: config.allowedOrigins,
     maxMessageBytes: config.maxMessageBytes,
@@ -162,39 +157,6 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     log: log.child({ endpoint: 'yjs' }),
     metrics: metrics.registry,
   });
-  const statusDoc = regionStatusDocName(CITY.region);
-  const fleetSummary = new FleetSummary(store);
-  const regionStatus = new RegionStatusPublisher({
-    region: CITY.region,
-    transact: (fn) => yjs.serverTransact(statusDoc, fn),
-    paymentsLevel: (now) => gatewayHealth.level(now),
-    fleet: () => fleetSummary.current(),
-    now: () => Date.now(),
-    intervalMs: 5000,
-    log: log.child({ part: 'region-status' }),
-    written: (keys) => {
-      for (const key of keys) metrics.regionStatusWrites.inc({ key });
-    },
-  });
-  gatewayChanged = () => regionStatus.gatewayChanged();
-  const gatewayProber =
-    config.gatewayProbeIntervalMs === 0
-      ? null
-      : new GatewayProber({
-          // The adapter itself, not `policy`: probes stay out of the breaker (see GatewayProber).
-          probe: () => gatewayAdapter.checkHealth(),
-          health: gatewayHealth,
-          // Writes at once, like breaker events, but only if the level changed.
-          healthChanged: () => regionStatus.gatewayChanged(),
-          intervalMs: config.gatewayProbeIntervalMs,
-          timeoutMs: config.gatewayProbeTimeoutMs,
-          now: () => performance.now(),
-          log: log.child({ part: 'gateway-probe' }),
-          settled: (result, ms) => {
-            metrics.gatewayProbes.inc({ result });
-            metrics.gatewayProbeSeconds.observe({ result }, ms / 1000);
-          },
-        });
   const telemetry = new TelemetryHub(
     authenticate,
     () => Date.now(),
@@ -203,14 +165,27 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     (reason) => metrics.rejectedRequests.inc({ reason }),
   );
   telemetrySockets = () => telemetry.count();
-  const simulator = new DroneSimulator(
-    store,
-    () => depots,
+  backend.setTelemetrySink((at, fixes) => {
+    telemetry.broadcast(at, fixes);
+  });
+  const jobs: BackgroundJob[] = backgroundJobs({
+    config,
+    log,
+    metrics,
     clock,
-    { hz: config.hz, recordEveryMs: 30_000, scheduleHorizonMs: 30 * 60_000 },
-    (at, fixes) => telemetry.broadcast(at, fixes),
-    log.child({ part: 'simulator' }),
-  );
+    depots,
+    gatewayHealth,
+    gatewayAdapter,
+    policy,
+    yjs,
+    processor,
+    broadcastTelemetry: (at, fixes) => {
+      backend.broadcastTelemetry(at, fixes);
+    },
+    setGatewayChanged: (notify) => {
+      gatewayChanged = notify;
+    },
+  });
 
   let draining = false;
   const apiDeps = {
@@ -236,12 +211,15 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     let name = url.pathname;
     try {
       if (url.pathname === '/healthz') sendJson(res, 200, { status: 'ok' });
-      else if (url.pathname === '/readyz')
-        sendJson(res, draining ? 503 : 200, {
-          status: draining ? 'draining' : 'ready',
+      else if (url.pathname === '/readyz') {
+        // Scale-out: an instance whose database does not answer leaves the load balancer's rotation.
+        const status = draining ? 'draining' : backend.ready() ? 'ready' : 'storage-unavailable';
+        sendJson(res, status === 'ready' ? 200 : 503, {
+          status,
           region: CITY.region,
+          ...(backend.instanceId === null ? {} : { instance: backend.instanceId }),
         });
-      else if (url.pathname === '/metrics') {
+      } else if (url.pathname === '/metrics') {
         const text = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
       } else if (url.pathname.startsWith('/api/')) {
@@ -257,6 +235,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
             'HTTP.DRAINING',
             'The server is restarting; try again in a moment.',
           );
+        if (!backend.ready()) throw STORAGE_UNAVAILABLE;
         name = await handleApi(req, res, url, apiDeps);
       } else throw new HttpError(404, 'HTTP.NOT_FOUND', 'No such endpoint.');
     } catch (error) {
@@ -268,6 +247,14 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
         // The client's doing, not the server's: counted, no stack, nobody left to answer.
         metrics.clientAborts.inc();
         log.debug({ route: name }, 'client aborted the request');
+      } else if (!backend.ready()) {
+        // The database went away during the request: say so, rather than "something went wrong".
+        metrics.rejectedRequests.inc({ reason: STORAGE_UNAVAILABLE.code });
+        if (!res.headersSent)
+          sendJson(res, 503, {
+            code: STORAGE_UNAVAILABLE.code,
+            message: STORAGE_UNAVAILABLE.message,
+          });
       } else {
         log.error({ err: error, route: name }, 'request failed');
         if (!res.headersSent)
@@ -306,16 +293,15 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     server.listen(config.port, config.host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  await processor.start(config.paymentSweepMs);
-  if (config.simulate) await simulator.start();
-  pruner?.start();
-  await regionStatus.start();
-  gatewayProber?.start();
+  // Scale-out: this instance drives the changes it accepts; the leased sweep resumes the rest.
+  if (backend.mode === 'scale-out')
+    await processor.start(config.paymentSweepMs, { resumeStored: false });
+  await backend.runJobs(jobs);
   log.info(
     {
       host: config.host,
       port,
-      dataDir: config.dataDir,
+      ...backend.describe(),
       simulate: config.simulate,
       feedRetention: config.feedRetention ?? 'off',
       gatewayProbeIntervalMs: config.gatewayProbeIntervalMs,
@@ -328,25 +314,26 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     (stopping ??= (async () => {
       draining = true;
       log.info({ code }, 'draining');
-      simulator.stop();
       processor.stop();
-      const pruneStopped = pruner?.stop();
       telemetry.close(code);
-      gatewayProber?.stop();
-      await regionStatus.stop(); // its last write lands before the hub closes
+      // Region status's last write lands before the hub closes; a prune batch in flight commits.
+      await backend.stopJobs();
       await yjs.close(code);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await pruneStopped; // its batch in flight commits before the store closes
-      await store.close();
-      await compactor.stop(); // a job in flight commits before the database closes
-      await checkpoints.stop();
-      db.close();
+      await backend.close();
       metrics.stop();
       log.info('stopped');
     })());
 
-  return { url: `http://${config.host}:${port}`, port, stop, gateway, paymentProcessor: processor };
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    stop,
+    gateway,
+    paymentProcessor: processor,
+    mode: backend.mode,
+  };
 }

@@ -11,15 +11,23 @@ export type AwarenessResult = 'applied' | 'malformed' | CardDataKind;
 
 /**
  * The server-side awareness (presence) of one loaded document, relayed among its peers. Presence
- * is not document state: it is neither stored nor fanned out to other instances. On a `Y.Doc` of
- * its own, because the content doc is replaced after a rejected update.
+ * is not document state: it is never stored. With several instances, changes made by this
+ * instance's peers go to `publish` (the fan-out), and the other instances' come in through
+ * `applyRemote`, which relays them here without publishing them again. On a `Y.Doc` of its own,
+ * because the content doc is replaced after a rejected update.
  */
+/** Origin of updates from other instances: relayed here, never published again. */
+const REMOTE = Symbol('remote awareness');
+
 export class DocAwareness {
   private readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   // The client ids each peer announced, withdrawn when it leaves (also without a goodbye).
   private readonly announced = new Map<DocPeer, Set<number>>();
 
-  constructor(private readonly peers: ReadonlySet<DocPeer>) {
+  constructor(
+    private readonly peers: ReadonlySet<DocPeer>,
+    private readonly publish: (update: Uint8Array) => void = () => undefined,
+  ) {
     // The server is not a participant: it relays other clients' presence only.
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onUpdate);
@@ -54,6 +62,13 @@ export class DocAwareness {
     return 'applied';
   }
 
+  /** Presence from another instance; a malformed update is dropped. */
+  applyRemote(update: Uint8Array): void {
+    // Checked (shape and card data) by the instance its client is on; the shape again here.
+    if (awarenessStates(update) === null) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE);
+  }
+
   /** Every known presence state as one frame; `null` when there is none. */
   snapshot(): Uint8Array | null {
     const present = [...this.awareness.getStates().keys()];
@@ -77,7 +92,10 @@ export class DocAwareness {
       for (const id of change.removed) ids.delete(id);
     }
     const changed = [...change.added, ...change.updated, ...change.removed];
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+    const frame = encodeAwareness(update);
     for (const peer of this.peers) peer.send(frame);
+    // Expiry of a remote state (no renewal for 30 s) happens on every instance by itself.
+    if (origin !== REMOTE && origin !== 'timeout') this.publish(update);
   };
 }

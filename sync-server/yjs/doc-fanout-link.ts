@@ -8,6 +8,8 @@ import type { YjsMetrics } from './yjs-metrics';
 export interface RemoteTarget {
   /** Other instances' stored updates (or rows read from the store): apply, send, never store. */
   receiveRemote(updates: readonly Uint8Array[]): void;
+  /** Presence from other instances' clients: relay to this instance's clients. */
+  receiveRemoteAwareness(update: Uint8Array): void;
 }
 
 interface LinkDeps {
@@ -49,6 +51,10 @@ export class DocFanoutLink {
         if (this.target !== null) this.catchUp();
         else this.missedEarly = true;
       },
+      // Presence arriving while the doc loads is dropped: the clients renew it within 15 s.
+      awareness: (update) => {
+        this.target?.receiveRemoteAwareness(update);
+      },
     });
   }
 
@@ -77,6 +83,11 @@ export class DocFanoutLink {
    */
   publish(updates: readonly QueuedUpdate[]): void {
     for (const { update } of updates) this.fanout.publish(this.name, update).catch(this.failed);
+  }
+
+  /** Presence of this instance's clients, for the other instances (best effort). */
+  publishAwareness(update: Uint8Array): void {
+    if (!this.closed) this.fanout.publishAwareness?.(this.name, update);
   }
 
   /** Unsubscribes; nothing is handed to the doc afterwards. Idempotent. */

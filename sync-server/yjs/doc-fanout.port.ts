@@ -34,6 +34,13 @@ export interface DocFanout {
    */
   readonly crossInstance: boolean;
   publish(docName: string, update: Uint8Array): Promise<void>;
+  /**
+   * Presence (an awareness update) of this instance's clients, for the other instances' clients
+   * of `docName`. Ephemeral: best effort, never stored, never caught up (clients re-announce
+   * every 15 s, and states not renewed for 30 s expire). Optional: a fan-out without it keeps
+   * presence per instance. Never throws.
+   */
+  publishAwareness?(docName: string, update: Uint8Array): void;
   subscribe(docName: string, handlers: RemoteUpdateHandlers): DocFanoutSubscription;
 }
 
@@ -42,6 +49,8 @@ export interface RemoteUpdateHandlers {
   update(update: Uint8Array): void;
   /** Updates may have been lost: read the store again. */
   missed(): void;
+  /** Presence from another instance's clients (see `DocFanout.publishAwareness`). */
+  awareness?(update: Uint8Array): void;
 }
 
 export interface DocFanoutSubscription {

@@ -75,7 +75,9 @@ const isClientOrigin = (origin: unknown): boolean => typeof origin === 'object' 
  */
 export class HubDoc implements CommitTarget, RemoteTarget {
   readonly peers = new Set<DocPeer>();
-  private readonly awareness = new DocAwareness(this.peers);
+  private readonly awareness = new DocAwareness(this.peers, (update) => {
+    this.link?.publishAwareness(update);
+  });
   private doc: Y.Doc;
   private readonly compaction: DocCompaction;
   private persistFailure: unknown = undefined;
@@ -327,6 +329,10 @@ export class HubDoc implements CommitTarget, RemoteTarget {
    * client updates are: if `Y.applyUpdate` throws, nothing of it is sent, and the doc is rebuilt
    * from the store as after a rejected client update (what Yjs applied of it is thrown away).
    */
+  receiveRemoteAwareness(update: Uint8Array): void {
+    this.awareness.applyRemote(update);
+  }
+
   receiveRemote(updates: readonly Uint8Array[]): void {
     if (this.gone()) return;
     if (this.gateOpen !== null || this.suspect) this.remoteInbox.push(...updates);

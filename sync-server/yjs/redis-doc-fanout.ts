@@ -45,11 +45,12 @@ export interface RedisDocFanoutOptions {
 
 const KIND_UPDATE = 1;
 const KIND_MISSED = 2;
+const KIND_AWARENESS = 3;
 const ID_BYTES = 16;
 const HEADER_BYTES = 1 + ID_BYTES;
 
 /** A message as it goes over the channel. */
-function encodeFanoutMessage(kind: 1 | 2, instance: Buffer, payload?: Uint8Array): Buffer {
+function encodeFanoutMessage(kind: 1 | 2 | 3, instance: Buffer, payload?: Uint8Array): Buffer {
   const message = Buffer.allocUnsafe(HEADER_BYTES + (payload?.length ?? 0));
   message[0] = kind;
   instance.copy(message, 1);
@@ -58,7 +59,7 @@ function encodeFanoutMessage(kind: 1 | 2, instance: Buffer, payload?: Uint8Array
 }
 
 interface FanoutMessage {
-  readonly kind: typeof KIND_UPDATE | typeof KIND_MISSED;
+  readonly kind: typeof KIND_UPDATE | typeof KIND_MISSED | typeof KIND_AWARENESS;
   readonly instance: Buffer;
   readonly payload: Uint8Array;
 }
@@ -67,8 +68,8 @@ interface FanoutMessage {
 function decodeFanoutMessage(message: Buffer): FanoutMessage | null {
   if (message.length < HEADER_BYTES) return null;
   const kind = message[0];
-  if (kind !== KIND_UPDATE && kind !== KIND_MISSED) return null;
-  if (kind === KIND_UPDATE && message.length === HEADER_BYTES) return null;
+  if (kind !== KIND_UPDATE && kind !== KIND_MISSED && kind !== KIND_AWARENESS) return null;
+  if (kind !== KIND_MISSED && message.length === HEADER_BYTES) return null;
   return {
     kind,
     instance: message.subarray(1, HEADER_BYTES),
@@ -154,6 +155,23 @@ export class RedisDocFanout implements DocFanout {
   /** Never throws; rejects if Redis did not take the message (the document is then remembered). */
   publish(docName: string, update: Uint8Array): Promise<void> {
     return this.#send(docName, encodeFanoutMessage(KIND_UPDATE, this.#id, update));
+  }
+
+  /**
+   * Presence goes out on the document's channel as kind 3. Not remembered when it fails (no
+   * catch-up message): presence is renewed by the clients anyway.
+   */
+  publishAwareness(docName: string, update: Uint8Array): void {
+    if (this.#closing !== null || !this.#publisher.isReady) return;
+    try {
+      this.#publisher
+        .publish(this.channel(docName), encodeFanoutMessage(KIND_AWARENESS, this.#id, update))
+        .catch((e: unknown) => {
+          this.#onError(asError(e));
+        });
+    } catch (e) {
+      this.#onError(asError(e));
+    }
   }
 
   subscribe(docName: string, handlers: RemoteUpdateHandlers): DocFanoutSubscription {
@@ -326,14 +344,22 @@ export class RedisDocFanout implements DocFanout {
     }
     if (decoded.instance.equals(this.#id)) return;
     if (decoded.kind === KIND_MISSED) this.#call(subscription, 'missed');
+    else if (decoded.kind === KIND_AWARENESS)
+      this.#call(subscription, 'awareness', decoded.payload);
     else this.#call(subscription, 'update', decoded.payload);
   }
 
-  #call(subscription: Subscription, handler: 'missed' | 'update', payload?: Uint8Array): void {
+  #call(
+    subscription: Subscription,
+    handler: 'missed' | 'update' | 'awareness',
+    payload?: Uint8Array,
+  ): void {
     if (subscription.closed) return;
     try {
       if (handler === 'missed') subscription.handlers.missed();
-      else if (payload !== undefined) subscription.handlers.update(payload);
+      else if (payload === undefined) return;
+      else if (handler === 'awareness') subscription.handlers.awareness?.(payload);
+      else subscription.handlers.update(payload);
     } catch (e) {
       this.#onError(asError(e));
     }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerDatabase } from '../../storage';
+import { SqliteSandboxLedger, type SandboxLedger, type SandboxLedgerTx } from './sandbox-ledger';
 import type {
   RawAuthorizeRequest,
   RawDeclineCode,
@@ -13,46 +14,26 @@ import type {
 /**
  * A stand-in for a real card gateway, with the behaviours that matter to us:
  * network latency, declines chosen by test token, transient failures, and
- * idempotency keys honoured across restarts (its ledger lives in the server's
- * SQLite file, tables from migration 2). Test tokens:
+ * idempotency keys honoured across restarts and instances (its ledger: `sandbox-ledger.ts`;
+ * SQLite or PostgreSQL). Test tokens:
  *   pm_..._decline_funds   → insufficient_funds      pm_..._decline_expired → expired_card
  *   pm_..._decline_fraud   → fraudulent              pm_..._decline_generic → do_not_honor
  *   pm_..._flaky           → 30 % transient 503s     anything else          → approved
  */
 export class SandboxGatewayService {
   #faults: SandboxFaults = { mode: 'none', failRate: 0, extraLatencyMs: 0 };
-  private readonly stmts;
-  private readonly inTransaction: <T>(fn: () => T) => T;
+  private readonly ledger: SandboxLedger;
 
   constructor(
-    db: ServerDatabase,
+    /** The server's SQLite file (embedded) or a ledger of its own (PostgreSQL, scale-out). */
+    ledger: ServerDatabase | SandboxLedger,
     private readonly latencyMs: { readonly min: number; readonly max: number } = {
       min: 40,
       max: 160,
     },
     private readonly random: () => number = Math.random,
   ) {
-    this.inTransaction = <T>(fn: () => T): T => db.transaction(fn)();
-    this.stmts = {
-      findCall: db.prepare<[string], { request_hash: string; response: string }>(
-        'SELECT request_hash, response FROM sandbox_gateway_calls WHERE idempotency_key = ?',
-      ),
-      saveCall: db.prepare<[string, string, string]>(
-        'INSERT INTO sandbox_gateway_calls (idempotency_key, request_hash, response) VALUES (?, ?, ?)',
-      ),
-      findAuth: db.prepare<[string], { status: string }>(
-        'SELECT status FROM sandbox_gateway_authorizations WHERE authorization_id = ?',
-      ),
-      holdAuth: db.prepare<[string, string, number, string]>(
-        "INSERT INTO sandbox_gateway_authorizations VALUES (?, ?, ?, ?, 'held')",
-      ),
-      setAuth: db.prepare<[string, string]>(
-        'UPDATE sandbox_gateway_authorizations SET status = ? WHERE authorization_id = ?',
-      ),
-      countHeld: db.prepare<[string], { n: number }>(
-        "SELECT COUNT(*) AS n FROM sandbox_gateway_authorizations WHERE token = ? AND status = 'held'",
-      ),
-    };
+    this.ledger = 'once' in ledger ? ledger : new SqliteSandboxLedger(ledger);
   }
 
   setFaults(faults: SandboxFaults): void {
@@ -64,7 +45,7 @@ export class SandboxGatewayService {
   }
 
   async authorize(idempotencyKey: string, request: RawAuthorizeRequest): Promise<RawResponse> {
-    return this.call(idempotencyKey, request, request.source, () => {
+    return this.call(idempotencyKey, request, request.source, async (tx) => {
       const decline = declineFor(request.source);
       if (decline)
         return { http: 402, body: { error: { type: 'card_error', decline_code: decline } } };
@@ -75,20 +56,20 @@ export class SandboxGatewayService {
         };
       }
       const id = `auth_${randomUUID().replace(/-/g, '')}`;
-      this.stmts.holdAuth.run(id, request.source, request.amount, request.currency);
+      await tx.hold(id, request.source, request.amount, request.currency);
       return { http: 200, body: { id, object: 'authorization', status: 'held' } };
     });
   }
 
   async voidAuthorization(idempotencyKey: string, request: RawVoidRequest): Promise<RawResponse> {
-    return this.call(idempotencyKey, request, '', () => {
-      const auth = this.stmts.findAuth.get(request.authorization);
-      if (!auth)
+    return this.call(idempotencyKey, request, '', async (tx) => {
+      const status = await tx.authorizationStatus(request.authorization);
+      if (status === undefined)
         return {
           http: 404,
           body: { error: { type: 'invalid_request_error', code: 'resource_missing' } },
         };
-      if (auth.status === 'captured') {
+      if (status === 'captured') {
         return {
           http: 409,
           body: {
@@ -96,7 +77,7 @@ export class SandboxGatewayService {
           },
         };
       }
-      this.stmts.setAuth.run('voided', request.authorization);
+      await tx.setStatus(request.authorization, 'voided');
       return {
         http: 200,
         body: { id: request.authorization, object: 'authorization', status: 'voided' },
@@ -105,18 +86,23 @@ export class SandboxGatewayService {
   }
 
   /** Test/demo helper: marks an authorization captured (settled). */
-  capture(authorizationId: string): void {
-    this.stmts.setAuth.run('captured', authorizationId);
+  capture(authorizationId: string): Promise<void> {
+    return this.ledger.capture(authorizationId);
   }
 
   /** Test helper: how many holds the gateway has on a token (to prove exactly-once). */
-  heldCount(token: string): number {
-    return this.stmts.countHeld.get(token)?.n ?? 0;
+  heldCount(token: string): Promise<number> {
+    return this.ledger.heldCount(token);
   }
 
   /** Seeds an existing hold (the demo dataset's orders were authorized before we started). */
-  seedHold(authorizationId: string, token: string, amountMinor: number, currency: string): void {
-    this.stmts.holdAuth.run(authorizationId, token, amountMinor, currency);
+  seedHold(
+    authorizationId: string,
+    token: string,
+    amountMinor: number,
+    currency: string,
+  ): Promise<void> {
+    return this.ledger.seedHold(authorizationId, token, amountMinor, currency);
   }
 
   /**
@@ -145,30 +131,21 @@ export class SandboxGatewayService {
     key: string,
     request: unknown,
     source: string,
-    execute: () => RawResponse,
+    execute: (tx: SandboxLedgerTx) => Promise<RawResponse>,
   ): Promise<RawResponse> {
     const failed = await this.transit();
     if (failed) return failed;
     if (source.includes('_flaky') && this.random() < 0.3) return UNAVAILABLE;
 
     const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    // The effect (a hold, a void) and its idempotency record commit together: with two
-    // autocommits a crash between them left a hold with no record, and the retry held twice.
-    return this.inTransaction((): RawResponse => {
-      const previous = this.stmts.findCall.get(key);
-      if (previous) {
-        if (previous.request_hash !== hash) {
-          return {
-            http: 400,
-            body: { error: { type: 'invalid_request_error', code: 'idempotency_key_reuse' } },
-          };
-        }
-        return JSON.parse(previous.response) as RawResponse;
-      }
-      const response = execute();
-      this.stmts.saveCall.run(key, hash, JSON.stringify(response));
-      return response;
-    });
+    const answer = await this.ledger.once(key, hash, execute);
+    if (answer.kind === 'previous' && answer.requestHash !== hash) {
+      return {
+        http: 400,
+        body: { error: { type: 'invalid_request_error', code: 'idempotency_key_reuse' } },
+      };
+    }
+    return answer.response;
   }
 }
 

@@ -74,7 +74,7 @@ describe('sandbox gateway service + adapter', () => {
     const again = await adapter.authorize(req);
     expect(first.kind).toBe('approved');
     expect(again).toEqual(first);
-    expect(service.heldCount('pm_sandbox_visa_ok_01')).toBe(1);
+    expect(await service.heldCount('pm_sandbox_visa_ok_01')).toBe(1);
   });
 
   it('a crash between the hold and its idempotency record leaves neither: the retry holds once', async () => {
@@ -92,10 +92,10 @@ describe('sandbox gateway service + adapter', () => {
     } finally {
       db.exec('DROP TRIGGER crash_before_record');
     }
-    expect(service.heldCount('pm_sandbox_visa_crash_01')).toBe(0);
+    expect(await service.heldCount('pm_sandbox_visa_crash_01')).toBe(0);
     expect((await adapter.authorize(req)).kind).toBe('approved');
     expect((await adapter.authorize(req)).kind).toBe('approved');
-    expect(service.heldCount('pm_sandbox_visa_crash_01')).toBe(1);
+    expect(await service.heldCount('pm_sandbox_visa_crash_01')).toBe(1);
   });
 
   it('declines by test token', async () => {
@@ -131,7 +131,7 @@ describe('sandbox gateway service + adapter', () => {
         authorizationId: held.authorizationId,
       }),
     ).toEqual({ kind: 'voided' });
-    expect(service.heldCount('pm_sandbox_mc_ok_02')).toBe(0);
+    expect(await service.heldCount('pm_sandbox_mc_ok_02')).toBe(0);
 
     const other = await adapter.authorize({
       idempotencyKey: key('k-auth-4'),
@@ -140,7 +140,7 @@ describe('sandbox gateway service + adapter', () => {
       amount,
     });
     if (other.kind !== 'approved') throw new Error('expected approval');
-    service.capture(other.authorizationId);
+    await service.capture(other.authorizationId);
     expect(
       await adapter.voidAuthorization({
         idempotencyKey: key('k-void-4'),
