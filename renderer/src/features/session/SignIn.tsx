@@ -26,11 +26,6 @@ export function SignIn() {
       <h1>Fleetdesk</h1>
       <form onSubmit={(e) => void submit(e)} aria-label="Sign in">
         <label htmlFor="token">Access token</label>
-        <p id="token-hint" className="muted">
-          Your supervisor or IT issues your access token. Trying the demo? <code>npm start</code>{' '}
-          prints three demo tokens (agent, fleet manager, supervisor); a token for any user comes
-          from <code>npm run sync-server -- token --user &lt;name&gt; --role agent</code>.
-        </p>
         <textarea
           id="token"
           aria-describedby="token-hint"
@@ -41,6 +36,11 @@ export function SignIn() {
           spellCheck={false}
           required
         />
+        <p id="token-hint" className="muted">
+          Your supervisor or IT issues your access token. Trying the demo? <code>npm start</code>{' '}
+          prints three demo tokens (agent, fleet manager, supervisor); a token for any user comes
+          from <code>npm run sync-server -- token --user &lt;name&gt; --role agent</code>.
+        </p>
         <button type="submit" disabled={busy || token.trim().length < 10}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
