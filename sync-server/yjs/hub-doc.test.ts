@@ -235,8 +235,11 @@ describe('HubDoc with group commit', () => {
       expect(a.doc.applyClientUpdate(a.writer, partiallyApplyingUpdate())).toBe('invalid');
       expect(a.doc.gate).not.toBeNull();
       expect(() => a.doc.applyClientUpdate(a.reader, bob.edit('meanwhile'))).toThrow(/gated/);
-      // The flush stores the good update, but the suspect doc holds its broadcast back.
-      await new Promise((resolve) => setTimeout(resolve, 22));
+      // The flush stores the good update, but the suspect doc holds its broadcast back. Looked at
+      // the turn after the store answered (polling each turn), not after a fixed 22 ms sleep: on
+      // a loaded machine the sleep also let the reload finish, failing the test about 1 run in 3.
+      while (!events.includes('stored board/a/2024-05-31'))
+        await new Promise((resolve) => setImmediate(resolve));
       expect(events).toEqual(['stored board/a/2024-05-31']); // reloading now
       expect(a.reader.updates).toEqual([]);
       expect(a.doc.gate).not.toBeNull();
