@@ -18,8 +18,10 @@ import {
   RecordReader,
   ReplicaWorker,
   SearchBuilder,
+  sqliteFileFormat,
 } from '../replica';
 import { ReplicaSearch } from '../search';
+import { KeyFileStore, resolveProfileKey, type ProfileKeyStore } from '../keystore';
 import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
@@ -42,6 +44,8 @@ export interface CoreConfig {
   readonly collab?: boolean;
   readonly feedWaitMs?: number;
   readonly sender?: { baseDelayMs: number; maxDelayMs: number; idleMs: number };
+  /** Keeps the replica's key: the browser host's 0600 key file by default; Electron passes its own. */
+  readonly keyStore?: ProfileKeyStore;
 }
 
 const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
@@ -52,20 +56,22 @@ const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.
  * the telemetry client and the collaborative documents. Everything the UI does
  * goes through `call`, validated against the operator-API contract.
  */
-// Async by contract: a future core may await (an OS keychain, a migration prompt) before serving.
-// eslint-disable-next-line @typescript-eslint/require-await
 export async function startCore(
   config: CoreConfig,
-): Promise<OperatorCore & { readonly dbPath: string }> {
+): Promise<OperatorCore & { readonly dbPath: string; readonly dataProtection: string }> {
   mkdirSync(config.profileDir, { recursive: true });
   // One core per profile (ProfileInUseError otherwise), before anything touches the replica.
   const profileLock = lockProfile(config.profileDir);
   const dbPath = join(config.profileDir, 'replica.sqlite');
   let db: ReturnType<typeof openWritableReplica>;
   let readDb: ReturnType<typeof openReadableReplica>;
+  const keyStore = config.keyStore ?? new KeyFileStore(config.profileDir);
   try {
-    db = openWritableReplica(dbPath);
-    readDb = openReadableReplica(dbPath);
+    // The replica is encrypted with the profile's key (a plain one is encrypted once, here);
+    // a missing or wrong key stops the desk with a clear error and touches no data.
+    const key = await resolveProfileKey(keyStore, sqliteFileFormat(dbPath));
+    db = openWritableReplica(dbPath, key);
+    readDb = openReadableReplica(dbPath, key);
   } catch (error) {
     profileLock.release();
     throw error;
@@ -222,6 +228,7 @@ export async function startCore(
 
   return {
     dbPath,
+    dataProtection: `replica encrypted (SQLCipher 4); ${keyStore.protection().description}`,
     async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
       const valid = validateCall(name, payload);
       if (!valid.ok) return valid;

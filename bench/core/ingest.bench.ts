@@ -60,7 +60,7 @@ async function ours(
   dir: string,
   pages: string[],
 ): Promise<{ seconds: number; lagP99: number; lagMax: number }> {
-  const db = openWritableReplica(join(dir, 'replica.sqlite'));
+  const db = openWritableReplica(join(dir, 'replica.sqlite'), 'plaintext');
   // As the core runs it: checkpoints and the lookup-index build on the replica worker,
   // the full-text index on the search builder (following the snapshot as it commits).
   const worker = ReplicaWorker.start(db);

@@ -41,7 +41,7 @@ export async function runSearchBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-bench-search-'));
   try {
     const path = join(dir, 'replica.sqlite');
-    const db = openWritableReplica(path);
+    const db = openWritableReplica(path, 'plaintext');
     db.pragma('synchronous = NORMAL');
     suspendSearchIndexing(db);
     const writer = new RecordWriter(db);
@@ -61,7 +61,7 @@ export async function runSearchBench(): Promise<void> {
     db.pragma('wal_checkpoint(TRUNCATE)');
     const buildSeconds = (performance.now() - buildStarted) / 1000;
 
-    const search = new ReplicaSearch(openReadableReplica(path));
+    const search = new ReplicaSearch(openReadableReplica(path, 'plaintext'));
     const samples: number[] = [];
     const hits: number[] = [];
     for (let round = 0; round < 5; round += 1) {
