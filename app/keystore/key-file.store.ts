@@ -45,7 +45,7 @@ export class KeyFileStore implements ProfileKeyStore {
     try {
       return Promise.resolve(this.#loadNow());
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -78,6 +78,14 @@ export class KeyFileStore implements ProfileKeyStore {
   }
 
   create(): Promise<ProfileKey> {
+    try {
+      return Promise.resolve(this.#createNow());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #createNow(): ProfileKey {
     const key = ProfileKey.random();
     // 'wx': never overwrite a key (its replica would be lost); fsync file and folder so a
     // power cut cannot leave an encrypted replica whose key never reached the disk.
@@ -94,6 +102,6 @@ export class KeyFileStore implements ProfileKeyStore {
     } finally {
       closeSync(dir);
     }
-    return Promise.resolve(key);
+    return key;
   }
 }
