@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CommandBuilder, EffectiveView } from '../commands';
 import {
   validateCall,
@@ -21,7 +20,12 @@ import {
   sqliteFileFormat,
 } from '../replica';
 import { ReplicaSearch } from '../search';
-import { KeyFileStore, resolveProfileKey, type ProfileKeyStore } from '../keystore';
+import {
+  KeyFileStore,
+  profileReplicaPath,
+  resolveProfileKey,
+  type ProfileKeyStore,
+} from '../keystore';
 import { SessionStore } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
@@ -62,7 +66,7 @@ export async function startCore(
   mkdirSync(config.profileDir, { recursive: true });
   // One core per profile (ProfileInUseError otherwise), before anything touches the replica.
   const profileLock = lockProfile(config.profileDir);
-  const dbPath = join(config.profileDir, 'replica.sqlite');
+  const dbPath = profileReplicaPath(config.profileDir);
   let db: ReturnType<typeof openWritableReplica>;
   let readDb: ReturnType<typeof openReadableReplica>;
   const keyStore = config.keyStore ?? new KeyFileStore(config.profileDir);

@@ -8,6 +8,12 @@ import type {} from 'electron';
 import { startCore } from '../core';
 import { runCoreProcess } from './core-process';
 
-runCoreProcess(startCore, process.parentPort, process.argv, process.env, (code) =>
-  process.exit(code),
+runCoreProcess(
+  startCore,
+  process.parentPort,
+  process.argv,
+  process.env,
+  (code) => process.exit(code),
+  // The replica key comes from main, which alone can use safeStorage.
+  { keyFromShell: true },
 );

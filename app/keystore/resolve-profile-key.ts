@@ -1,3 +1,4 @@
+import type { SqliteFileFormat } from './sqlite-file-format';
 import { ProfileKeyError, type ProfileKey, type ProfileKeyStore } from './profile-key';
 
 /**
@@ -10,7 +11,7 @@ import { ProfileKeyError, type ProfileKey, type ProfileKeyStore } from './profil
  */
 export async function resolveProfileKey(
   store: ProfileKeyStore,
-  replica: 'missing' | 'empty' | 'plain' | 'encrypted',
+  replica: SqliteFileFormat,
 ): Promise<ProfileKey> {
   const key = await store.load();
   if (key) return key;

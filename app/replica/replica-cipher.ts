@@ -1,6 +1,7 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { ProfileKey } from '../keystore';
+
+export { sqliteFileFormat } from '../keystore';
 
 /**
  * How a replica file is opened: with the profile's key (every operator
@@ -40,25 +41,6 @@ const connectionKeys = new WeakMap<Database.Database, ReplicaKeying>();
 /** The keying a connection was opened with, so helper threads open the same files the same way. */
 export function keyingOf(db: Database.Database): ReplicaKeying {
   return connectionKeys.get(db) ?? 'plaintext';
-}
-
-/** What a file on disk is, from its first 16 bytes (SQLCipher files start with a random salt). */
-export function sqliteFileFormat(path: string): 'missing' | 'empty' | 'plain' | 'encrypted' {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw error;
-  }
-  try {
-    const header = Buffer.alloc(16);
-    const n = readSync(fd, header, 0, 16, 0);
-    if (n === 0) return 'empty';
-    return header.toString('latin1') === 'SQLite format 3\0' ? 'plain' : 'encrypted';
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
