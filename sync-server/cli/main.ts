@@ -5,6 +5,7 @@
  * Every flag has an environment variable (flag wins). `--help` prints them all.
  */
 import { mkdirSync } from 'node:fs';
+import { runAccessCommand } from './access-commands';
 import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
@@ -121,7 +122,14 @@ const FLAGS = {
     env: 'FLEETDESK_FEED_PRUNE_BATCH',
     help: `feed entries deleted per write transaction (default ${DEFAULT_FEED_RETENTION.batchSize})`,
   },
-  user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token: user id' },
+  user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token, revoke: user id' },
+  desk: { type: 'string', env: '', help: 'revoke: desk id (shown by `access`)' },
+  reason: { type: 'string', env: '', help: 'revoke: why (shown on the desk)' },
+  'access-ttl': {
+    type: 'string',
+    env: 'FLEETDESK_ACCESS_TTL',
+    help: "lifetime of a desk's access token (default 5m; a revoked user's sockets last at most this)",
+  },
   role: {
     type: 'string',
     env: 'FLEETDESK_TOKEN_ROLE',
@@ -145,6 +153,8 @@ function usage(): string {
     'Usage:',
     '  npm run sync-server -- serve [flags]',
     '  npm run sync-server -- token --data <dir> --user <id> --role <role> [--ttl 8h]',
+    '  npm run sync-server -- revoke --data <dir> (--user <id> | --desk <id>) [--reason text]',
+    '  npm run sync-server -- access --data <dir>   (revocations, desks, reported losses)',
     '',
     'Flags [environment variable]:',
     ...lines,
@@ -271,6 +281,7 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       100,
     ),
     feedRetention: feedRetentionFrom(get, str),
+    accessTokenTtlMs: duration(str('access-ttl'), 'access-ttl', 5 * 60_000, 1000),
   };
 }
 
@@ -294,8 +305,24 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  if (command === 'revoke' || command === 'access') {
+    const text = (name: 'user' | 'desk' | 'reason'): string | undefined => {
+      const v = get(name);
+      return typeof v === 'string' ? v : undefined;
+    };
+    return runAccessCommand(
+      command,
+      (get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir,
+      text,
+      (line) => {
+        console.log(line);
+      },
+    );
+  }
   if (command !== 'serve')
-    throw new Error(`Unknown command ${JSON.stringify(command)}; use serve or token (see --help)`);
+    throw new Error(
+      `Unknown command ${JSON.stringify(command)}; use serve, token, revoke or access (see --help)`,
+    );
   const server = await startSyncServer(configFrom(get));
   // Machine-readable line for scripts and tests that start the server on port 0.
   console.log(`fleetdesk-sync-server listening ${server.url}`);

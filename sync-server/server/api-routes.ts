@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authFailure, handleAccessApi, type AccessDeps } from '../access';
 import type { Principal, TokenCheck } from '../auth';
 import type { CommandRecordBody, CommandService } from '../commands';
 import type { FeedService } from '../feed';
@@ -13,6 +14,7 @@ export interface ApiDeps {
   readonly store: RecordStorePort;
   readonly gatewayFaults: { get(): SandboxFaults; set(f: SandboxFaults): void };
   readonly breakerState: () => string;
+  readonly access: AccessDeps;
 }
 
 const MAX_COMMAND_BYTES = 16 * 1024;
@@ -99,9 +101,11 @@ export async function handleApi(
   url: URL,
   deps: ApiDeps,
 ): Promise<string> {
+  // Refresh, loss reports and revocation admin (sync-server/access) authenticate their own way.
+  const access = await handleAccessApi(req, res, url, deps.access);
+  if (access !== null) return access;
   const check = deps.authenticate(tokenFrom(req, url));
-  if (!check.ok)
-    throw new HttpError(401, 'AUTH.UNAUTHORIZED', `Sign in again (token ${check.reason}).`);
+  if (!check.ok) throw authFailure(check);
   const key = `${req.method ?? 'GET'} ${url.pathname}`;
   const route = ROUTES[key];
   if (route) {

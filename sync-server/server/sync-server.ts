@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { regionStatusDocName } from '../../domain/protocol';
 import { instant, type Clock, type Location } from '../../domain/shared';
 import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
+import { RevocationStore } from '../access';
 import { CommandService } from '../commands';
 import { FeedPruner, FeedService } from '../feed';
 import { HttpError, originAllowed, sendJson } from '../http';
@@ -51,10 +52,13 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
   const clock: Clock = { now: () => instant(Date.now()) };
   mkdirSync(config.dataDir, { recursive: true });
   const secret = loadOrCreateSecret(config.dataDir);
-  const authenticate = (token: string | null): TokenCheck => verifyToken(secret, token, Date.now());
+  const verify = (token: string | null): TokenCheck => verifyToken(secret, token, Date.now());
 
   const dbPath = `${config.dataDir}/fleetdesk.sqlite`;
   const db = openServerDatabase(dbPath, { synchronous: config.fsync });
+  // Every authentication (API, Yjs, telemetry) refuses revoked users and desks: one place.
+  const revocations = new RevocationStore(db);
+  const authenticate = (token: string | null): TokenCheck => revocations.check(verify(token));
   // Checkpoints run on a worker thread (see checkpoint-worker.ts), not inside a commit.
   db.pragma('wal_autocheckpoint = 0');
   const checkpoints = startCheckpointWorker(dbPath, config.checkpointIntervalMs);
@@ -221,6 +225,13 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       set: (f: Parameters<SandboxGatewayService['setFaults']>[0]) => gateway.setFaults(f),
     },
     breakerState,
+    access: {
+      secret,
+      verify,
+      revocations,
+      accessTtlMs: config.accessTokenTtlMs ?? 5 * 60_000,
+      now: () => Date.now(),
+    },
   };
 
   const server = createServer((req, res) => {
