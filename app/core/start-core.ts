@@ -26,10 +26,11 @@ import {
   resolveProfileKey,
   type ProfileKeyStore,
 } from '../keystore';
-import { SessionStore } from '../session';
+import { AccessTokens, SessionStore, type RevocationNotice } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
+import { reportLossThenWipe, unsentWork, type DeskRevokedNotice } from './desk-revocation';
 import { lockProfile } from './profile-lock';
 import {
   createOperatorHandlers,
@@ -50,7 +51,22 @@ export interface CoreConfig {
   readonly sender?: { baseDelayMs: number; maxDelayMs: number; idleMs: number };
   /** Keeps the replica's key: the browser host's 0600 key file by default; Electron passes its own. */
   readonly keyStore?: ProfileKeyStore;
+  /**
+   * The server revoked this desk and recorded what it still had: remove its data
+   * (startDesk closes this core and deletes the profile's files). Without it the
+   * core only stops syncing.
+   */
+  readonly onDeskRevoked?: (notice: DeskRevokedNotice) => Promise<void>;
 }
+
+/** The core of one profile's replica, as startDesk and the tests use it. */
+export type ReplicaCore = OperatorCore & {
+  readonly dbPath: string;
+  readonly dataProtection: string;
+  /** Why the operator was signed out by the server (user revoked), if so. */
+  signedOutReason(): string | null;
+  unsentWork(): ReturnType<typeof unsentWork>;
+};
 
 const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
 
@@ -60,9 +76,7 @@ const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.
  * the telemetry client and the collaborative documents. Everything the UI does
  * goes through `call`, validated against the operator-API contract.
  */
-export async function startCore(
-  config: CoreConfig,
-): Promise<OperatorCore & { readonly dbPath: string; readonly dataProtection: string }> {
+export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
   mkdirSync(config.profileDir, { recursive: true });
   // One core per profile (ProfileInUseError otherwise), before anything touches the replica.
   const profileLock = lockProfile(config.profileDir);
@@ -80,6 +94,7 @@ export async function startCore(
     profileLock.release();
     throw error;
   }
+  const protection = `replica encrypted (SQLCipher 4); ${keyStore.protection().description}`;
   // Checkpoints and the post-snapshot index build run on this thread, off the core's event loop.
   const replicaWorker = ReplicaWorker.start(db);
   // Builds the full-text index on a third thread, following the first snapshot as it commits.
@@ -91,7 +106,16 @@ export async function startCore(
 
   const session = new SessionStore(db);
   const desktopId = session.desktopId(() => `desk-${randomUUID().slice(0, 8)}`);
-  const server = new ServerClient(config.syncServerUrl, () => session.token());
+  // Short-lived, desk-bound access tokens (refreshed with the sign-in token); revocation ends here.
+  let closing = false;
+  const access: AccessTokens = new AccessTokens({
+    server: new ServerClient(config.syncServerUrl, () => null),
+    signInToken: () => session.token(),
+    deskId: desktopId,
+    now: Date.now,
+    onRevoked: (notice) => void revoked(notice),
+  });
+  const server = new ServerClient(config.syncServerUrl, () => access.token());
   const outbox = new OutboxStore(db);
   const reader = new RecordReader(readDb);
   const view = new EffectiveView(new RecordReader(db), outbox);
@@ -157,7 +181,7 @@ export async function startCore(
           {
             db,
             serverUrl: config.syncServerUrl,
-            token: () => session.token(),
+            token: () => access.token(),
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
@@ -181,6 +205,7 @@ export async function startCore(
   const startLoops = (): void => {
     if (loops.length > 0) return;
     loops = [feed.run(), sender.run()];
+    void access.refresh();
     collab?.resume();
     const s = session.current(Date.now());
     if (s && s.role !== 'agent') {
@@ -188,7 +213,7 @@ export async function startCore(
         db,
         {
           serverUrl: config.syncServerUrl,
-          token: () => session.token(),
+          token: () => access.token(),
           bbox: config.area ?? BERLIN,
           persistEveryMs: 5000,
         },
@@ -210,7 +235,9 @@ export async function startCore(
     loops = [];
   };
 
+  let signedOutReason: string | null = null;
   const handlers: OperatorHandlers = createOperatorHandlers({
+    deskStatus: () => ({ dataProtection: protection, revoked: null, signedOutReason }),
     now: Date.now,
     desktopId,
     newKey: () => `${desktopId}:${randomUUID()}`,
@@ -225,14 +252,44 @@ export async function startCore(
     status,
     telemetry: () => telemetry,
     collab: collab ?? noCollab,
-    onLogin: startLoops,
-    onLogout: () => void stopLoops(),
+    onLogin: () => {
+      signedOutReason = null;
+      startLoops();
+    },
+    onLogout: () => {
+      access.clear();
+      void stopLoops();
+    },
   });
+  /** A revoked user is signed out (data kept); a revoked desk reports its losses, then is wiped. */
+  const revoked = async (notice: RevocationNotice): Promise<void> => {
+    const signIn = session.token();
+    await stopLoops();
+    if (notice.kind === 'user' || !signIn) {
+      session.clear();
+      signedOutReason = 'Your access was revoked by an administrator; ask your supervisor.';
+      emit('desk.changed', { dataProtection: protection, revoked: null, signedOutReason });
+      return;
+    }
+    const work = unsentWork(outbox, db);
+    await reportLossThenWipe({
+      notice,
+      server,
+      signInToken: signIn,
+      deskId: desktopId,
+      work,
+      stillRunning: () => !closing,
+      now: Date.now,
+      wipe: config.onDeskRevoked ?? (() => Promise.resolve()),
+    });
+  };
   if (session.current(Date.now())) startLoops();
 
   return {
     dbPath,
-    dataProtection: `replica encrypted (SQLCipher 4); ${keyStore.protection().description}`,
+    dataProtection: protection,
+    signedOutReason: () => signedOutReason,
+    unsentWork: () => unsentWork(outbox, db),
     async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
       const valid = validateCall(name, payload);
       if (!valid.ok) return valid;
@@ -258,6 +315,7 @@ export async function startCore(
       return () => listeners.delete(listener);
     },
     async close(): Promise<void> {
+      closing = true;
       await stopLoops();
       collab?.close();
       await searchBuilder?.stop();

@@ -5,11 +5,11 @@
  */
 // Loads Electron's typings, which declare process.parentPort in a utility process.
 import type {} from 'electron';
-import { startCore } from '../core';
+import { startDesk } from '../core';
 import { runCoreProcess } from './core-process';
 
 runCoreProcess(
-  startCore,
+  startDesk,
   process.parentPort,
   process.argv,
   process.env,

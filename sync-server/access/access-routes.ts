@@ -115,7 +115,7 @@ export async function handleAccessApi(
       issuedAt: now,
       deskId: desk,
     });
-    sendJson(res, 200, { accessToken, expiresAt });
+    sendJson(res, 200, { accessToken, expiresAt, expiresInMs: expiresAt - now });
     return route;
   }
   if (!checked.ok) throw unauthorized(checked);
