@@ -1,7 +1,7 @@
 import type { OperatorClient } from '../api/operator-client';
 import { outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
 import { regionStatusReceived } from '../features/region-status/region-status-slice';
-import { sessionLoaded, type Role } from '../features/session/session-slice';
+import { sessionLoaded, signedOut, type Role } from '../features/session/session-slice';
 import {
   coreConnectionChanged,
   feedProgressed,
@@ -16,6 +16,10 @@ export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
   client.on('feed.progress', (p) => store.dispatch(feedProgressed(p)));
   client.on('outbox.changed', (e) => store.dispatch(outboxEntryChanged(e)));
   client.on('region.statusChanged', (s) => store.dispatch(regionStatusReceived(s)));
+  // The server signed this operator out (access revoked) or revoked the desk: back to sign-in, which says why.
+  client.on('desk.changed', (s) => {
+    if (s.revoked || s.signedOutReason) store.dispatch(signedOut());
+  });
   client.onConnection((state) => {
     store.dispatch(coreConnectionChanged(state === 'open'));
     if (state === 'open') void refresh(client, store);
