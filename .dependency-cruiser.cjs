@@ -65,10 +65,13 @@ module.exports = {
     },
     {
       name: 'main-only-app-host-and-contract',
-      comment: 'main/ is the thin Electron shell: app host/contract only, never renderer.',
+      comment:
+        'main/ is the thin Electron shell: app host/contract (and the key store, for safeStorage) only, never renderer.',
       severity: 'error',
       from: { path: '^main/', pathNot: TEST_FILE },
-      to: { path: '^(renderer|sync-server)/|^app/(?!(host|host-electron|contract)/index\\.ts$)' },
+      to: {
+        path: '^(renderer|sync-server)/|^app/(?!(host|host-electron|contract|keystore)/index\\.ts$)',
+      },
     },
     {
       name: 'sync-server-only-domain',

@@ -1,5 +1,5 @@
 import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
-import { isCoreToShell } from '../app/host-electron';
+import { isCoreToShell, type ShellToCore } from '../app/host-electron';
 import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
 
 export interface CoreSupervisorOptions {
@@ -7,6 +7,8 @@ export interface CoreSupervisorOptions {
   readonly entry: string;
   /** Passed to the entry's argv: `--server`, `--profile`. */
   readonly args: readonly string[];
+  /** The replica key (resolved with safeStorage), sent first to every core process forked. */
+  readonly key: Extract<ShellToCore, { type: 'key' }>;
   readonly policy?: RestartPolicy;
   /** The core runs again after a crash: windows must ask for new ports. */
   readonly onRestarted: () => void;
@@ -40,6 +42,8 @@ export function startCoreSupervisor(options: CoreSupervisorOptions): CoreSupervi
       stdio: 'inherit',
     });
     child = proc;
+    // Messages are ordered: the core has its key before any window's connect.
+    proc.postMessage(options.key);
     proc.on('message', (message: unknown) => {
       if (isCoreToShell(message) && message.type === 'failed') lastError = message.message;
     });

@@ -11,10 +11,12 @@ import {
   ipcMain,
   MessageChannelMain,
   protocol,
+  safeStorage,
   session,
   type IpcMainEvent,
 } from 'electron';
 import { resolveHostConfig } from '../app/host';
+import { profileReplicaPath, resolveProfileKey, sqliteFileFormat } from '../app/keystore';
 import { APP_ORIGIN, APP_SCHEME } from './app-protocol';
 import {
   createAppWindow,
@@ -24,6 +26,7 @@ import {
 } from './app-window';
 import { IPC } from '../app/host-electron';
 import { startCoreSupervisor, type CoreSupervisor } from './core-supervisor';
+import { SafeStorageKeyStore } from './safe-storage-key.store';
 import { isTrustedIpcSender } from './security/navigation-policy';
 
 /** Bundle layout (see main/README.md): this file, the preload and the core entry side by side. */
@@ -88,7 +91,31 @@ if (!app.requestSingleInstanceLock()) {
     const config = resolveHostConfig(process.argv, process.env);
     hardenSession(session.defaultSession);
     registerAppProtocol(APP_SCHEME, join(app.getAppPath(), 'renderer', 'dist'));
+    // The replica key: only main can use safeStorage, so it is resolved here and handed to the core.
+    const keyStore = new SafeStorageKeyStore(safeStorage, config.profileDir);
+    const protection = keyStore.protection();
+    console.log(`Fleetdesk data protection: ${protection.description}`);
+    let key;
+    try {
+      key = await resolveProfileKey(
+        keyStore,
+        sqliteFileFormat(profileReplicaPath(config.profileDir)),
+      );
+    } catch (error) {
+      dialog.showErrorBox(
+        "Fleetdesk cannot open this computer's data",
+        error instanceof Error ? error.message : String(error),
+      );
+      app.quit();
+      return;
+    }
     core = startCoreSupervisor({
+      key: {
+        type: 'key',
+        key: key.hex(),
+        level: protection.level,
+        protection: protection.description,
+      },
       entry: CORE_ENTRY,
       args: ['--server', config.syncServerUrl, '--profile', config.profileDir],
       onRestarted: () => {

@@ -22,7 +22,7 @@ function profile(): { path: string; openDb: () => WritableDb } {
   return {
     path,
     openDb: () => {
-      const db = openWritableReplica(path);
+      const db = openWritableReplica(path, 'plaintext');
       cleanups.push(() => db.close());
       return db;
     },

@@ -49,7 +49,7 @@ function desk(
   const tmp = tempDir('fleetdesk-collab-desk-');
   cleanups.push(tmp.cleanup);
   const path = join(tmp.dir, 'replica.sqlite');
-  const db = openWritableReplica(path);
+  const db = openWritableReplica(path, 'plaintext');
   cleanups.push(() => db.close());
   const docs = new CollabDocs({ db, serverUrl, getToken, maxBackoffMs: 300, ...extra });
   cleanups.push(() => docs.close());
@@ -98,7 +98,7 @@ describe('CollabDocs against the real sync server', { timeout: 20_000 }, () => {
     cleanups.push(tmp.cleanup);
     const path = join(tmp.dir, 'replica.sqlite');
 
-    const db1 = openWritableReplica(path);
+    const db1 = openWritableReplica(path, 'plaintext');
     const before = new CollabDocs({
       db: db1,
       serverUrl: unreachable,
@@ -111,7 +111,7 @@ describe('CollabDocs against the real sync server', { timeout: 20_000 }, () => {
     before.close();
     db1.close();
 
-    const db2 = openWritableReplica(path);
+    const db2 = openWritableReplica(path, 'plaintext');
     cleanups.push(() => db2.close());
     const after = new CollabDocs({
       db: db2,

@@ -16,7 +16,10 @@ export const OPERATOR_API = {
   // Session
   'session.login': z.object({ token: z.string().min(10).max(2048) }),
   'session.get': z.object({}),
-  'session.logout': z.object({}),
+  /** removeData: also remove this desk's data from the computer (refused while work is unsent). */
+  'session.logout': z.object({ removeData: z.boolean().optional() }),
+  /** How this desk protects its data, and whether it was revoked or signed out by the server. */
+  'desk.status': z.object({}),
   // Queries (served from the local replica; work offline)
   'search.query': z.object({
     text: z.string().max(200),
@@ -66,6 +69,7 @@ export interface OperatorEvents {
   'region.statusChanged': RegionStatusView;
   /** Someone signed in or out on this desk (any tab or window): every UI follows. Null: signed out. */
   'session.changed': SessionView | null;
+  'desk.changed': DeskStatusView;
 }
 
 /** The signed-in operator as the UI sees it (`session.get`, `session.login`, `session.changed`). */
@@ -74,6 +78,22 @@ export interface SessionView {
   readonly role: 'agent' | 'fleet-manager' | 'supervisor';
   readonly expiresAt: number;
   readonly confirmedAt: number;
+}
+
+/** `desk.status`: what the sign-in page tells the operator about this computer's data. */
+export interface DeskStatusView {
+  /** E.g. "replica encrypted (SQLCipher 4); replica key in … (mode 0600 …); no OS keyring found (…)". */
+  readonly dataProtection: string;
+  /** Set when an administrator revoked this desk and its data was removed. */
+  readonly revoked: {
+    readonly reason: string | null;
+    readonly revokedAt: number | null;
+    readonly reportedCommands: number;
+    readonly unsentDocumentEdits: number;
+    readonly removedAt: number;
+  } | null;
+  /** Set when the server signed the operator out (their access was revoked); data kept. */
+  readonly signedOutReason: string | null;
 }
 export type OperatorEventName = keyof OperatorEvents;
 

@@ -5,7 +5,6 @@
  * sync-server process with retention squeezed (no minimum age, keep the
  * newest 3, a pass every 100 ms), real replica file.
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import {
   tempDataDir,
 } from '../../sync-server/test-support/server-process';
 import type { OperatorCore } from '../host';
+import { openProfileReplica } from '../test-support/profile-replica';
 import { startCore } from './start-core';
 
 const KEEP = 3;
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 function replicaFacts(dbPath: string): { since: number; phase: string; records: string[] } {
-  const db = new Database(dbPath, { readonly: true });
+  const db = openProfileReplica(dbPath);
   try {
     const state = db.prepare('SELECT phase, since FROM feed_state').get() as
       { phase: string; since: number } | undefined;

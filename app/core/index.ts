@@ -2,3 +2,4 @@
 export * from './start-core';
 export type { CollabFacade } from './operator-handlers';
 export * from './profile-lock';
+export * from './desk-core';

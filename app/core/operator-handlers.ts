@@ -5,7 +5,13 @@ import { isRole } from '../../domain/protocol';
 import { asId, instant, type Location, type Result } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
-import type { ApiResult, OperatorInput, OperatorMethod, RegionStatusView } from '../contract';
+import type {
+  ApiResult,
+  DeskStatusView,
+  OperatorInput,
+  OperatorMethod,
+  RegionStatusView,
+} from '../contract';
 import type { ServerClient } from '../net';
 import { toEntryView, type OutboxStore } from '../outbox';
 import type { RecordReader } from '../replica';
@@ -32,6 +38,7 @@ export interface HandlerDeps {
   readonly collab: CollabFacade;
   /** Called after a successful login so the core starts its sync loops. */
   readonly onLogin: () => void;
+  readonly deskStatus: () => DeskStatusView;
   readonly onLogout: () => void;
 }
 
@@ -113,6 +120,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
       return done(session());
     },
     'session.get': () => done(session()),
+    'desk.status': () => done(d.deskStatus()),
     'session.logout': () => {
       d.session.clear();
       d.onLogout();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CommandBuilder, EffectiveView } from '../commands';
 import {
   validateCall,
@@ -24,15 +23,23 @@ import {
   RecordReader,
   ReplicaWorker,
   SearchBuilder,
+  sqliteFileFormat,
 } from '../replica';
 import { ReplicaSearch } from '../search';
-import { SessionStore } from '../session';
+import {
+  KeyFileStore,
+  profileReplicaPath,
+  resolveProfileKey,
+  type ProfileKeyStore,
+} from '../keystore';
+import { AccessTokens, SessionStore, type RevocationNotice } from '../session';
 import { SyncStatusTracker } from '../status';
 import { TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
 import { ConfirmedTimesStore } from './confirmed-times';
 import { ensureFeedScope } from './feed-scope';
 import { SyncLoops } from './sync-loops';
+import { reportLossThenWipe, unsentWork, type DeskRevokedNotice } from './desk-revocation';
 import { lockProfile } from './profile-lock';
 import {
   createOperatorHandlers,
@@ -52,7 +59,24 @@ export interface CoreConfig {
   readonly collab?: boolean;
   readonly feedWaitMs?: number;
   readonly sender?: SenderOptions;
+  /** Keeps the replica's key: the browser host's 0600 key file by default; Electron passes its own. */
+  readonly keyStore?: ProfileKeyStore;
+  /**
+   * The server revoked this desk and recorded what it still had: remove its data
+   * (startDesk closes this core and deletes the profile's files). Without it the
+   * core only stops syncing.
+   */
+  readonly onDeskRevoked?: (notice: DeskRevokedNotice) => Promise<void>;
 }
+
+/** The core of one profile's replica, as startDesk and the tests use it. */
+export type ReplicaCore = OperatorCore & {
+  readonly dbPath: string;
+  readonly dataProtection: string;
+  /** Why the operator was signed out by the server (user revoked), if so. */
+  signedOutReason(): string | null;
+  unsentWork(): ReturnType<typeof unsentWork>;
+};
 
 const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.7];
 
@@ -62,24 +86,25 @@ const BERLIN: readonly [number, number, number, number] = [13.0, 52.3, 13.8, 52.
  * the telemetry client and the collaborative documents. Everything the UI does
  * goes through `call`, validated against the operator-API contract.
  */
-// Async by contract: a future core may await (an OS keychain, a migration prompt) before serving.
-// eslint-disable-next-line @typescript-eslint/require-await
-export async function startCore(
-  config: CoreConfig,
-): Promise<OperatorCore & { readonly dbPath: string }> {
+export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
   mkdirSync(config.profileDir, { recursive: true });
   // One core per profile (ProfileInUseError otherwise), before anything touches the replica.
   const profileLock = lockProfile(config.profileDir);
-  const dbPath = join(config.profileDir, 'replica.sqlite');
+  const dbPath = profileReplicaPath(config.profileDir);
   let db: ReturnType<typeof openWritableReplica>;
   let readDb: ReturnType<typeof openReadableReplica>;
+  const keyStore = config.keyStore ?? new KeyFileStore(config.profileDir);
   try {
-    db = openWritableReplica(dbPath);
-    readDb = openReadableReplica(dbPath);
+    // The replica is encrypted with the profile's key (a plain one is encrypted once, here);
+    // a missing or wrong key stops the desk with a clear error and touches no data.
+    const key = await resolveProfileKey(keyStore, sqliteFileFormat(dbPath));
+    db = openWritableReplica(dbPath, key);
+    readDb = openReadableReplica(dbPath, key);
   } catch (error) {
     profileLock.release();
     throw error;
   }
+  const protection = `replica encrypted (SQLCipher 4); ${keyStore.protection().description}`;
   // Checkpoints and the post-snapshot index build run on this thread, off the core's event loop.
   const replicaWorker = ReplicaWorker.start(db);
   // Builds the full-text index on a third thread, following the first snapshot as it commits.
@@ -93,7 +118,16 @@ export async function startCore(
   const desktopId = session.desktopId(() => `desk-${randomUUID().slice(0, 8)}`);
   // Every part of the desk follows one list, so a server found dead is left by all of them.
   const servers = new ServerList(config.syncServerUrl.split(','));
-  const server = new ServerClient(servers, () => session.token());
+  // Short-lived, desk-bound access tokens (refreshed with the sign-in token); revocation ends here.
+  let closing = false;
+  const access: AccessTokens = new AccessTokens({
+    server: new ServerClient(servers, () => null),
+    signInToken: () => session.token(),
+    deskId: desktopId,
+    now: Date.now,
+    onRevoked: (notice) => void revoked(notice),
+  });
+  const server = new ServerClient(servers, () => access.token());
   const outbox = new OutboxStore(db);
   const reader = new RecordReader(readDb);
   const view = new EffectiveView(new RecordReader(db), outbox);
@@ -142,7 +176,7 @@ export async function startCore(
             db,
             serverUrl: servers.current(),
             servers,
-            token: () => session.token(),
+            token: () => access.token(),
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
@@ -207,7 +241,7 @@ export async function startCore(
         {
           serverUrl: servers.current(),
           servers,
-          token: () => session.token(),
+          token: () => access.token(),
           bbox: config.area ?? BERLIN,
           persistEveryMs: 5000,
         },
@@ -222,10 +256,13 @@ export async function startCore(
   });
   const startLoops = (): void => {
     loops.start();
+    void access.refresh();
     collab?.resume();
   };
 
+  let signedOutReason: string | null = null;
   const handlers: OperatorHandlers = createOperatorHandlers({
+    deskStatus: () => ({ dataProtection: protection, revoked: null, signedOutReason }),
     now: Date.now,
     desktopId,
     newKey: () => `${desktopId}:${randomUUID()}`,
@@ -244,18 +281,46 @@ export async function startCore(
     telemetry: () => loops.telemetry(),
     collab: collab ?? noCollab,
     onLogin: () => {
+      signedOutReason = null;
       startLoops();
       emit('session.changed', session.current(Date.now()));
     },
     onLogout: () => {
+      access.clear();
       loops.stop('signed out');
       emit('session.changed', null);
     },
   });
+  /** A revoked user is signed out (data kept); a revoked desk reports its losses, then is wiped. */
+  const revoked = async (notice: RevocationNotice): Promise<void> => {
+    const signIn = session.token();
+    loops.stop('revoked');
+    if (notice.kind === 'user' || !signIn) {
+      session.clear();
+      signedOutReason = 'Your access was revoked by an administrator; ask your supervisor.';
+      emit('desk.changed', { dataProtection: protection, revoked: null, signedOutReason });
+      emit('session.changed', null);
+      return;
+    }
+    const work = unsentWork(outbox, db);
+    await reportLossThenWipe({
+      notice,
+      server,
+      signInToken: signIn,
+      deskId: desktopId,
+      work,
+      stillRunning: () => !closing,
+      now: Date.now,
+      wipe: config.onDeskRevoked ?? (() => Promise.resolve()),
+    });
+  };
   if (session.current(Date.now())) startLoops();
 
   return {
     dbPath,
+    dataProtection: protection,
+    signedOutReason: () => signedOutReason,
+    unsentWork: () => unsentWork(outbox, db),
     async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
       const valid = validateCall(name, payload);
       if (!valid.ok) return valid;
@@ -281,6 +346,7 @@ export async function startCore(
       return () => listeners.delete(listener);
     },
     async close(): Promise<void> {
+      closing = true;
       await loops.close();
       status.close();
       collab?.close();

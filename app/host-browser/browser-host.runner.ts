@@ -94,6 +94,7 @@ export async function runBrowserHost(
   print(`  open         ${host.url}`);
   print(`  sync server  ${config.syncServerUrl}`);
   print(`  profile      ${config.profileDir}`);
+  if (core.dataProtection) print(`  data         ${core.dataProtection}`);
   print(`  UI           ${flags.staticDir}${built ? '' : ' (not built yet: placeholder page)'}`);
   return {
     host,

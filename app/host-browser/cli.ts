@@ -2,11 +2,11 @@
  * `npm run start:browser [-- --port 4180 --server URL --profile DIR --static DIR]`
  * Starts the desktop core and serves the UI at the printed URL (with its token).
  */
-import { startCore } from '../core';
+import { startDesk } from '../core';
 import { runBrowserHost } from './browser-host.runner';
 
 try {
-  const running = await runBrowserHost(startCore);
+  const running = await runBrowserHost(startDesk);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

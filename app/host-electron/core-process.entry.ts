@@ -5,9 +5,15 @@
  */
 // Loads Electron's typings, which declare process.parentPort in a utility process.
 import type {} from 'electron';
-import { startCore } from '../core';
+import { startDesk } from '../core';
 import { runCoreProcess } from './core-process';
 
-runCoreProcess(startCore, process.parentPort, process.argv, process.env, (code) =>
-  process.exit(code),
+runCoreProcess(
+  startDesk,
+  process.parentPort,
+  process.argv,
+  process.env,
+  (code) => process.exit(code),
+  // The replica key comes from main, which alone can use safeStorage.
+  { keyFromShell: true },
 );

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { validateCall } from '../contract';
-import type { OperatorCore, OperatorEventListener } from '../host';
+import type { HostConfig, OperatorCore, OperatorEventListener } from '../host';
 import type { CoreToShell } from './core-protocol';
 import { runCoreProcess, type CorePort, type ParentPortLike } from './core-process';
 
@@ -104,6 +104,33 @@ describe('core utility process', () => {
     port.emit('close');
     expect(proc.sessions()).toBe(0);
     expect(listeners.size).toBe(0);
+  });
+
+  it('with keyFromShell, starts the core only once main sent a valid key, and hands that key over', async () => {
+    const { core } = fakeCore();
+    const parent = new FakeParent();
+    const stores: HostConfig['keyStore'][] = [];
+    const proc = runCoreProcess(
+      (config) => {
+        stores.push(config.keyStore);
+        return Promise.resolve(core);
+      },
+      parent,
+      ['--profile', '/p'],
+      {},
+      () => undefined,
+      { keyFromShell: true },
+    );
+    await tick();
+    parent.send({ type: 'key', key: 'not-hex', level: 'obfuscated', protection: 'x' });
+    await tick();
+    expect(stores).toEqual([]); // no start without a key, nor with a malformed one
+    const hex = 'ab'.repeat(32);
+    parent.send({ type: 'key', key: hex, level: 'obfuscated', protection: 'basic_text' });
+    await proc.ready;
+    expect((await stores[0]?.load())?.hex()).toBe(hex);
+    expect(stores[0]?.protection()).toEqual({ level: 'obfuscated', description: 'basic_text' });
+    await expect(stores[0]?.create()).rejects.toThrow(/cannot create/);
   });
 
   it('holds a port that connects before the core is ready, starting it only once served', async () => {

@@ -5,6 +5,7 @@ import {
   type HostConfig,
   type OperatorCore,
 } from '../host';
+import { givenKeyStore, ProfileKey, type ProfileKeyStore } from '../keystore';
 import { isShellToCore, type CoreToShell } from './core-protocol';
 
 /**
@@ -55,6 +56,10 @@ export interface CoreProcess {
  *
  * The listener is registered before the core starts: Electron queues parentPort
  * messages until then, so a window's early connect is not lost.
+ *
+ * With `keyFromShell` (the real entry), the core starts only once main has sent
+ * `{type: 'key'}`: safeStorage exists only in main, so main resolves the
+ * replica's key and hands it over; this process never creates one.
  */
 export function runCoreProcess(
   startCore: StartCore,
@@ -62,13 +67,19 @@ export function runCoreProcess(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   exit: (code: number) => void,
+  { keyFromShell = false }: { keyFromShell?: boolean } = {},
 ): CoreProcess {
   const sessions = new Map<CorePort, ApiSession>();
   let resolveStopped = (): void => undefined;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let shuttingDown = false;
 
-  const ready = (async (): Promise<OperatorCore> => startCore(resolveHostConfig(argv, env)))();
+  let keyArrived = (_store: ProfileKeyStore): void => undefined;
+  const keyStore = new Promise<ProfileKeyStore>((r) => (keyArrived = r));
+  const ready = (async (): Promise<OperatorCore> => {
+    const config = resolveHostConfig(argv, env);
+    return startCore(keyFromShell ? { ...config, keyStore: await keyStore } : config);
+  })();
   ready.then(
     () => {
       parent.postMessage({ type: 'ready' });
@@ -119,6 +130,12 @@ export function runCoreProcess(
   parent.on('message', (event) => {
     const message = event.data;
     if (!isShellToCore(message)) return;
+    if (message.type === 'key') {
+      const key = ProfileKey.fromHex(message.key);
+      if (key)
+        keyArrived(givenKeyStore(key, { level: message.level, description: message.protection }));
+      return;
+    }
     if (message.type === 'shutdown') {
       void shutdown().catch(() => undefined);
       return;

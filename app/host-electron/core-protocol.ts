@@ -10,7 +10,18 @@ export type ShellToCore =
   /** Carries one MessagePort (in `ports[0]`) for one window's operator-API session. */
   | { readonly type: 'connect' }
   /** Close sessions and the core (pending commands stay in the outbox), then exit. */
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'shutdown' }
+  /**
+   * The replica key, resolved by main with safeStorage (only main can use it),
+   * sent first after every fork; the core starts only once it has it. 64 hex
+   * digits; `protection` says in words how the key is kept.
+   */
+  | {
+      readonly type: 'key';
+      readonly key: string;
+      readonly level: 'os-keystore' | 'user-file' | 'obfuscated';
+      readonly protection: string;
+    };
 
 /** core → main */
 export type CoreToShell =
@@ -27,6 +38,15 @@ function typeOf(message: unknown): unknown {
 /** Narrows an untrusted message from main; anything else is ignored by the core. */
 export function isShellToCore(message: unknown): message is ShellToCore {
   const type = typeOf(message);
+  if (type === 'key') {
+    const m = message as { key?: unknown; level?: unknown; protection?: unknown };
+    return (
+      typeof m.key === 'string' &&
+      /^[0-9a-f]{64}$/.test(m.key) &&
+      (m.level === 'os-keystore' || m.level === 'user-file' || m.level === 'obfuscated') &&
+      typeof m.protection === 'string'
+    );
+  }
   return type === 'connect' || type === 'shutdown';
 }
 

@@ -1,5 +1,6 @@
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
+import type { ProfileKeyStore } from '../keystore';
 
 /** Default address of the embedded sync server (`npm run sync-server -- serve`). */
 export const DEFAULT_SYNC_SERVER_URL = 'http://127.0.0.1:4100';
@@ -13,6 +14,8 @@ export interface HostConfig {
   readonly syncServerUrl: string;
   /** Directory holding this operator profile's SQLite replica and local state. */
   readonly profileDir: string;
+  /** Where the replica's key is kept (default: the browser host's 0600 key file; Electron hands its own). */
+  readonly keyStore?: ProfileKeyStore;
 }
 
 /**

@@ -17,4 +17,6 @@ export interface OperatorCore {
   subscribe(listener: OperatorEventListener): () => void;
   /** Stops sync loops and closes the replica; pending commands stay in the outbox. */
   close(): Promise<void>;
+  /** How this desk protects its data at rest, in words (printed by the host at start). */
+  readonly dataProtection?: string;
 }

@@ -79,7 +79,7 @@ const command = (key: string): Command => ({
 
 describe('OutboxSender', () => {
   it('never lets a failing command block the others, and classifies every answer', async () => {
-    const store = new OutboxStore(openWritableReplica(join(dir, 'a.sqlite')));
+    const store = new OutboxStore(openWritableReplica(join(dir, 'a.sqlite'), 'plaintext'));
     for (const key of ['always-500-a', 'ok-b', 'bad-c', 'reject-d', 'slow-e'])
       store.enqueue(
         command(key),
@@ -114,7 +114,7 @@ describe('OutboxSender', () => {
   });
 
   it('finishes processing entries and removes overlays when the command record arrives', () => {
-    const store = new OutboxStore(openWritableReplica(join(dir, 'b.sqlite')));
+    const store = new OutboxStore(openWritableReplica(join(dir, 'b.sqlite'), 'plaintext'));
     store.enqueue(
       command('slow-x'),
       { kind: 'delivery', id: 'del-slow-x', patch: { stage: 'cancelled' } },
@@ -141,7 +141,7 @@ describe('OutboxSender', () => {
   });
 
   it('shows the server’s note while a command waits, and drops it when the command finishes', () => {
-    const store = new OutboxStore(openWritableReplica(join(dir, 'n.sqlite')));
+    const store = new OutboxStore(openWritableReplica(join(dir, 'n.sqlite'), 'plaintext'));
     store.enqueue(command('slow-n'), null, 1);
     store.setState('slow-n', 'processing', 2);
     const changed: string[] = [];
@@ -168,7 +168,7 @@ describe('OutboxSender', () => {
   });
 
   it('counts entries by state', () => {
-    const store = new OutboxStore(openWritableReplica(join(dir, 'c.sqlite')));
+    const store = new OutboxStore(openWritableReplica(join(dir, 'c.sqlite'), 'plaintext'));
     store.enqueue(command('ok-1'), null, 1);
     store.enqueue(command('ok-2'), null, 1);
     store.setState('ok-2', 'rejected', 2, { code: 'X', reason: 'y' });

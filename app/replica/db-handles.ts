@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 
 declare const readable: unique symbol;
 declare const writable: unique symbol;

@@ -6,3 +6,5 @@ export * from './search-index';
 export * from './time-sliced-writes';
 export * from './replica-worker';
 export * from './search-builder';
+export * from './replica-cipher';
+export { removeSqliteFiles } from './replica-encryption';

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { V2_SEARCH_TRIGGERS_SQL } from './replica-migrations.legacy';
 
 /** Numbered, append-only; each has its own test in replica-migrations.test.ts. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ProfileKey } from '../keystore';
 import { ReplicaSearch } from '../search';
 import { RecordWriter } from './record-repository';
 import { openReadableReplica, openWritableReplica } from './replica-db';
@@ -11,12 +12,14 @@ import { SearchBuilder } from './search-builder';
 import { resumeSearchIndexing, suspendSearchIndexing } from './search-index';
 import { writeInTimeSlices } from './time-sliced-writes';
 
+// Encrypted, like every profile's replica: the helper threads must open it with the key.
+const TEST_KEY = ProfileKey.random();
 const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-replica-worker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => {
   const path = join(dir, `w${(n += 1)}.sqlite`);
-  return { db: openWritableReplica(path), path };
+  return { db: openWritableReplica(path, TEST_KEY), path };
 };
 
 const account = (i: number) => ({
@@ -42,7 +45,7 @@ describe('ReplicaWorker', () => {
     suspendSearchIndexing(db);
     const writer = new RecordWriter(db);
     await writeInTimeSlices(db, 20_000, (i) => writer.apply(account(i)));
-    const search = new ReplicaSearch(openReadableReplica(path));
+    const search = new ReplicaSearch(openReadableReplica(path, TEST_KEY));
     expect(search.search('zoe')).toEqual([]);
 
     // While the worker indexes, this thread keeps ticking: count timer turns.
@@ -108,16 +111,16 @@ describe('ReplicaWorker', () => {
     suspendSearchIndexing(db);
     new RecordWriter(db).applyBatch([account(4321)]);
     await resumeSearchIndexing(db, { bulkSql: worker?.runBulk }); // the worker dies at its first require
-    expect(new ReplicaSearch(openReadableReplica(path)).search('zoe').map((h) => h.id)).toEqual([
-      'cus-4321',
-    ]);
+    expect(
+      new ReplicaSearch(openReadableReplica(path, TEST_KEY)).search('zoe').map((h) => h.id),
+    ).toEqual(['cus-4321']);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await worker?.stop();
     db.close();
   });
 
   it('is not started for an in-memory database (no file to share)', async () => {
-    const { default: Database } = await import('better-sqlite3');
+    const { default: Database } = await import('better-sqlite3-multiple-ciphers');
     const memory = new Database(':memory:') as Parameters<typeof ReplicaWorker.start>[0];
     expect(ReplicaWorker.start(memory)).toBeNull();
     memory.close();

@@ -1,4 +1,5 @@
 import type { WritableDb } from './db-handles';
+import { keyingOf, keyPragmas } from './replica-cipher';
 import { SEARCH_SCHEMA, searchIndexPathFor } from './search-schema';
 import { coreSqliteModule, SqliteThread } from './sqlite-thread';
 
@@ -42,7 +43,9 @@ export function runBulkSqlHere(db: WritableDb): BulkSqlRunner {
 const WORKER_SOURCE = `
   const { workerData, parentPort } = require('node:worker_threads');
   const Database = require(workerData.sqlitePath);
-  const db = new Database(workerData.path);
+  const db = new Database(workerData.path, { fileMustExist: true });
+  // The profile key (replica-cipher.ts): the search file attached below takes it too.
+  for (const pragma of workerData.keyPragmas) db.pragma(pragma);
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');
   // The search file too: the core's connection writes it (triggers) with auto-checkpoints off.
@@ -105,6 +108,7 @@ export class ReplicaWorker {
       WORKER_SOURCE,
       {
         path: db.name,
+        keyPragmas: keyPragmas(keyingOf(db)),
         searchPath: searchAttached(db) ? searchIndexPathFor(db.name) : null,
         checkpointEveryMs,
         sqlitePath: sqliteModule,

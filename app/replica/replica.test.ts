@@ -11,7 +11,7 @@ import {
 } from './replica-db';
 import { REPLICA_MIGRATIONS } from './replica-migrations';
 import { RecordReader, RecordWriter } from './record-repository';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { resumeSearchIndexing, suspendSearchIndexing } from './search-index';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-replica-'));
@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): { db: WritableDb; path: string } => {
   const path = join(dir, `r${(n += 1)}.sqlite`);
-  return { db: openWritableReplica(path), path };
+  return { db: openWritableReplica(path, 'plaintext'), path };
 };
 
 const account = (id: string, name: string, phone: string, line1: string, version = 1) => ({
@@ -68,7 +68,7 @@ describe('replica migrations', () => {
     const { db, path } = fresh();
     db.pragma('user_version = 999');
     db.close();
-    expect(() => openWritableReplica(path)).toThrow(/newer than this app/);
+    expect(() => openWritableReplica(path, 'plaintext')).toThrow(/newer than this app/);
   });
 });
 
@@ -81,8 +81,8 @@ describe('records and search', () => {
     account('cus-3', 'Annika Weber', '+4940555111', 'Hauptstraße 7'),
     delivery('del-000042', 'cus-1', 'PKG-7Q2X'),
   ]);
-  const reader = new RecordReader(openReadableReplica(path));
-  const search = new ReplicaSearch(openReadableReplica(path));
+  const reader = new RecordReader(openReadableReplica(path, 'plaintext'));
+  const search = new ReplicaSearch(openReadableReplica(path, 'plaintext'));
 
   it('replaces a record only with a newer version', () => {
     expect(writer.applyBatch([account('cus-2', 'Old Name', '+4930999888', 'x', 1)])).toBe(0);
@@ -143,7 +143,7 @@ describe('search during the initial snapshot', () => {
     new RecordWriter(db).applyBatch([
       account('cus-9', 'Zoe Zimmermann', '+4930555000', 'Torstraße 1'),
     ]);
-    const search = new ReplicaSearch(openReadableReplica(path));
+    const search = new ReplicaSearch(openReadableReplica(path, 'plaintext'));
     expect(search.search('030555')).toEqual([]);
     expect(search.search('zoe')).toEqual([]);
     await resumeSearchIndexing(db);

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ProfileKey } from '../keystore';
 import { ReplicaSearch } from '../search';
 import type { WritableDb } from './db-handles';
 import { RecordWriter } from './record-repository';
@@ -17,6 +18,8 @@ import {
 } from './search-index';
 import { writeInTimeSlices } from './time-sliced-writes';
 
+// Encrypted, like every profile's replica: the helper threads must open it with the key.
+const TEST_KEY = ProfileKey.random();
 const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-search-builder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
@@ -57,12 +60,12 @@ const until = async (condition: () => boolean, timeoutMs = 10_000): Promise<void
   }
 };
 const ids = (path: string, query: string): string[] =>
-  new ReplicaSearch(openReadableReplica(path)).search(query).map((h) => h.id);
+  new ReplicaSearch(openReadableReplica(path, TEST_KEY)).search(query).map((h) => h.id);
 
 describe('SearchBuilder', () => {
   it('indexes a first snapshot while it is still being written, then goes live', async () => {
     const path = freshPath();
-    const db = openWritableReplica(path);
+    const db = openWritableReplica(path, TEST_KEY);
     expect(existsSync(searchIndexPathFor(path))).toBe(true);
     const builder = SearchBuilder.start(db);
     suspendSearchIndexing(db); // empty replica: followable
@@ -85,7 +88,7 @@ describe('SearchBuilder', () => {
 
   it('resumes a build after a restart mid-snapshot, without indexing a row twice', async () => {
     const path = freshPath();
-    let db = openWritableReplica(path);
+    let db = openWritableReplica(path, TEST_KEY);
     let builder = SearchBuilder.start(db);
     suspendSearchIndexing(db);
     const writer = new RecordWriter(db);
@@ -94,7 +97,7 @@ describe('SearchBuilder', () => {
     await builder?.stop();
     db.close(); // the app quits half-way through the snapshot
 
-    db = openWritableReplica(path);
+    db = openWritableReplica(path, TEST_KEY);
     expect(searchIndexingActive(db)).toBe(false);
     const resumedFrom = buildState(db).through;
     expect(resumedFrom).toBeGreaterThan(0);
@@ -109,7 +112,7 @@ describe('SearchBuilder', () => {
 
   it('indexes a re-snapshot (rows changed in place) only at the end, with the new content', async () => {
     const path = freshPath();
-    const db = openWritableReplica(path);
+    const db = openWritableReplica(path, TEST_KEY);
     const writer = new RecordWriter(db);
     writer.applyBatch([account(1, 'Old Name'), account(2, 'Kept Name')]);
     expect(ids(path, 'old')).toEqual(['cus-1']);
@@ -128,7 +131,7 @@ describe('SearchBuilder', () => {
 
   it('finishes the build on the core thread when the builder thread cannot run', async () => {
     const path = freshPath();
-    const db = openWritableReplica(path);
+    const db = openWritableReplica(path, TEST_KEY);
     const builder = SearchBuilder.start(db, '/nonexistent/better-sqlite3');
     suspendSearchIndexing(db);
     new RecordWriter(db).applyBatch([account(4321)]);
@@ -141,7 +144,7 @@ describe('SearchBuilder', () => {
 
 describe('search index recovery on open', () => {
   const liveReplica = (path: string): WritableDb => {
-    const db = openWritableReplica(path);
+    const db = openWritableReplica(path, TEST_KEY);
     new RecordWriter(db).applyBatch([account(1, 'Anna Arndt'), account(2, 'Ben Brandt')]);
     expect(searchIndexingActive(db)).toBe(true);
     return db;
@@ -153,7 +156,7 @@ describe('search index recovery on open', () => {
     // What a crash between the two files' commits leaves: records moved on, the index did not.
     db.exec('UPDATE main.search_sync SET gen = gen + 1');
     db.close();
-    const reopened = openWritableReplica(path);
+    const reopened = openWritableReplica(path, TEST_KEY);
     expect(searchIndexingActive(reopened)).toBe(false);
     await resumeSearchIndexing(reopened);
     expect(ids(path, 'brandt')).toEqual(['cus-2']);
@@ -166,7 +169,7 @@ describe('search index recovery on open', () => {
     liveReplica(path).close();
     for (const suffix of ['', '-wal', '-shm'])
       rmSync(searchIndexPathFor(path) + suffix, { force: true });
-    const reopened = openWritableReplica(path);
+    const reopened = openWritableReplica(path, TEST_KEY);
     expect(searchIndexingActive(reopened)).toBe(false);
     await resumeSearchIndexing(reopened);
     expect(ids(path, 'anna')).toEqual(['cus-1']);
@@ -178,7 +181,7 @@ describe('search index recovery on open', () => {
     const db = liveReplica(path);
     db.exec('UPDATE fts.search_state SET format = 0');
     db.close();
-    const reopened = openWritableReplica(path);
+    const reopened = openWritableReplica(path, TEST_KEY);
     expect(searchIndexingActive(reopened)).toBe(false);
     await resumeSearchIndexing(reopened);
     expect(ids(path, 'ben')).toEqual(['cus-2']);
@@ -199,7 +202,7 @@ describe('search index recovery on open', () => {
     );
     old.close();
 
-    const upgraded = openWritableReplica(path);
+    const upgraded = openWritableReplica(path, TEST_KEY);
     expect(upgraded.pragma('user_version', { simple: true })).toBe(7);
     expect(
       upgraded.prepare("SELECT name FROM main.sqlite_master WHERE name = 'search'").get(),

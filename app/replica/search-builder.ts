@@ -1,4 +1,5 @@
 import type { WritableDb } from './db-handles';
+import { keyingOf, keyPragmas } from './replica-cipher';
 import { buildSearchHere, searchIndexPathFor, type SearchBuildRunner } from './search-index';
 import { CLEAR_SEARCH_SQL, INDEX_RANGE_SQL, SEARCH_SCHEMA } from './search-schema';
 import { coreSqliteModule, SqliteThread } from './sqlite-thread';
@@ -19,6 +20,8 @@ const WORKER_SOURCE = `
   const { workerData: w, parentPort } = require('node:worker_threads');
   const Database = require(w.sqlitePath);
   const db = new Database(w.replicaPath, { fileMustExist: true });
+  // The profile key (replica-cipher.ts); the search file attached below takes it too.
+  for (const pragma of w.keyPragmas) db.pragma(pragma);
   db.pragma('busy_timeout = 10000');
   db.prepare('ATTACH DATABASE ? AS ${SEARCH_SCHEMA}').run(w.searchPath);
   db.pragma('${SEARCH_SCHEMA}.synchronous = NORMAL');
@@ -98,6 +101,7 @@ export class SearchBuilder implements SearchBuildRunner {
     this.#thread = new SqliteThread('search builder', WORKER_SOURCE, {
       sqlitePath: sqliteModule,
       replicaPath: db.name,
+      keyPragmas: keyPragmas(keyingOf(db)),
       searchPath: searchIndexPathFor(db.name),
       rangeSql: INDEX_RANGE_SQL,
       clearSql: CLEAR_SEARCH_SQL,

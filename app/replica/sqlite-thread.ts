@@ -4,8 +4,12 @@ import type { WritableDb } from './db-handles';
 
 const require = createRequire(import.meta.url);
 
-/** better-sqlite3 as the core resolves it: an eval'd worker would resolve from the process's cwd. */
-export const coreSqliteModule = (): string => require.resolve('better-sqlite3');
+/**
+ * The replica's SQLite build (better-sqlite3-multiple-ciphers: better-sqlite3's
+ * API over SQLite3MultipleCiphers) as the core resolves it: an eval'd worker
+ * would resolve from the process's cwd.
+ */
+export const coreSqliteModule = (): string => require.resolve('better-sqlite3-multiple-ciphers');
 
 interface Reply {
   readonly id: number;

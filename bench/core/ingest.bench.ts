@@ -4,6 +4,10 @@
  * end) against raw better-sqlite3 batched inserts of the same rows measured in
  * the same run, plus the core's event-loop lag while it ingests.
  *
+ * The same ingest runs twice, on a plain and on an encrypted (SQLCipher 4,
+ * the profile key) replica, so the cost of encryption at rest is measured in
+ * the same run (goal: encrypted ≥ 0.8× plain).
+ *
  * The pages come from memory, not from a sync server: this isolates the desktop's
  * ingest cost (the server's page cost is the server's benchmark).
  */
@@ -14,7 +18,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../../app/feed';
 import { ServerClient, type ServerReply } from '../../app/net';
-import { openWritableReplica, ReplicaWorker, SearchBuilder } from '../../app/replica';
+import { ProfileKey } from '../../app/keystore';
+import {
+  openWritableReplica,
+  ReplicaWorker,
+  SearchBuilder,
+  type ReplicaKeying,
+} from '../../app/replica';
 import { fmt, machineLine, writeResult } from './bench-util';
 import { account, delivery, type BenchRecord } from './replica-data';
 
@@ -59,8 +69,12 @@ function build(): { records: BenchRecord[]; pages: string[] } {
 async function ours(
   dir: string,
   pages: string[],
+  keying: ReplicaKeying,
 ): Promise<{ seconds: number; lagP99: number; lagMax: number }> {
-  const db = openWritableReplica(join(dir, 'replica.sqlite'));
+  const db = openWritableReplica(
+    join(dir, keying === 'plaintext' ? 'plain.sqlite' : 'encrypted.sqlite'),
+    keying,
+  );
   // As the core runs it: checkpoints and the lookup-index build on the replica worker,
   // the full-text index on the search builder (following the snapshot as it commits).
   const worker = ReplicaWorker.start(db);
@@ -112,9 +126,11 @@ export async function runIngestBench(): Promise<void> {
   try {
     const { pages } = build();
     const rawSeconds = raw(dir, pages);
-    const o = await ours(dir, pages);
+    const o = await ours(dir, pages, 'plaintext');
+    const e = await ours(dir, pages, ProfileKey.random());
     const rawRate = ROWS / rawSeconds;
     const ourRate = ROWS / o.seconds;
+    const encRate = ROWS / e.seconds;
     const md = [
       '# Desktop replica: initial snapshot ingest',
       '',
@@ -124,9 +140,12 @@ export async function runIngestBench(): Promise<void> {
       '| path | rows/s | ratio to raw |',
       '| --- | ---: | ---: |',
       `| raw better-sqlite3 batched INSERT (peer, same run) | ${Math.round(rawRate).toLocaleString('en')} | 1.00 |`,
-      `| Fleetdesk FeedConsumer (decode, idempotent upsert, position, lookup + search index build) | ${Math.round(ourRate).toLocaleString('en')} | ${fmt(ourRate / rawRate, 2)} |`,
+      `| Fleetdesk FeedConsumer (decode, idempotent upsert, position, lookup + search index build), plain replica | ${Math.round(ourRate).toLocaleString('en')} | ${fmt(ourRate / rawRate, 2)} |`,
+      `| the same, encrypted replica (SQLCipher 4, as every profile now) | ${Math.round(encRate).toLocaleString('en')} | ${fmt(encRate / rawRate, 2)} |`,
       '',
-      `Core event-loop lag while ingesting: p99 ${fmt(o.lagP99)} ms, max ${fmt(o.lagMax)} ms (goal p99 < 16 ms).`,
+      `Encrypted / plain: **${fmt(encRate / ourRate, 2)}×** (goal ≥ 0.8).`,
+      '',
+      `Core event-loop lag while ingesting: plain p99 ${fmt(o.lagP99)} ms, max ${fmt(o.lagMax)} ms; encrypted p99 ${fmt(e.lagP99)} ms, max ${fmt(e.lagMax)} ms (goal p99 < 16 ms).`,
       '',
       'Goal: ≥ 0.50 of raw. Command: `npm run bench:core` (BENCH_INGEST_ROWS to change the size).',
       '',
@@ -138,6 +157,10 @@ export async function runIngestBench(): Promise<void> {
       ratio: ourRate / rawRate,
       lagP99Ms: o.lagP99,
       lagMaxMs: o.lagMax,
+      encryptedRate: encRate,
+      encryptedToPlain: encRate / ourRate,
+      encryptedLagP99Ms: e.lagP99,
+      encryptedLagMaxMs: e.lagMax,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

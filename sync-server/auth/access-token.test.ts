@@ -21,8 +21,34 @@ describe('access tokens', () => {
   it('verifies a valid token', () => {
     expect(verifyToken(secret, token, now)).toEqual({
       ok: true,
-      principal: { userId: 'agent-7', role: 'agent', expiresAt: now + 60_000 },
+      principal: {
+        userId: 'agent-7',
+        role: 'agent',
+        expiresAt: now + 60_000,
+        issuedAt: expect.any(Number) as unknown,
+      },
     });
+  });
+
+  it('carries the desk of an access token and refuses a malformed desk claim', () => {
+    const bound = signToken(secret, {
+      userId: 'agent-7',
+      role: 'agent',
+      expiresAt: now + 60_000,
+      issuedAt: now,
+      deskId: 'desk-1a2b3c4d',
+    });
+    expect(verifyToken(secret, bound, now)).toMatchObject({
+      ok: true,
+      principal: { deskId: 'desk-1a2b3c4d', issuedAt: now },
+    });
+    const bad = signToken(secret, {
+      userId: 'agent-7',
+      role: 'agent',
+      expiresAt: now + 60_000,
+      deskId: 'desk/../../x',
+    });
+    expect(verifyToken(secret, bad, now)).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
   it.each([

@@ -9,6 +9,10 @@ export interface Principal {
   readonly role: Role;
   /** Epoch ms after which the token (and any socket opened with it) is refused. */
   readonly expiresAt: number;
+  /** Epoch ms the token was signed (0 for tokens from before `iat`): revoking a user refuses every token issued until then. */
+  readonly issuedAt?: number;
+  /** The desk an access token was issued to (POST /api/access/refresh); absent on sign-in tokens. */
+  readonly deskId?: string;
 }
 
 export type TokenCheck =
@@ -16,10 +20,19 @@ export type TokenCheck =
   | {
       readonly ok: false;
       readonly status: 401;
-      readonly reason: 'missing' | 'malformed' | 'bad-signature' | 'expired';
+      readonly reason:
+        | 'missing'
+        | 'malformed'
+        | 'bad-signature'
+        | 'expired'
+        /** The user's tokens or this desk were revoked (sync-server/access). */
+        | 'revoked'
+        | 'desk-revoked';
     };
 
 const SECRET_FILE = 'token-secret';
+/** A desk id as desks make them (`desk-<8 hex>`) or any short id of the same alphabet. */
+export const DESK_ID = /^[A-Za-z0-9_.:-]{1,80}$/;
 const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
 
 /**
@@ -44,7 +57,7 @@ export function loadOrCreateSecret(dataDir: string): Buffer {
  */
 export function signToken(
   secret: Buffer,
-  claims: { userId: string; role: Role; expiresAt: number },
+  claims: { userId: string; role: Role; expiresAt: number; issuedAt?: number; deskId?: string },
   keyId?: string,
 ): string {
   const body = b64(
@@ -53,6 +66,9 @@ export function signToken(
       role: claims.role,
       exp: claims.expiresAt,
       ...(keyId === undefined ? {} : { kid: keyId }),
+      // Additive claims: issue time (user revocation) and the desk of an access token.
+      iat: claims.issuedAt ?? Date.now(),
+      ...(claims.deskId === undefined ? {} : { desk: claims.deskId }),
     }),
   );
   return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`;
@@ -90,17 +106,28 @@ export function verifyToken(
   }
   if (typeof claims !== 'object' || claims === null)
     return { ok: false, status: 401, reason: 'malformed' };
-  const { sub, role, exp } = claims as Record<string, unknown>;
+  const { sub, role, exp, iat, desk } = claims as Record<string, unknown>;
   if (
     typeof sub !== 'string' ||
     !/^[A-Za-z0-9_.:-]{1,80}$/.test(sub) ||
     !isRole(role) ||
-    typeof exp !== 'number'
+    typeof exp !== 'number' ||
+    (iat !== undefined && typeof iat !== 'number') ||
+    (desk !== undefined && (typeof desk !== 'string' || !DESK_ID.test(desk)))
   ) {
     return { ok: false, status: 401, reason: 'malformed' };
   }
   if (exp <= now) return { ok: false, status: 401, reason: 'expired' };
-  return { ok: true, principal: { userId: sub, role, expiresAt: exp } };
+  return {
+    ok: true,
+    principal: {
+      userId: sub,
+      role,
+      expiresAt: exp,
+      issuedAt: typeof iat === 'number' ? iat : 0,
+      ...(typeof desk === 'string' ? { deskId: desk } : {}),
+    },
+  };
 }
 
 /**

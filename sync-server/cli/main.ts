@@ -7,6 +7,7 @@
  * Every flag has an environment variable (flag wins). `--help` prints them all.
  */
 import { mkdirSync } from 'node:fs';
+import { runAccessCommand } from './access-commands';
 import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
@@ -161,7 +162,14 @@ const FLAGS = {
     env: '',
     help: 'rotate-key: stop accepting tokens signed with the older keys',
   },
-  user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token: user id' },
+  user: { type: 'string', env: 'FLEETDESK_TOKEN_USER', help: 'token, revoke: user id' },
+  desk: { type: 'string', env: '', help: 'revoke: desk id (shown by `access`)' },
+  reason: { type: 'string', env: '', help: 'revoke: why (shown on the desk)' },
+  'access-ttl': {
+    type: 'string',
+    env: 'FLEETDESK_ACCESS_TTL',
+    help: "lifetime of a desk's access token (default 5m; a revoked user's sockets last at most this)",
+  },
   role: {
     type: 'string',
     env: 'FLEETDESK_TOKEN_ROLE',
@@ -187,6 +195,8 @@ function usage(): string {
     '  npm run sync-server -- token --data <dir> --user <id> --role <role> [--ttl 8h]',
     '  npm run sync-server -- token --storage postgres://… --user <id> --role <role> [--ttl 8h]',
     '  npm run sync-server -- rotate-key --storage postgres://… [--retire-old]',
+    '  npm run sync-server -- revoke --data <dir> (--user <id> | --desk <id>) [--reason text]',
+    '  npm run sync-server -- access --data <dir>   (revocations, desks, reported losses)',
     '',
     'Flags [environment variable]:',
     ...lines,
@@ -316,6 +326,7 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
     scaleOut: scaleOutFrom(str, () =>
       duration(str('lease-ttl'), 'lease-ttl', DEFAULT_LEASE_TTL_MS, 300),
     ),
+    accessTokenTtlMs: duration(str('access-ttl'), 'access-ttl', 5 * 60_000, 1000),
   };
 }
 
@@ -362,9 +373,23 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  if (command === 'revoke' || command === 'access') {
+    const text = (name: 'user' | 'desk' | 'reason'): string | undefined => {
+      const v = get(name);
+      return typeof v === 'string' ? v : undefined;
+    };
+    return runAccessCommand(
+      command,
+      (get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir,
+      text,
+      (line) => {
+        console.log(line);
+      },
+    );
+  }
   if (command !== 'serve')
     throw new Error(
-      `Unknown command ${JSON.stringify(command)}; use serve, token or rotate-key (see --help)`,
+      `Unknown command ${JSON.stringify(command)}; use serve, token, rotate-key, revoke or access (see --help)`,
     );
   const server = await startSyncServer(configFrom(get));
   // Machine-readable line for scripts and tests that start the server on port 0.

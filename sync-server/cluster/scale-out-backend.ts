@@ -121,6 +121,7 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
       ),
       authenticate: (token: string | null): TokenCheck =>
         verifyToken(keys.lookup, token, Date.now()),
+      access: null,
       ready: () => health.ready(),
       async seedIfEmpty(seed: (store: RecordStorePort) => Promise<void>): Promise<void> {
         // A session-level advisory lock on one client: whoever gets it first seeds; the others

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { authFailure, handleAccessApi, type AccessDeps } from '../access';
 import type { Principal, TokenCheck } from '../auth';
 import type { CommandRecordBody, CommandService } from '../commands';
 import type { FeedService } from '../feed';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   readonly breakerState: () => string;
   readonly admission: Admission;
   readonly log: Logger;
+  /** Null in scale-out mode (see Backend.access). */
+  readonly access: AccessDeps | null;
 }
 
 const MAX_COMMAND_BYTES = 16 * 1024;
@@ -140,9 +143,11 @@ export async function handleApi(
       'AUTH.TOKEN_IN_URL',
       'Send the access token in the Authorization header, not in the URL.',
     );
+  // Refresh, loss reports and revocation admin (sync-server/access) authenticate their own way.
+  const access = deps.access ? await handleAccessApi(req, res, url, deps.access) : null;
+  if (access !== null) return access;
   const check = deps.authenticate(bearerToken(req));
-  if (!check.ok)
-    throw new HttpError(401, 'AUTH.UNAUTHORIZED', `Sign in again (token ${check.reason}).`);
+  if (!check.ok) throw authFailure(check);
   const key = `${req.method ?? 'GET'} ${url.pathname}`;
   const route = ROUTES[key];
   const principal = check.principal;

@@ -1,3 +1,4 @@
+import type { RevocationStore } from '../access';
 import type { TokenCheck } from '../auth';
 import type { SandboxGatewayService } from '../payments';
 import type { ChangeNotifierPort, RecordStorePort } from '../records';
@@ -23,6 +24,17 @@ export interface Backend {
   readonly hubCompactAfter: number | undefined;
   readonly gateway: SandboxGatewayService;
   authenticate(token: string | null): TokenCheck;
+  /**
+   * Revocation and short-lived access tokens (`../access`): embedded mode only so far. Null in
+   * scale-out mode, where /api/access/* answers 404 and desks keep using their sign-in token
+   * (the desk's AccessTokens falls back to it on 404): a revocation there is not yet possible.
+   */
+  readonly access: {
+    readonly secret: Buffer;
+    /** Signature and expiry only (a revoked desk must still be able to report its losses). */
+    verify(token: string | null): TokenCheck;
+    readonly revocations: RevocationStore;
+  } | null;
   /** False while the store is unreachable: /readyz answers 503 and /api refuses with 503. */
   ready(): boolean;
   /**

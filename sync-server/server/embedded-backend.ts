@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { loadOrCreateSecret, verifyToken } from '../auth';
+import { RevocationStore } from '../access';
+import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
 import { SandboxGatewayService } from '../payments';
 import { InProcessChangeNotifier, SqliteRecordStore, withChangeNotifications } from '../records';
 import { openServerDatabase, startCheckpointWorker } from '../storage';
@@ -21,6 +22,8 @@ export function openEmbeddedBackend(config: ServerConfig): Backend {
   const compactor = new SqliteCompactionWorker(dbPath, { synchronous: config.fsync });
   const notifier = new InProcessChangeNotifier();
   const store = withChangeNotifications(new SqliteRecordStore(db), notifier);
+  const verify = (token: string | null): TokenCheck => verifyToken(secret, token, Date.now());
+  const revocations = new RevocationStore(db);
   const stops: (() => Promise<void> | void)[] = [];
   let sink = (_at: number, _fixes: TelemetryTuple[]): void => undefined;
   return {
@@ -33,7 +36,9 @@ export function openEmbeddedBackend(config: ServerConfig): Backend {
     fanout: undefined,
     hubCompactAfter: undefined,
     gateway: new SandboxGatewayService(db, config.gatewayLatencyMs),
-    authenticate: (token) => verifyToken(secret, token, Date.now()),
+    // Every authentication (API, Yjs, telemetry) refuses revoked users and desks: one place.
+    authenticate: (token) => revocations.check(verify(token)),
+    access: { secret, verify, revocations },
     ready: () => true,
     async seedIfEmpty(seed) {
       if ((await store.highWaterMark()) === 0) await seed(store);

@@ -35,6 +35,8 @@ export interface ServerConfig {
    * fan-out tail, a bigger WAL between them (~3 MB/s at 800 Yjs appends/s).
    */
   readonly checkpointIntervalMs: number;
+  /** Lifetime of a desk's access token (POST /api/access/refresh); default 5 min. */
+  readonly accessTokenTtlMs?: number;
   /** Change-feed pruning (README: "Change feed retention"); null keeps every entry forever. */
   readonly feedRetention: FeedRetentionOptions | null;
   /** Admission control overrides (admission.ts has the defaults and what each bounds). */

@@ -200,6 +200,11 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     breakerState,
     admission: new Admission({ ...DEFAULT_ADMISSION, ...config.admission }, metrics.registry),
     log: log.child({ endpoint: 'api' }),
+    access: backend.access && {
+      ...backend.access,
+      accessTtlMs: config.accessTokenTtlMs ?? 5 * 60_000,
+      now: () => Date.now(),
+    },
   };
 
   const server = createServer((req, res) => {

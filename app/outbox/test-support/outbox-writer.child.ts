@@ -10,7 +10,7 @@ import { OutboxStore } from '../outbox-store';
 
 const [dbPath, prefix = 'k'] = process.argv.slice(2);
 if (!dbPath) throw new Error('usage: outbox-writer.child.ts <db> [prefix]');
-const store = new OutboxStore(openWritableReplica(dbPath));
+const store = new OutboxStore(openWritableReplica(dbPath, 'plaintext'));
 let i = 0;
 
 function next(): void {

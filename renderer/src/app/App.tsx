@@ -4,10 +4,10 @@ import { FleetMapView } from '../features/fleet/FleetMapView';
 import { PendingPanel } from '../features/outbox/PendingPanel';
 import { RegionStatusBanner } from '../features/region-status/RegionStatusBanner';
 import { SignIn } from '../features/session/SignIn';
-import { signedOut, type Role } from '../features/session/session-slice';
+import { SignOutMenu } from '../features/session/SignOutMenu';
+import type { Role } from '../features/session/session-slice';
 import { StatusBar } from '../features/sync/StatusBar';
-import { useOperator } from './operator-context';
-import { useAppDispatch, useAppSelector } from './store';
+import { useAppSelector } from './store';
 
 type View = 'agent' | 'fleet' | 'pending';
 
@@ -24,8 +24,6 @@ const VIEW_LABEL: Record<View, string> = {
 
 export function App() {
   const session = useAppSelector((s) => s.session);
-  const dispatch = useAppDispatch();
-  const client = useOperator();
   const views = session.role ? VIEWS_BY_ROLE[session.role] : [];
   const [chosen, setView] = useState<View | null>(null);
   const view = chosen && views.includes(chosen) ? chosen : views[0];
@@ -52,14 +50,7 @@ export function App() {
         <span className="who">
           Signed in as {session.userId} ({session.role})
         </span>
-        <button
-          type="button"
-          onClick={() => {
-            void client.call('session.logout', {}).then(() => dispatch(signedOut()));
-          }}
-        >
-          Sign out
-        </button>
+        <SignOutMenu />
       </header>
       <RegionStatusBanner role={session.role} />
       <div className="content">

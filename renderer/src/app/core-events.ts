@@ -23,6 +23,10 @@ export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
     else store.dispatch(sessionLoaded({ userId: s.userId, role: s.role, expiresAt: s.expiresAt }));
     void refresh(client, store);
   });
+  // The server signed this operator out (access revoked) or revoked the desk: back to sign-in, which says why.
+  client.on('desk.changed', (s) => {
+    if (s.revoked || s.signedOutReason) store.dispatch(signedOut());
+  });
   client.onConnection((state) => {
     store.dispatch(coreConnectionChanged(state === 'open'));
     if (state === 'open') void refresh(client, store);

@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
+import { DeskNotice } from './DeskNotice';
 import { sessionLoaded, signInFailed, type Role } from './session-slice';
 
 /** Sign in with the access token issued to the operator (see README: sync-server token). */
@@ -50,6 +51,7 @@ export function SignIn() {
           </p>
         )}
       </form>
+      <DeskNotice />
     </main>
   );
 }

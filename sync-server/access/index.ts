@@ -1,0 +1,3 @@
+/** Revocation of users and desks, short-lived desk access tokens, and what revoked desks reported lost. */
+export * from './revocation-store';
+export * from './access-routes';
