@@ -53,9 +53,12 @@ describe('reconnect storm (real server process)', () => {
     for (const t of targets.slice(0, DESKS * PER_DESK)) {
       expect(after.get(t.id)).toMatchObject({ stage: 'cancelled', version: t.version + 1 });
     }
-    // No desk starves: every desk finished, and each was first served in the first half.
+    // No desk starves: every desk finished, and the last desk was first served well before the
+    // end. Each desk sends its 2 batches at once, so a FIFO queue serves the last desk's first
+    // batch at ~98 % of the storm; the fair pick serves every first batch before most second ones,
+    // at about half (seen 0.5–0.7 of the storm: a 1.2 s storm on a quiet machine gave 0.70).
     expect(result.deskDone.filter((s) => s > 0)).toHaveLength(DESKS);
-    expect(Math.max(...result.deskFirst)).toBeLessThan(result.seconds / 2);
+    expect(Math.max(...result.deskFirst)).toBeLessThan(result.seconds * 0.8);
     expect(result.readyz.failures).toBe(0);
     expect(result.readyz.checks).toBeGreaterThan(0);
     expect(result.interactive.count).toBeGreaterThan(10);
