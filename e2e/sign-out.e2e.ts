@@ -30,8 +30,13 @@ it('signing out offers to keep or remove the data; removing it leaves an empty r
   await expect
     .poll(async () => page.getByText(/Data on this computer:/).textContent())
     .toMatch(/replica encrypted \(SQLCipher 4\).*mode 0600.*no OS keyring found/);
-  expect(existsSync(keyFile)).toBe(true);
-  expect(readFileSync(keyFile, 'utf8')).not.toBe(oldKey);
+  // The sign-in page shows as soon as the session ends (session.changed), while the desk is
+  // still removing the data and creating the new key: wait for the new key.
+  await expect
+    .poll(() => existsSync(keyFile) && readFileSync(keyFile, 'utf8') !== oldKey, {
+      timeout: 15_000,
+    })
+    .toBe(true);
 
   // Signing in again replicates afresh into the new, empty replica.
   await page.getByLabel('Access token').fill(stack.server.token('agent-1', 'agent'));

@@ -107,7 +107,14 @@ export class TelemetryClient {
 
   private connect(): void {
     const token = this.options.token();
-    if (this.#stopped || token === null) return;
+    if (this.#stopped) return;
+    if (token === null) {
+      // No access token yet (the desk's first refresh is on its way): look again shortly rather
+      // than never connecting.
+      this.#retryTimer = setTimeout(() => this.connect(), 250);
+      this.#retryTimer.unref();
+      return;
+    }
     const base = this.options.servers?.current() ?? this.options.serverUrl;
     const url = new URL('/telemetry', base.replace(/^http/, 'ws'));
     url.searchParams.set('bbox', this.options.bbox.join(','));

@@ -35,8 +35,13 @@ export class DeskPage {
     await this.page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 15_000 });
   }
 
+  /** Signs out keeping this computer's data (the dialog's first choice). */
   async signOut(): Promise<void> {
     await this.page.getByRole('button', { name: 'Sign out' }).click();
+    await this.page
+      .getByRole('dialog', { name: 'Sign out' })
+      .getByRole('button', { name: 'Keep data for offline use' })
+      .click();
     await this.page.getByLabel('Access token').waitFor({ timeout: 15_000 });
   }
 
