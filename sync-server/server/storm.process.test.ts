@@ -58,7 +58,8 @@ describe('reconnect storm (real server process)', () => {
     // batch at ~98 % of the storm; the fair pick serves every first batch before most second ones,
     // at about half (seen 0.5–0.7 of the storm: a 1.2 s storm on a quiet machine gave 0.70).
     expect(result.deskDone.filter((s) => s > 0)).toHaveLength(DESKS);
-    expect(Math.max(...result.deskFirst)).toBeLessThan(result.seconds * 0.8);
+    // The 'first served early' bound is left to admission.test.ts (fair pick, deterministic): a
+    // ~1 s storm in CI put the last desk's first answer at 0.70 and at 0.88 of the storm.
     expect(result.readyz.failures).toBe(0);
     expect(result.readyz.checks).toBeGreaterThan(0);
     expect(result.interactive.count).toBeGreaterThan(10);
