@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { DESK_ID, signToken, type Principal, type TokenCheck } from '../auth';
+import type { signToken } from '../auth';
+import { DESK_ID, type Principal, type TokenCheck } from '../auth';
 import { bearerToken, HttpError, readJson, sendJson } from '../http';
-import type { RevocationStore } from './revocation-store';
+import type { AccessStore } from './access-store';
 
 export interface AccessDeps {
-  readonly secret: Buffer;
+  /** Signs an access token (embedded: the data dir's secret; scale-out: the key ring's newest key). */
+  readonly sign: (claims: Parameters<typeof signToken>[1]) => string;
   /** Signature and expiry only (a revoked desk must still be able to report its losses). */
   readonly verify: (token: string | null) => TokenCheck;
-  readonly revocations: RevocationStore;
+  readonly revocations: AccessStore;
   /** Lifetime of an access token (default 5 min): how long a revoked user's open sockets may last. */
   readonly accessTtlMs: number;
   readonly now: () => number;
@@ -81,21 +83,23 @@ export async function handleAccessApi(
   if (route === 'POST /api/access/loss-report') {
     if (!verified.ok) throw unauthorized(verified);
     const body = parse(lossReport, await readJson(req, 512 * 1024));
-    if (!deps.revocations.deskRevocation(body.deskId))
+    if (!(await deps.revocations.deskRevocation(body.deskId)))
       throw new HttpError(409, 'ACCESS.NOT_REVOKED', 'Only a revoked desk reports its losses.');
     const { deskId: desk, ...report } = body;
-    deps.revocations.recordLoss(desk, verified.principal.userId, report, deps.now());
+    await deps.revocations.recordLoss(desk, verified.principal.userId, report, deps.now());
     sendJson(res, 200, { recorded: report.commands.length });
     return route;
   }
-  const checked = deps.revocations.check(verified);
   if (route === 'POST /api/access/refresh') {
-    if (!checked.ok) throw unauthorized(checked);
-    const p = checked.principal;
-    if (p.deskId !== undefined)
+    if (!verified.ok) throw unauthorized(verified);
+    if (verified.principal.deskId !== undefined)
       throw new HttpError(400, 'ACCESS.NOT_A_SIGN_IN_TOKEN', 'Refresh with the sign-in token.');
     const { deskId: desk } = parse(z.object({ deskId }), await readJson(req, 1024));
-    const revoked = deps.revocations.deskRevocation(desk);
+    // Minting is the authoritative moment: catch up with revocations made elsewhere first.
+    await deps.revocations.sync();
+    // The desk's own revocation first: its sign-in token was revoked with it, and the desk must
+    // learn "desk revoked" (wipe and say why), not "user revoked".
+    const revoked = await deps.revocations.deskRevocation(desk);
     if (revoked) {
       sendJson(res, 401, {
         code: 'AUTH.DESK_REVOKED',
@@ -105,10 +109,13 @@ export async function handleAccessApi(
       });
       return route;
     }
+    const checked = deps.revocations.check(verified);
+    if (!checked.ok) throw unauthorized(checked);
+    const p = checked.principal;
     const now = deps.now();
-    deps.revocations.deskSeen(desk, p.userId, now);
+    await deps.revocations.deskSeen(desk, p.userId, p.tokenId, now);
     const expiresAt = Math.min(now + deps.accessTtlMs, p.expiresAt);
-    const accessToken = signToken(deps.secret, {
+    const accessToken = deps.sign({
       userId: p.userId,
       role: p.role,
       expiresAt,
@@ -118,26 +125,27 @@ export async function handleAccessApi(
     sendJson(res, 200, { accessToken, expiresAt, expiresInMs: expiresAt - now });
     return route;
   }
+  const checked = deps.revocations.check(verified);
   if (!checked.ok) throw unauthorized(checked);
   supervisor(checked.principal);
   if (route === 'POST /api/admin/access/revoke') {
     const body = parse(revoke, await readJson(req, 2048));
     const [kind, subject] =
       'user' in body ? (['user', body.user] as const) : (['desk', body.desk] as const);
-    deps.revocations.revoke(kind, subject, body.reason, deps.now());
+    await deps.revocations.revoke(kind, subject, body.reason, deps.now());
     sendJson(res, 200, { revoked: { kind, subject } });
     return route;
   }
   if (route === 'GET /api/admin/access') {
     sendJson(res, 200, {
-      revocations: deps.revocations.revocations(),
-      desks: deps.revocations.desks(),
+      revocations: await deps.revocations.revocations(),
+      desks: await deps.revocations.desks(),
     });
     return route;
   }
   if (route === 'GET /api/admin/access/losses') {
     const desk = parse(deskId, url.searchParams.get('desk'));
-    sendJson(res, 200, { deskId: desk, reports: deps.revocations.lossReports(desk) });
+    sendJson(res, 200, { deskId: desk, reports: await deps.revocations.lossReports(desk) });
     return route;
   }
   return null;

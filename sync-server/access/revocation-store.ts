@@ -1,36 +1,25 @@
 import type Database from 'better-sqlite3';
-import type { Principal, TokenCheck } from '../auth';
+import type { TokenCheck } from '../auth';
+import type { AccessStore, DeskSeen, LossReport, Revocation } from './access-store';
+import { refusal } from './refusal';
 
-/** What a revoked desk still had that never reached the server, as it reported it before wiping itself. */
-export interface LossReport {
-  /** Commands still queued, sending, processing or needing attention (key, name, target, state). */
-  readonly commands: readonly {
-    readonly idempotencyKey: string;
-    readonly name: string;
-    readonly targetId: string | null;
-    readonly state: string;
-  }[];
-  /** Collaborative-document edits made on the desk and not yet confirmed by the server. */
-  readonly unsentDocumentEdits: number;
-}
-
-export interface Revocation {
-  readonly kind: 'user' | 'desk';
-  readonly subject: string;
-  readonly revokedAt: number;
-  readonly reason: string;
-}
+/** How often `watch` looks for revocations another process (the CLI) wrote into the file. */
+const WATCH_MS = 500;
 
 /**
  * Revoked users and desks, desks seen, and what revoked desks reported lost,
  * in the server's SQLite file (the CLI writes the same tables while the server
- * runs: WAL lets both). Every authentication goes through `check`, one indexed
- * lookup per request, so a revocation takes effect on the next request.
+ * runs: WAL lets both). Every authentication goes through `check`, a few indexed
+ * lookups per request, so a revocation takes effect on the next request.
  */
-export class RevocationStore {
+export class RevocationStore implements AccessStore {
   readonly #s;
+  readonly #db: Database.Database;
+  readonly #listeners = new Set<() => void>();
+  #timer: NodeJS.Timeout | null = null;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     db.exec(`
       CREATE TABLE IF NOT EXISTS access_revocations (
         kind TEXT NOT NULL CHECK (kind IN ('user', 'desk')),
@@ -46,14 +35,33 @@ export class RevocationStore {
         id INTEGER PRIMARY KEY, desk_id TEXT NOT NULL, user_id TEXT NOT NULL,
         reported_at INTEGER NOT NULL, report TEXT NOT NULL
       );
+      -- The sign-in tokens (by id, never the token) each desk refreshed with, and those revoked
+      -- with their desk.
+      CREATE TABLE IF NOT EXISTS access_desk_sign_ins (
+        desk_id TEXT NOT NULL, token_id TEXT NOT NULL, PRIMARY KEY (desk_id, token_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS access_revoked_sign_ins (
+        token_id TEXT PRIMARY KEY, desk_id TEXT NOT NULL, revoked_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `);
     this.#s = {
       revoke: db.prepare<[string, string, number, string]>(
         `INSERT INTO access_revocations (kind, subject, revoked_at, reason) VALUES (?, ?, ?, ?)
          ON CONFLICT (kind, subject) DO UPDATE SET revoked_at = excluded.revoked_at, reason = excluded.reason`,
       ),
+      revokeSignIns: db.prepare<[number, string]>(
+        `INSERT OR IGNORE INTO access_revoked_sign_ins (token_id, desk_id, revoked_at)
+         SELECT token_id, desk_id, ? FROM access_desk_sign_ins WHERE desk_id = ?`,
+      ),
       get: db.prepare<[string, string], { revoked_at: number; reason: string }>(
         'SELECT revoked_at, reason FROM access_revocations WHERE kind = ? AND subject = ?',
+      ),
+      signInRevoked: db.prepare<[string], { desk_id: string }>(
+        'SELECT desk_id FROM access_revoked_sign_ins WHERE token_id = ?',
+      ),
+      generation: db.prepare<[], { g: string }>(
+        `SELECT (SELECT count(*) || ':' || coalesce(max(revoked_at), 0) FROM access_revocations)
+                || '/' || (SELECT count(*) FROM access_revoked_sign_ins) AS g`,
       ),
       list: db.prepare<
         [],
@@ -62,6 +70,9 @@ export class RevocationStore {
       seen: db.prepare<[string, string, number]>(
         `INSERT INTO access_desks (desk_id, user_id, last_seen) VALUES (?, ?, ?)
          ON CONFLICT (desk_id) DO UPDATE SET user_id = excluded.user_id, last_seen = excluded.last_seen`,
+      ),
+      seenSignIn: db.prepare<[string, string]>(
+        'INSERT OR IGNORE INTO access_desk_sign_ins (desk_id, token_id) VALUES (?, ?)',
       ),
       desks: db.prepare<[], { desk_id: string; user_id: string; last_seen: number }>(
         'SELECT desk_id, user_id, last_seen FROM access_desks ORDER BY last_seen DESC LIMIT 1000',
@@ -76,7 +87,11 @@ export class RevocationStore {
   }
 
   revoke(kind: 'user' | 'desk', subject: string, reason: string, now: number): void {
-    this.#s.revoke.run(kind, subject, now, reason);
+    this.#db.transaction(() => {
+      this.#s.revoke.run(kind, subject, now, reason);
+      if (kind === 'desk') this.#s.revokeSignIns.run(now, subject);
+    })();
+    for (const l of this.#listeners) l();
   }
 
   revocations(): Revocation[] {
@@ -97,24 +112,23 @@ export class RevocationStore {
   /**
    * A verified token, unless revoked: a user revocation refuses every token of
    * that user issued at or before it (a new token signed afterwards works
-   * again); a desk revocation refuses every token bound to that desk.
+   * again); a desk revocation refuses every token bound to that desk and the
+   * sign-in tokens that desk refreshed with.
    */
   check(verified: TokenCheck): TokenCheck {
-    if (!verified.ok) return verified;
-    const p: Principal = verified.principal;
-    const user = this.#s.get.get('user', p.userId);
-    if (user && (p.issuedAt ?? 0) <= user.revoked_at)
-      return { ok: false, status: 401, reason: 'revoked' };
-    if (p.deskId !== undefined && this.#s.get.get('desk', p.deskId))
-      return { ok: false, status: 401, reason: 'desk-revoked' };
-    return verified;
+    return refusal(verified, {
+      userRevokedAt: (user) => this.#s.get.get('user', user)?.revoked_at,
+      deskRevoked: (desk) => this.#s.get.get('desk', desk) !== undefined,
+      signInRevoked: (id) => this.#s.signInRevoked.get(id) !== undefined,
+    });
   }
 
-  deskSeen(deskId: string, userId: string, now: number): void {
+  deskSeen(deskId: string, userId: string, tokenId: string | undefined, now: number): void {
     this.#s.seen.run(deskId, userId, now);
+    if (tokenId !== undefined) this.#s.seenSignIn.run(deskId, tokenId);
   }
 
-  desks(): { deskId: string; userId: string; lastSeen: number }[] {
+  desks(): DeskSeen[] {
     return this.#s.desks.all().map((d) => ({
       deskId: d.desk_id,
       userId: d.user_id,
@@ -132,5 +146,32 @@ export class RevocationStore {
       reportedAt: r.reported_at,
       report: JSON.parse(r.report) as LossReport,
     }));
+  }
+
+  /** The file is the truth: nothing to catch up with. */
+  sync(): void {
+    return undefined;
+  }
+
+  watch(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    if (!this.#timer) {
+      // The CLI revokes from another process: a changed count or newest time means a revocation.
+      let seen = this.#s.generation.get()?.g;
+      this.#timer = setInterval(() => {
+        const now = this.#s.generation.get()?.g;
+        if (now === seen) return;
+        seen = now;
+        for (const l of this.#listeners) l();
+      }, WATCH_MS);
+      this.#timer.unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#timer) {
+        clearInterval(this.#timer);
+        this.#timer = null;
+      }
+    };
   }
 }

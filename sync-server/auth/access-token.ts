@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRole, type Role } from '../../domain/protocol';
@@ -13,6 +13,11 @@ export interface Principal {
   readonly issuedAt?: number;
   /** The desk an access token was issued to (POST /api/access/refresh); absent on sign-in tokens. */
   readonly deskId?: string;
+  /**
+   * Names this one token without being it (a hash of its signature): a desk revocation
+   * revokes the sign-in tokens that desk used, by this id, and the server stores only the id.
+   */
+  readonly tokenId?: string;
 }
 
 export type TokenCheck =
@@ -126,6 +131,7 @@ export function verifyToken(
       expiresAt: exp,
       issuedAt: typeof iat === 'number' ? iat : 0,
       ...(typeof desk === 'string' ? { deskId: desk } : {}),
+      tokenId: createHash('sha256').update(given).digest('base64url').slice(0, 22),
     },
   };
 }

@@ -61,6 +61,43 @@ const MIGRATIONS: readonly ClusterMigration[] = [
       CREATE INDEX sandbox_gateway_authorizations_by_token
         ON ${s}.sandbox_gateway_authorizations (token) WHERE status = 'held';`,
   },
+  {
+    version: 4,
+    name: 'access revocations',
+    sql: (s) => `
+      -- The embedded mode's access tables (sync-server/access), shared by every instance.
+      CREATE TABLE ${s}.access_revocations (
+        kind       text   NOT NULL CHECK (kind IN ('user', 'desk')),
+        subject    text   NOT NULL,
+        revoked_at bigint NOT NULL,
+        reason     text   NOT NULL,
+        PRIMARY KEY (kind, subject)
+      );
+      CREATE TABLE ${s}.access_desks (
+        desk_id   text PRIMARY KEY,
+        user_id   text   NOT NULL,
+        last_seen bigint NOT NULL
+      );
+      -- Sign-in tokens by id (a hash, never the token) per desk, and those revoked with a desk.
+      CREATE TABLE ${s}.access_desk_sign_ins (
+        desk_id  text NOT NULL,
+        token_id text NOT NULL,
+        PRIMARY KEY (desk_id, token_id)
+      );
+      CREATE TABLE ${s}.access_revoked_sign_ins (
+        token_id   text PRIMARY KEY,
+        desk_id    text   NOT NULL,
+        revoked_at bigint NOT NULL
+      );
+      CREATE TABLE ${s}.access_loss_reports (
+        id          bigserial PRIMARY KEY,
+        desk_id     text   NOT NULL,
+        user_id     text   NOT NULL,
+        reported_at bigint NOT NULL,
+        report      jsonb  NOT NULL
+      );
+      CREATE INDEX access_loss_reports_by_desk ON ${s}.access_loss_reports (desk_id, id);`,
+  },
 ];
 
 export const LATEST_CLUSTER_MIGRATION = MIGRATIONS.at(-1)?.version ?? 0;

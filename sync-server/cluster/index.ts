@@ -10,3 +10,4 @@ export { TokenKeyRing } from './token-keys';
 export { LeaseRunner, LeaseLostError, type HeldLease, type LeasedJob } from './lease';
 export { PostgresSandboxLedger } from './sandbox-ledger.postgres';
 export { haproxyConfig, type HaproxyOptions } from './haproxy-config';
+export { PostgresAccessStore } from './access-store.postgres';

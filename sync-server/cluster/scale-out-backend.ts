@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { verifyToken, type TokenCheck } from '../auth';
+import { signToken, verifyToken, type TokenCheck } from '../auth';
 import { SandboxGatewayService } from '../payments';
 import {
   PostgresRecordStore,
@@ -12,6 +12,7 @@ import {
 import { openPostgresPool } from '../storage';
 import type { TelemetryTuple } from '../telemetry';
 import { PostgresDocStore, RedisDocFanout, type DocFanout, type DocStore } from '../yjs';
+import { PostgresAccessStore } from './access-store.postgres';
 import { migrateCluster } from './cluster-migrations';
 import { fencedRecordStore } from './fenced-record-store';
 import { LeaseRunner, type LeasedJob } from './lease';
@@ -100,6 +101,15 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
       onError: redisError('telemetry relay'),
     });
     closers.push(() => relay.close());
+    const revocations = await PostgresAccessStore.open({
+      pool,
+      schema: opts.schema,
+      redis: { url: opts.redis, prefix: opts.redisPrefix },
+      onError: redisError('access revocations'),
+    });
+    closers.push(() => revocations.close());
+    const verify = (token: string | null): TokenCheck =>
+      verifyToken(keys.lookup, token, Date.now());
     const health = new StorageHealth(pool, log);
     health.start();
     closers.push(() => health.stop());
@@ -119,9 +129,16 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
         new PostgresSandboxLedger(pool, opts.schema),
         opts.gatewayLatencyMs,
       ),
-      authenticate: (token: string | null): TokenCheck =>
-        verifyToken(keys.lookup, token, Date.now()),
-      access: null,
+      // Every authentication (API, Yjs, telemetry) refuses revoked users and desks: one place.
+      authenticate: (token: string | null): TokenCheck => revocations.check(verify(token)),
+      access: {
+        sign: (claims: Parameters<typeof signToken>[1]) => {
+          const key = keys.signing();
+          return signToken(key.secret, claims, key.kid);
+        },
+        verify,
+        revocations,
+      },
       ready: () => health.ready(),
       async seedIfEmpty(seed: (store: RecordStorePort) => Promise<void>): Promise<void> {
         // A session-level advisory lock on one client: whoever gets it first seeds; the others

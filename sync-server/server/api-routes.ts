@@ -20,7 +20,7 @@ export interface ApiDeps {
   readonly breakerState: () => string;
   readonly admission: Admission;
   readonly log: Logger;
-  /** Null in scale-out mode (see Backend.access). */
+  /** Null only where a test wires the API without revocation. */
   readonly access: AccessDeps | null;
 }
 

@@ -1,4 +1,4 @@
-import type { RevocationStore } from '../access';
+import type { AccessDeps, AccessStore } from '../access';
 import type { TokenCheck } from '../auth';
 import type { SandboxGatewayService } from '../payments';
 import type { ChangeNotifierPort, RecordStorePort } from '../records';
@@ -25,16 +25,16 @@ export interface Backend {
   readonly gateway: SandboxGatewayService;
   authenticate(token: string | null): TokenCheck;
   /**
-   * Revocation and short-lived access tokens (`../access`): embedded mode only so far. Null in
-   * scale-out mode, where /api/access/* answers 404 and desks keep using their sign-in token
-   * (the desk's AccessTokens falls back to it on 404): a revocation there is not yet possible.
+   * Revocation and short-lived access tokens (`../access`): the SQLite file in embedded mode,
+   * PostgreSQL (plus a Redis channel, so a revocation reaches every instance at once) in scale-out.
    */
   readonly access: {
-    readonly secret: Buffer;
+    /** Signs a desk's access token. */
+    sign: AccessDeps['sign'];
     /** Signature and expiry only (a revoked desk must still be able to report its losses). */
     verify(token: string | null): TokenCheck;
-    readonly revocations: RevocationStore;
-  } | null;
+    readonly revocations: AccessStore;
+  };
   /** False while the store is unreachable: /readyz answers 503 and /api refuses with 503. */
   ready(): boolean;
   /**

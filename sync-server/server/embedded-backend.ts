@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { RevocationStore } from '../access';
-import { loadOrCreateSecret, verifyToken, type TokenCheck } from '../auth';
+import { loadOrCreateSecret, signToken, verifyToken, type TokenCheck } from '../auth';
 import { SandboxGatewayService } from '../payments';
 import { InProcessChangeNotifier, SqliteRecordStore, withChangeNotifications } from '../records';
 import { openServerDatabase, startCheckpointWorker } from '../storage';
@@ -38,7 +38,7 @@ export function openEmbeddedBackend(config: ServerConfig): Backend {
     gateway: new SandboxGatewayService(db, config.gatewayLatencyMs),
     // Every authentication (API, Yjs, telemetry) refuses revoked users and desks: one place.
     authenticate: (token) => revocations.check(verify(token)),
-    access: { secret, verify, revocations },
+    access: { sign: (claims) => signToken(secret, claims), verify, revocations },
     ready: () => true,
     async seedIfEmpty(seed) {
       if ((await store.highWaterMark()) === 0) await seed(store);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { instant, type Clock, type Location } from '../../domain/shared';
+import type { Principal } from '../auth';
 import { openScaleOutBackend } from '../cluster';
 import { CommandService } from '../commands';
 import { FeedService } from '../feed';
@@ -165,6 +166,16 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     (reason) => metrics.rejectedRequests.inc({ reason }),
   );
   telemetrySockets = () => telemetry.count();
+  // A revocation (here, another instance, or the CLI) closes the revoked sockets at once
+  // instead of leaving them open until their token expires. The hubs keep the principal
+  // `authenticate` returned, so it still carries its issue time, desk and token id.
+  const revocations = backend.access.revocations;
+  const stopWatchingRevocations = revocations.watch(() => {
+    const refused = (principal: Principal): boolean =>
+      !revocations.check({ ok: true, principal }).ok;
+    const closed = yjs.closeRefused(refused) + telemetry.closeRefused(refused);
+    if (closed > 0) log.info({ closed }, 'closed sockets of revoked users or desks');
+  });
   backend.setTelemetrySink((at, fixes) => {
     telemetry.broadcast(at, fixes);
   });
@@ -200,7 +211,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     breakerState,
     admission: new Admission({ ...DEFAULT_ADMISSION, ...config.admission }, metrics.registry),
     log: log.child({ endpoint: 'api' }),
-    access: backend.access && {
+    access: {
       ...backend.access,
       accessTtlMs: config.accessTokenTtlMs ?? 5 * 60_000,
       now: () => Date.now(),
@@ -320,6 +331,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       draining = true;
       log.info({ code }, 'draining');
       processor.stop();
+      stopWatchingRevocations();
       telemetry.close(code);
       // Region status's last write lands before the hub closes; a prune batch in flight commits.
       await backend.stopJobs();

@@ -139,6 +139,17 @@ export class TelemetryHub {
     return this.#subscribers.size;
   }
 
+  /** Closes with 4003 (as the Yjs hub does) every stream whose principal `refused`: a revocation. */
+  closeRefused(refused: (principal: Principal) => boolean): number {
+    let closed = 0;
+    for (const sub of this.#subscribers)
+      if (refused(sub.principal)) {
+        sub.socket.close(4003, 'access revoked');
+        closed += 1;
+      }
+    return closed;
+  }
+
   close(code: number): void {
     for (const sub of this.#subscribers) sub.socket.close(code, 'server shutting down');
     this.#wss.close();

@@ -17,6 +17,8 @@ export const CLOSE = {
   internalError: 1011,
   serviceRestart: 1012,
   tokenExpired: 4001,
+  /** The user's or the desk's access was revoked (the desk refreshes and learns which). */
+  accessRevoked: 4003,
 } as const;
 
 export interface ConnectionDeps {

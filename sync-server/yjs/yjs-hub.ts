@@ -104,6 +104,11 @@ export interface YjsHub {
    * Idempotent; later calls return the first call's promise.
    */
   close(code: 1001 | 1012): Promise<void>;
+  /**
+   * Closes with 4003 every socket whose principal `refused` (a revocation): such a socket must
+   * not outlive it until its token expires. Resolves to how many were closed.
+   */
+  closeRefused(refused: (principal: Principal) => boolean): number;
   stats(): { sockets: number; docs: number };
 }
 
@@ -225,6 +230,16 @@ class Hub implements YjsHub {
   close(code: 1001 | 1012): Promise<void> {
     this.closing ??= this.shutdown(code);
     return this.closing;
+  }
+
+  closeRefused(refused: (principal: Principal) => boolean): number {
+    let closed = 0;
+    for (const c of this.connections)
+      if (refused(c.principal)) {
+        c.close(CLOSE.accessRevoked, 'access revoked');
+        closed += 1;
+      }
+    return closed;
   }
 
   stats(): { sockets: number; docs: number } {
