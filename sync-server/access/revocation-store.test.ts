@@ -58,4 +58,35 @@ describe('RevocationStore', () => {
     });
     db.close();
   });
+
+  it('revoking a desk revokes the sign-in tokens it refreshed with, not other ones; watchers hear of it', async () => {
+    const db = openServerDatabase(join(dir, 'sign-ins.sqlite'));
+    const store = new RevocationStore(db);
+    const stolen = token('agent-3', T0);
+    const elsewhere = token('agent-3', T0 + 1);
+    const idOf = (t: string): string | undefined => {
+      const v = verifyToken(secret, t, T0 + 10);
+      return v.ok ? v.principal.tokenId : undefined;
+    };
+    store.deskSeen('desk-cc', 'agent-3', idOf(stolen), T0 + 2);
+    store.deskSeen('desk-dd', 'agent-3', idOf(elsewhere), T0 + 2);
+    let heard = 0;
+    const stop = store.watch(() => (heard += 1));
+    store.revoke('desk', 'desk-cc', 'stolen', T0 + 3);
+    expect(heard).toBe(1);
+    const check = (t: string) => store.check(verifyToken(secret, t, T0 + 10));
+    expect(check(stolen)).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(check(elsewhere).ok).toBe(true);
+    // An access token of another desk minted before is refused only by its own desk's revocation.
+    expect(check(token('agent-3', T0 + 1, 'desk-dd')).ok).toBe(true);
+
+    // Another process (the CLI) revoking in the same file is noticed by the watch's poll.
+    const cliDb = openServerDatabase(join(dir, 'sign-ins.sqlite'));
+    new RevocationStore(cliDb).revoke('user', 'agent-4', 'left', T0 + 4);
+    cliDb.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(heard).toBe(2);
+    stop();
+    db.close();
+  });
 });

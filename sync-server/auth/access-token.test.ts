@@ -26,8 +26,21 @@ describe('access tokens', () => {
         role: 'agent',
         expiresAt: now + 60_000,
         issuedAt: expect.any(Number) as unknown,
+        tokenId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as unknown,
       },
     });
+  });
+
+  it('names each token by a hash of its signature: stable for one token, different for another', () => {
+    const id = (t: string) => {
+      const check = verifyToken(secret, t, now);
+      return check.ok ? check.principal.tokenId : null;
+    };
+    const other = signToken(secret, { userId: 'agent-7', role: 'agent', expiresAt: now + 60_001 });
+    expect(id(token)).toBe(id(token));
+    expect(id(other)).not.toBe(id(token));
+    // Not the signature itself: the id alone cannot be turned back into the token.
+    expect(token).not.toContain(id(token) ?? '');
   });
 
   it('carries the desk of an access token and refuses a malformed desk claim', () => {
