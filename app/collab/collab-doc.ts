@@ -5,6 +5,9 @@ import { jitteredWebSocket } from './jittered-websocket';
 import type { LocalDocStore } from './local-doc-store';
 import { SyncStatusTracker, type DocSyncStatus } from './sync-status.tracker';
 
+/** The sync server's close code for a socket whose user or desk was revoked. */
+export const ACCESS_REVOKED = 4003;
+
 /** Where a CollabDocs error happened; passed to `onError` with the error itself. */
 export interface CollabErrorContext {
   readonly docName: string;
@@ -51,6 +54,8 @@ export interface CollabDocDeps {
   readonly endpoint: () => string;
   readonly unreachable?: (endpoint: string) => void;
   readonly getToken: () => string;
+  /** The server closed the socket with 4003: the access was revoked (the desk refreshes to learn how). */
+  readonly tokenRefused?: () => void;
   readonly connect: boolean;
   readonly compactAfter: number;
   readonly maxBackoffMs: number;
@@ -100,8 +105,10 @@ export class CollabDocHandle implements CollabDoc {
     });
     // Tokens expire (the server closes with 4001) and roles change: every reconnect attempt
     // asks for the current token.
-    this.provider.on('connection-close', () => {
-      if (!this.closed) this.provider.params['token'] = this.currentToken();
+    this.provider.on('connection-close', (event: { readonly code?: number } | null) => {
+      if (this.closed) return;
+      if (event?.code === ACCESS_REVOKED) deps.tokenRefused?.();
+      this.provider.params['token'] = this.currentToken();
     });
     // A server that cannot be reached at all (refused, reset before the upgrade): report it, and
     // the next attempt goes to whichever server is current then (the provider reads

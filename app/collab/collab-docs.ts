@@ -19,6 +19,8 @@ export interface CollabDocsOptions {
    * throws, the previous token is kept and the error goes to `onError`.
    */
   readonly getToken: () => string;
+  /** The server closed a document's socket because the access was revoked (close code 4003). */
+  readonly tokenRefused?: () => void;
   /** Connect when a document is opened (default true); false opens documents offline. */
   readonly connect?: boolean;
   /** Stored rows per document after which its log is compacted into one row (default 200). */
@@ -78,6 +80,7 @@ export class CollabDocs {
           servers.failed(servers.current());
       },
       getToken: this.options.getToken,
+      ...(this.options.tokenRefused ? { tokenRefused: this.options.tokenRefused } : {}),
       connect: this.options.connect ?? true,
       compactAfter: this.options.compactAfter ?? 200,
       maxBackoffMs: this.options.maxBackoffMs ?? 2500,

@@ -20,6 +20,8 @@ export interface CollabContext {
   /** Several sync servers: see CollabDocsOptions.servers. */
   readonly servers?: { current(): string; failed(url: string): void };
   readonly token: () => string | null;
+  /** A socket was closed for a revocation (4003): see CollabDocsOptions.tokenRefused. */
+  readonly tokenRefused?: () => void;
   readonly onStatus: (
     docName: string,
     patch: {
@@ -58,6 +60,7 @@ export function createCollabFacade(
     serverUrl: ctx.serverUrl,
     ...(ctx.servers ? { servers: ctx.servers } : {}),
     getToken: () => ctx.token() ?? '',
+    ...(ctx.tokenRefused ? { tokenRefused: ctx.tokenRefused } : {}),
   });
   const watched = new Set<string>();
   const regionStatus = new RegionStatusWatch({

@@ -177,6 +177,9 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
             serverUrl: servers.current(),
             servers,
             token: () => access.token(),
+            tokenRefused: () => {
+              access.refused();
+            },
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
@@ -196,64 +199,72 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     regionStatus: () => null,
   };
 
-  const loops = new SyncLoops(server, status, {
-    feed: (client, run) => {
-      const role = session.current(Date.now())?.role;
-      if (role) ensureFeedScope(db, role);
-      return new FeedConsumer(
-        db,
-        client,
-        {
-          applied: (records) => {
-            settler.reconcile(records);
-            emit('records.changed', {
-              kinds: [...new Set(records.map((r) => r.kind))],
-              ids: records.slice(0, 200).map((r) => r.id),
-            });
+  const loops = new SyncLoops(
+    server,
+    status,
+    {
+      feed: (client, run) => {
+        const role = session.current(Date.now())?.role;
+        if (role) ensureFeedScope(db, role);
+        return new FeedConsumer(
+          db,
+          client,
+          {
+            applied: (records) => {
+              settler.reconcile(records);
+              emit('records.changed', {
+                kinds: [...new Set(records.map((r) => r.kind))],
+                ids: records.slice(0, 200).map((r) => r.id),
+              });
+            },
+            progress: (p) => {
+              if (!run.current()) return;
+              status.feedProgressed({ phase: p.phase, received: p.received });
+              emit('feed.progress', { phase: p.phase, received: p.received });
+            },
+            connection: run.connection('feed'),
           },
-          progress: (p) => {
-            if (!run.current()) return;
-            status.feedProgressed({ phase: p.phase, received: p.received });
-            emit('feed.progress', { phase: p.phase, received: p.received });
+          {
+            ...DEFAULT_FEED_OPTIONS,
+            waitMs: feedWaitMs,
+            ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
+            ...(searchBuilder ? { searchBuilder } : {}),
           },
-          connection: run.connection('feed'),
-        },
-        {
-          ...DEFAULT_FEED_OPTIONS,
-          waitMs: feedWaitMs,
-          ...(replicaWorker ? { bulkSql: replicaWorker.runBulk } : {}),
-          ...(searchBuilder ? { searchBuilder } : {}),
-        },
-      );
+        );
+      },
+      sender: (client, run) =>
+        new OutboxSender(
+          outbox,
+          client,
+          { changed: outboxChanged, settled: outboxSettled, connection: run.connection('outbox') },
+          config.sender,
+        ),
+      telemetry: (run) => {
+        const s = session.current(Date.now());
+        if (!s || s.role === 'agent') return null;
+        return new TelemetryClient(
+          db,
+          {
+            serverUrl: servers.current(),
+            servers,
+            token: () => access.token(),
+            bbox: config.area ?? BERLIN,
+            persistEveryMs: 5000,
+          },
+          {
+            fixes: (at, fixes) => {
+              if (run.current()) emit('fleet.fixes', { at, fixes });
+            },
+            connection: run.connection('telemetry'),
+          },
+        );
+      },
     },
-    sender: (client, run) =>
-      new OutboxSender(
-        outbox,
-        client,
-        { changed: outboxChanged, settled: outboxSettled, connection: run.connection('outbox') },
-        config.sender,
-      ),
-    telemetry: (run) => {
-      const s = session.current(Date.now());
-      if (!s || s.role === 'agent') return null;
-      return new TelemetryClient(
-        db,
-        {
-          serverUrl: servers.current(),
-          servers,
-          token: () => access.token(),
-          bbox: config.area ?? BERLIN,
-          persistEveryMs: 5000,
-        },
-        {
-          fixes: (at, fixes) => {
-            if (run.current()) emit('fleet.fixes', { at, fixes });
-          },
-          connection: run.connection('telemetry'),
-        },
-      );
+    // Refused (a revocation closed a socket, or a request got 401): re-check at once.
+    () => {
+      access.refused();
     },
-  });
+  );
   const startLoops = (): void => {
     loops.start();
     void access.refresh();

@@ -47,6 +47,8 @@ export class SyncLoops {
     private readonly server: ServerClient,
     private readonly status: SyncStatusTracker,
     private readonly make: LoopFactory,
+    /** A loop was refused (401/403, a socket closed for a revocation): the desk re-checks its access. */
+    private readonly unauthorized: () => void = () => undefined,
   ) {}
 
   /** Starts a fresh run, stopping the current one first (a sign-in over a sign-in). */
@@ -57,7 +59,9 @@ export class SyncLoops {
     const events: RunEvents = {
       current: () => this.#generation === generation && !abort.signal.aborted,
       connection: (path) => (state, at) => {
-        if (events.current()) this.status.answered(path, state, at);
+        if (!events.current()) return;
+        this.status.answered(path, state, at);
+        if (state === 'unauthorized') this.unauthorized();
       },
     };
     const server = this.server.withSignal(abort.signal);

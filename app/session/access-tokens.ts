@@ -38,6 +38,7 @@ export class AccessTokens {
   #current: AccessToken | null = null;
   #inflight: Promise<void> | null = null;
   #retryAt = 0;
+  #refusedAt = -Infinity;
   #legacyServer = false;
   #revoked = false;
 
@@ -56,6 +57,19 @@ export class AccessTokens {
   token(): string | null {
     if (this.#legacyServer) return this.deps.signInToken();
     return this.#valid();
+  }
+
+  /**
+   * The server refused the access token (401, or a socket closed for a revocation): ask again
+   * now rather than when it lapses, so a revoked desk or user learns it within seconds. Paced
+   * (once per RETRY_MS), as a refused socket or request may report this many times.
+   */
+  refused(): void {
+    const now = this.deps.now();
+    if (this.#revoked || this.#legacyServer || now < this.#refusedAt + RETRY_MS) return;
+    this.#refusedAt = now;
+    this.#current = null;
+    void this.refresh();
   }
 
   /** Forget the access token (sign-out): the next sign-in starts afresh. */

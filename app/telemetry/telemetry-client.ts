@@ -16,7 +16,8 @@ export interface TelemetryOptions {
 
 export interface TelemetryEvents {
   fixes?(at: number, fixes: readonly DroneFixView[]): void;
-  connection?(state: 'online' | 'offline', at: number): void;
+  /** 'unauthorized': the server closed the stream for a revocation (4003). */
+  connection?(state: 'online' | 'offline' | 'unauthorized', at: number): void;
 }
 
 type Tuple = [string, number, number, number, number, number, string, number];
@@ -129,10 +130,11 @@ export class TelemetryClient {
     });
     ws.on('message', (data: Buffer) => this.onFrame(data));
     ws.on('error', () => undefined); // 'close' follows and schedules the retry
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       // Never opened: this server cannot be reached (or refused us); try the next one, if any.
       if (!opened) this.options.servers?.failed(base);
-      this.events.connection?.('offline', Date.now());
+      // 4003: the server closed the stream because this user or desk was revoked.
+      this.events.connection?.(code === 4003 ? 'unauthorized' : 'offline', Date.now());
       if (this.#stopped) return;
       this.#retryTimer = setTimeout(
         () => this.connect(),
