@@ -117,11 +117,16 @@ describe('revocation and sign-out', () => {
     expect(
       (
         await s.api('/api/admin/access/revoke', {
-          token: agent,
+          token: s.token('agent-5', 'agent'),
           body: { user: 'boss', reason: 'x' },
         })
       ).status,
     ).toBe(403);
+    // The sign-in token that desk used was revoked with it: copied off the laptop, it mints
+    // no access token for another desk.
+    expect(
+      await s.api('/api/access/refresh', { token: agent, body: { deskId: 'desk-elsewhere' } }),
+    ).toMatchObject({ status: 401, body: { code: 'AUTH.REVOKED' } });
 
     core = await desk(s.url, dir);
     const status = await eventually(
@@ -151,7 +156,7 @@ describe('revocation and sign-out', () => {
       }),
     ]);
     // …and the queued cancel was never applied.
-    const truth = (await records(s, agent)).find((r) => r.id === target?.id);
+    const truth = (await records(s, boss)).find((r) => r.id === target?.id);
     expect(truth?.version).toBe(target?.version);
 
     // Replica, search file, WALs and key are gone; only the notice (no personal data) stays.
