@@ -44,7 +44,9 @@ async function accessToken(on: ServerProcess, signIn: string, deskId: string): P
 }
 
 /** An open socket and a promise of its close code with the ms from `since()` to the close. */
-function open(url: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; at: number }> }> {
+function open(
+  url: string,
+): Promise<{ ws: WebSocket; closed: Promise<{ code: number; at: number }> }> {
   const ws = new WebSocket(url);
   sockets.push(ws);
   const closed = new Promise<{ code: number; at: number }>((resolve) =>
@@ -132,7 +134,9 @@ describe('scale-out revocation across instances', () => {
 
     const { code, at } = await telemetry.closed;
     expect(code).toBe(4003);
-    console.log(`telemetry socket on A closed ${at - revokedAt} ms after the desk revoke on B was sent`);
+    console.log(
+      `telemetry socket on A closed ${at - revokedAt} ms after the desk revoke on B was sent`,
+    );
     expect(at - revokedAt).toBeLessThan(10_000);
     // Another user's desk and socket are untouched.
     expect(unaffected.ws.readyState).toBe(WebSocket.OPEN);
@@ -142,7 +146,12 @@ describe('scale-out revocation across instances', () => {
     const report = {
       deskId: 'desk-r2',
       commands: [
-        { idempotencyKey: 'k-1', name: 'shipping.cancelDelivery', targetId: 'd-1', state: 'queued' },
+        {
+          idempotencyKey: 'k-1',
+          name: 'shipping.cancelDelivery',
+          targetId: 'd-1',
+          state: 'queued',
+        },
       ],
       unsentDocumentEdits: 3,
     };
