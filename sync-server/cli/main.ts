@@ -4,19 +4,23 @@
  *   npm run sync-server -- token --data <dir> --user <id> --role <agent|fleet-manager|supervisor> [--ttl 8h]
  *   npm run sync-server -- token --storage postgres://… --user <id> --role <role>   (scale-out)
  *   npm run sync-server -- rotate-key --storage postgres://… [--retire-old]           (scale-out)
+ *   npm run sync-server -- revoke|access (--data <dir> | --storage postgres://… [--redis redis://…])
  * Every flag has an environment variable (flag wins). `--help` prints them all.
  */
 import { mkdirSync } from 'node:fs';
-import { runAccessCommand } from './access-commands';
+import type { AccessStore } from '../access';
+import { runAccessCommand, withEmbeddedAccess } from './access-commands';
 import { parseArgs } from 'node:util';
 import { isRole } from '../../domain/protocol';
 import { loadOrCreateSecret, parseDuration, signToken } from '../auth';
 import {
+  checkRedisUrl,
   checkStorageUrl,
   mintScaleOutToken,
   rotateKey,
   scaleOutFrom,
   schemaFrom,
+  withScaleOutAccess,
 } from './scale-out-commands';
 import {
   DEFAULT_CONFIG,
@@ -197,6 +201,7 @@ function usage(): string {
     '  npm run sync-server -- rotate-key --storage postgres://… [--retire-old]',
     '  npm run sync-server -- revoke --data <dir> (--user <id> | --desk <id>) [--reason text]',
     '  npm run sync-server -- access --data <dir>   (revocations, desks, reported losses)',
+    '    (scale-out: --storage postgres://… instead of --data; with --redis, instances close the sockets at once)',
     '',
     'Flags [environment variable]:',
     ...lines,
@@ -374,17 +379,22 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'revoke' || command === 'access') {
-    const text = (name: 'user' | 'desk' | 'reason'): string | undefined => {
-      const v = get(name);
-      return typeof v === 'string' ? v : undefined;
-    };
-    return runAccessCommand(
-      command,
-      (get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir,
-      text,
-      (line) => {
+    const text = (name: 'user' | 'desk' | 'reason'): string | undefined => str(name);
+    const run = (store: AccessStore) =>
+      runAccessCommand(command, store, text, (line) => {
         console.log(line);
-      },
+      });
+    const storage = str('storage');
+    if (storage === undefined)
+      return withEmbeddedAccess((get('data') as string | undefined) ?? DEFAULT_CONFIG.dataDir, run);
+    const redis = str('redis');
+    return withScaleOutAccess(
+      checkStorageUrl(storage),
+      schemaFrom(str),
+      redis === undefined
+        ? undefined
+        : { url: checkRedisUrl(redis), prefix: str('redis-prefix') ?? 'fleetdesk:' },
+      run,
     );
   }
   if (command !== 'serve')

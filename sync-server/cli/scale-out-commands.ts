@@ -2,7 +2,8 @@ import { Pool } from 'pg';
 import type { Role } from '../../domain/protocol';
 import type { ScaleOutConfig } from '../server';
 import { signToken } from '../auth';
-import { migrateCluster, redactUrl, TokenKeyRing } from '../cluster';
+import type { AccessStore } from '../access';
+import { migrateCluster, PostgresAccessStore, redactUrl, TokenKeyRing } from '../cluster';
 import { checkSchemaName } from '../storage';
 
 /*
@@ -58,6 +59,41 @@ export function mintScaleOutToken(
     const key = ring.signing();
     return Promise.resolve(signToken(key.secret, claims, key.kid));
   });
+}
+
+/**
+ * `revoke` / `access` with `--storage`: the deployment's access store for one command. With
+ * `redis`, a revocation is also published, so every instance closes the sockets at once;
+ * without, instances find it at their next re-read (2 s).
+ */
+export async function withScaleOutAccess<T>(
+  storage: string,
+  schema: string,
+  redis: { url: string; prefix: string } | undefined,
+  fn: (store: AccessStore) => Promise<T>,
+): Promise<T> {
+  const pool = new Pool({ connectionString: storage, connectionTimeoutMillis: 10_000, max: 2 });
+  pool.on('error', () => undefined);
+  try {
+    await migrateCluster(pool, checkSchemaName(schema), 'cli').catch((e: unknown) => {
+      throw new Error(`PostgreSQL at ${redactUrl(storage)}: ${String(e)}`, { cause: e });
+    });
+    const store = await PostgresAccessStore.open({
+      pool,
+      schema,
+      ...(redis ? { redis } : {}),
+      onError: (e) => {
+        console.error(`access store: ${e.message}`);
+      },
+    });
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 /** `rotate-key --storage … [--retire-old]`: resolves to the new key's id. */

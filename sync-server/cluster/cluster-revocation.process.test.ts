@@ -5,6 +5,8 @@
  * close with 4003 long before their 5-minute access token would expire; a revoked desk's
  * sign-in token mints no access token for any other desk.
  */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../test-support/local-redis';
@@ -13,6 +15,7 @@ import { throwawayPostgres } from '../test-support/throwaway-postgres';
 import { api, clusterTokens, freePort, startInstance } from '../test-support/cluster-harness';
 import { BOARD } from './test-support/cluster-load';
 
+const REPO = resolve(import.meta.dirname, '../..');
 const pg = throwawayPostgres({ databasePrefix: 'fd_cluster_revoke', schemaPrefix: 'unused' });
 const prefix = `fd-test-revoke-${process.pid}-${Date.now()}:`;
 const data = tempDataDir();
@@ -177,6 +180,55 @@ describe('scale-out revocation across instances', () => {
       ]) as unknown,
     });
   }, 60_000);
+
+  it('the CLI revokes in PostgreSQL: with --redis every instance refuses at once, and `access` lists it', async () => {
+    const access = await accessToken(a, token('agent-r7', 'agent'), 'desk-r7');
+    const yjs = await open(yjsUrl(a, access));
+    // Asynchronously: a spawnSync would block this process's event loop for seconds, and its
+    // idle keep-alive connections to the instances would go stale under it.
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'sync-server/cli/main.ts', ...args],
+          { cwd: REPO, encoding: 'utf8' },
+          (error, stdout, stderr) => {
+            done({
+              status: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+              stdout,
+              stderr,
+            });
+          },
+        );
+      });
+    const storage = ['--storage', pg.url];
+    // Bad input is a clear error, not a stack or a silent no-op.
+    const bad = await cli('revoke', ...storage, '--user', 'a b');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/ids are letters, digits and _\.:-/);
+    const out = await cli(
+      'revoke',
+      ...storage,
+      '--redis',
+      REDIS_URL,
+      '--redis-prefix',
+      prefix,
+      '--user',
+      'agent-r7',
+      '--reason',
+      'contract ended',
+    );
+    expect(out.stdout).toContain('revoked user agent-r7');
+    for (const on of [a, b])
+      expect(await api(on.url, '/api/session', { token: access })).toMatchObject({
+        status: 401,
+        body: { code: 'AUTH.REVOKED' },
+      });
+    expect((await yjs.closed).code).toBe(4003);
+    const listed = (await cli('access', ...storage)).stdout;
+    expect(listed).toMatch(/revoked user agent-r7 at .+: contract ended/);
+    expect(listed).toMatch(/desk desk-r7 \(user agent-r7\)/);
+  }, 90_000);
 
   it('refuses bad input at the revoke and loss-report boundaries', async () => {
     const supervisor = token('sup-1', 'supervisor');
