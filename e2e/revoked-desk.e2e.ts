@@ -24,7 +24,9 @@ const NOTE = 'Parcel left behind the blue gate (written offline)';
 it('a revoked desk removes its data, reports the offline note it could not send, and tells the operator why', async () => {
   const boss = stack.server.token('boss', 'supervisor');
   const records = await serverRecords(stack.server, boss);
-  const tag = (records.find((r) => r.kind === 'delivery')?.body['parcel'] as { tag?: string })?.tag;
+  const tag = (
+    records.find((r) => r.kind === 'delivery')?.body['parcel'] as { tag?: string } | undefined
+  )?.tag;
   if (!tag) throw new Error('no delivery on the server');
   const { desk, page } = await stack.desk('agent-e1', 'agent');
   const agent = new AgentPage(page);
