@@ -77,7 +77,7 @@ describe('three instances behind HAProxy', () => {
     const { rows } = await admin.query<{ version: number; applied_by: string }>(
       'SELECT version, applied_by FROM fleetdesk.schema_migrations ORDER BY version',
     );
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
     expect(new Set(rows.map((r) => r.applied_by)).size).toBe(1);
     const accounts = await admin.query<{ n: string }>(
       "SELECT count(*) AS n FROM fleetdesk.records WHERE kind = 'account'",

@@ -30,7 +30,7 @@ beforeAll(async () => {
   const applied = await Promise.all(
     [1, 2, 3].map((n) => migrateCluster(direct, 'fleetdesk', `i${n}`)),
   );
-  expect(applied.flat().sort()).toEqual([1, 2, 3]);
+  expect(applied.flat().sort()).toEqual([1, 2, 3, 4]);
 });
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
