@@ -105,7 +105,10 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
       pool,
       schema: opts.schema,
       redis: { url: opts.redis, prefix: opts.redisPrefix },
-      onError: redisError('access revocations'),
+      // A failed re-read (PostgreSQL away) or publish (Redis away); the copy stays as it was.
+      onError: (e) => {
+        log.warn({ err: e.message }, 'access revocations: re-read or publish failed');
+      },
     });
     closers.push(() => revocations.close());
     const verify = (token: string | null): TokenCheck =>
