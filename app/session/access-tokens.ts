@@ -24,11 +24,13 @@ const RETRY_MS = 2_000;
  * with is kept (encrypted, in the replica) only to refresh: every refresh
  * (`POST /api/access/refresh {deskId}`) gets a token bound to this desk that
  * lapses in minutes, and the server refuses a refresh for a revoked user or
- * desk — so a revoked desk online learns it within one access-token lifetime.
+ * desk — so a revoked desk online learns it within one access-token lifetime,
+ * and within seconds when the server closes its sockets for the revocation
+ * (4003) or refuses a request: `refused()` asks again at once.
  *
- * Requests and sockets (Yjs, telemetry) use only access tokens: a socket never
- * outlives a revocation by more than one lifetime (the server closes sockets
- * when their token expires), and a desk that was revoked while offline cannot
+ * Requests and sockets (Yjs, telemetry) use only access tokens: the server
+ * closes a revoked user's or desk's sockets at the revocation (and any socket
+ * when its token expires), and a desk that was revoked while offline cannot
  * send its queue with the sign-in token before its first refresh tells it.
  * Only a server from before access tokens (404 on refresh) gets the sign-in
  * token. `token()` starts a refresh when none is valid or it is about to
