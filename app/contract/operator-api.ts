@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RegionStatus } from '../../domain/protocol';
+import { SUPERVISOR_API, type SupervisorResults } from './supervisor-api';
 
 /**
  * THE operator API: every query and command the UI may call, and every event it
@@ -48,10 +49,16 @@ export const OPERATOR_API = {
   // Collaborative delivery state (Yjs)
   'notes.add': z.object({ deliveryId: id, text: z.string().max(4000) }),
   'collab.get': z.object({ deliveryId: id }),
+  // Supervisor: escalations, audit trail, gateway drills (supervisor-api.ts)
+  ...SUPERVISOR_API,
 } as const;
 
 export type OperatorMethod = keyof typeof OPERATOR_API;
 export type OperatorInput<M extends OperatorMethod> = z.infer<(typeof OPERATOR_API)[M]>;
+/** What a method answers; typed for the methods that declare it (supervisor-api.ts), else unknown. */
+export type OperatorResult<M extends OperatorMethod> = M extends keyof SupervisorResults
+  ? SupervisorResults[M]
+  : unknown;
 
 /** Every answer: a value, or an error with a stable code and a sentence for the operator. */
 export type ApiResult<T> =

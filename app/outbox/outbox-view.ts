@@ -13,6 +13,10 @@ export function describeCommand(entry: OutboxEntry): string {
       return `Reschedule ${String(p['deliveryId'])}`;
     case 'shipping.assignDrone':
       return `Assign ${String(p['droneId'])} to ${String(p['deliveryId'])}`;
+    case 'payments.retryVoid':
+      return `Retry the void of ${String(p['paymentId'])}`;
+    case 'payments.resolveEscalation':
+      return `Resolve the escalation of ${String(p['paymentId'])}`;
   }
 }
 

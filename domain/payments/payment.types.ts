@@ -11,6 +11,7 @@ import type {
   PaymentMethodRef,
 } from '../shared';
 import type { ChangeMethodProcess } from './change-method.process';
+import type { EscalationResolution } from './escalation';
 import type { PaymentRelease } from './release.process';
 
 /** The Payment aggregate's state, events and gateway calls, as plain serializable data. */
@@ -35,6 +36,8 @@ export interface PaymentSnapshot {
   readonly change: ChangeMethodProcess | null;
   /** Set once the delivery order was cancelled (absent in records written before releases existed). */
   readonly release?: PaymentRelease | null;
+  /** A supervisor's resolution of the last escalation (absent until the first one). */
+  readonly resolution?: EscalationResolution | null;
   readonly version: number;
   readonly updatedAt: Instant;
 }

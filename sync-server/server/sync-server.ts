@@ -13,6 +13,8 @@ import {
   createGatewayPolicy,
   DEFAULT_GATEWAY_RESILIENCE,
   PaymentChangeProcessor,
+  resolveEscalationHandler,
+  retryVoidHandler,
   SandboxGatewayAdapter,
   type SandboxGatewayService,
 } from '../payments';
@@ -134,6 +136,8 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       }),
       'shipping.rescheduleDelivery': rescheduleDeliveryHandler,
       'shipping.assignDrone': assignDroneHandler(() => depots),
+      'payments.retryVoid': retryVoidHandler((id) => processor.kick(id)),
+      'payments.resolveEscalation': resolveEscalationHandler,
     },
     clock,
     log,
