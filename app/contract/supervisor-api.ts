@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuditEntry } from '../../domain/protocol';
 
 /**
  * The supervisor's part of the operator API: escalations, the audit trail and gateway drills.
@@ -55,20 +56,8 @@ export interface EscalationView extends SubjectView {
   readonly pendingAction: boolean;
 }
 
-export interface AuditRowView extends SubjectView {
-  readonly id: string;
-  readonly event: 'command' | 'gateway-step';
-  readonly at: number;
-  readonly command: string;
-  readonly userId: string;
-  readonly role: string;
-  readonly desktopId: string;
-  readonly issuedAt: number;
-  readonly acceptedAt: number;
-  readonly outcome: string;
-  readonly code: string | null;
-  readonly detail: string | null;
-}
+/** One audit line (domain/protocol/audit.ts) with the customer's name and the parcel tag. */
+export interface AuditRowView extends AuditEntry, SubjectView {}
 
 export interface DrillView {
   readonly faults: {
