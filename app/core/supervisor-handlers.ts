@@ -23,6 +23,12 @@ import type { HandlerDeps } from './operator-handlers';
 
 /** A payment change still "processing" after this long is listed for a supervisor. */
 export const STUCK_AFTER_MS = 2 * 60_000;
+/** Gateway failures that are payment escalations of their own (listed once, as those). */
+const PAYMENT_ESCALATION_CODES = new Set([
+  'PAYMENT.RELEASE_REFUSED',
+  'PAYMENT.VOID_REFUSED',
+  'PAYMENT.RESTORE_FAILED',
+]);
 /** Failed agent commands stay listed this long. */
 const FAILED_COMMANDS_FOR_MS = 24 * 3_600_000;
 
@@ -146,7 +152,9 @@ export function createSupervisorHandlers(d: HandlerDeps, issue: Issue): Handlers
           e.role === 'agent' &&
           now - e.at < FAILED_COMMANDS_FOR_MS &&
           ((e.event === 'command' && e.outcome === 'rejected') ||
-            (e.event === 'gateway-step' && e.code !== null));
+            (e.event === 'gateway-step' &&
+              e.code !== null &&
+              !PAYMENT_ESCALATION_CODES.has(e.code)));
         if (!failed) continue;
         escalations.push({
           id: e.id,

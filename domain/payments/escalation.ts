@@ -84,7 +84,13 @@ export function resolveEscalation(
   const reason = checkResolutionReason(input.reason);
   if (!reason.ok) return reason;
   return ok({
-    resolution: { reason: reason.value, by: input.by, at: input.at, ...open },
+    resolution: {
+      reason: reason.value,
+      by: input.by,
+      at: input.at,
+      kind: open.kind,
+      since: open.since,
+    },
   });
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { DrillView as Drill } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 
@@ -22,12 +22,14 @@ export function DrillView() {
   const [failRate, setFailRate] = useState('50');
   const [latency, setLatency] = useState('0');
   const [error, setError] = useState<string | null>(null);
+  // The server's current mode preselects the choice, unless the supervisor already chose.
+  const chose = useRef(false);
 
   useEffect(() => {
     void client.call('drill.get', {}).then((r) => {
       if (r.ok) {
         setCurrent(r.value);
-        setMode(r.value.faults.mode);
+        if (!chose.current) setMode(r.value.faults.mode);
       } else setError(r.error.message);
     });
   }, [client]);
@@ -73,7 +75,10 @@ export function DrillView() {
                 name="mode"
                 value={m.mode}
                 checked={mode === m.mode}
-                onChange={() => setMode(m.mode)}
+                onChange={() => {
+                  chose.current = true;
+                  setMode(m.mode);
+                }}
               />{' '}
               {m.label}
             </label>
