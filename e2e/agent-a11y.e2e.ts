@@ -61,6 +61,10 @@ it('sign-in, the workspace with a customer, the delivery view and the pending pa
   const attention = page.getByRole('list', { name: 'Needs attention' });
   await expect.poll(() => attention.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
   expect(await attention.textContent()).toContain('insufficient funds');
+  // Issue 13: the entry names the customer and the parcel (not the payment id) and links to it.
+  const named = `${target.customer.name} — parcel ${target.deliveryTag}`;
+  await expect.poll(() => attention.textContent()).toContain(named);
+  expect(await attention.textContent()).not.toContain(target.payment.id);
   await page.screenshot({ path: `${SCREENSHOTS}pending.png` });
   expect(await seriousViolations(page)).toEqual([]);
 
@@ -75,4 +79,12 @@ it('sign-in, the workspace with a customer, the delivery view and the pending pa
   await expect
     .poll(() => page.getByText('Nothing needs attention.').count(), { timeout: 30_000 })
     .toBe(1);
+  // The link in a pending entry opens that delivery.
+  await agent.changeMethodTo(target.next.last4);
+  await agent.submitChange();
+  await page.getByRole('button', { name: /^Pending & attention/ }).click();
+  const link = page.getByRole('button', { name: named }).first();
+  await link.waitFor({ timeout: 60_000 });
+  await link.click();
+  await page.getByRole('heading', { name: target.customer.name }).waitFor();
 }, 240_000);

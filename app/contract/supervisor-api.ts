@@ -17,6 +17,8 @@ const auditQuery = z.object({
 });
 
 export const SUPERVISOR_API = {
+  /** For every role: who and what a pending entry is about (customer name, parcel tag). */
+  'records.subject': z.object({ kind: z.enum(['payment', 'delivery']), id }),
   'escalations.list': z.object({}),
   'payments.retryVoid': z.object({ paymentId: id }),
   'payments.resolveEscalation': z.object({ paymentId: id, reason: z.string().min(1).max(2000) }),
@@ -71,6 +73,7 @@ export interface DrillView {
 
 /** Result types of the methods that declare one; the others answer `unknown`. */
 export interface SupervisorResults {
+  'records.subject': SubjectView;
   'escalations.list': { readonly escalations: readonly EscalationView[]; readonly asOf: number };
   'payments.retryVoid': import('./operator-api').OutboxEntryView;
   'payments.resolveEscalation': import('./operator-api').OutboxEntryView;

@@ -1,4 +1,3 @@
-import type { AccountSnapshot } from '../../domain/accounts';
 import { escalationOf, Payment, type PaymentSnapshot } from '../../domain/payments';
 import {
   auditCsv,
@@ -8,7 +7,6 @@ import {
   type AuditEntry,
 } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
-import type { DeliverySnapshot } from '../../domain/shipping';
 import type { BuiltCommand, IssueContext } from '../commands';
 import type {
   ApiResult,
@@ -16,10 +14,10 @@ import type {
   DrillView,
   EscalationView,
   OperatorInput,
-  SubjectView,
   SupervisorResults,
 } from '../contract';
 import type { HandlerDeps } from './operator-handlers';
+import { subjectOf, subjectOfTarget } from './subject';
 
 /** A payment change still "processing" after this long is listed for a supervisor. */
 export const STUCK_AFTER_MS = 2 * 60_000;
@@ -61,25 +59,7 @@ export function createSupervisorHandlers(d: HandlerDeps, issue: Issue): Handlers
     'Only supervisors may see escalations, the audit trail and gateway drills.',
   );
 
-  /** Customer name and parcel tag for ids, from this desk's replica (null when not here). */
-  const subject = (
-    customerId: string | null,
-    deliveryId: string | null,
-    paymentId: string | null,
-  ): SubjectView => {
-    const delivery = deliveryId
-      ? d.reader.get<DeliverySnapshot>('delivery', deliveryId)
-      : undefined;
-    const cid = customerId ?? delivery?.body.customerId ?? null;
-    const account = cid ? d.reader.get<AccountSnapshot>('account', cid) : undefined;
-    return {
-      customerId: cid,
-      customerName: account?.body.name ?? null,
-      deliveryId,
-      parcelTag: delivery?.body.parcel.tag ?? null,
-      paymentId,
-    };
-  };
+  const subject = subjectOf(d.reader);
 
   const audit = (): AuditEntry[] => d.reader.list<AuditEntry>('audit', 200_000).map((r) => r.body);
 
@@ -119,6 +99,7 @@ export function createSupervisorHandlers(d: HandlerDeps, issue: Issue): Handlers
   };
 
   return {
+    'records.subject': ({ kind, id }) => ({ ok: true, value: subjectOfTarget(d.reader, kind, id) }),
     'escalations.list': () => {
       if (!supervisor()) return onlySupervisors;
       const now = d.now();

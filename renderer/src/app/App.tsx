@@ -73,7 +73,9 @@ export function App() {
           <AgentWorkspace key={opened?.deliveryId ?? 'search'} initial={opened} />
         )}
         {view === 'fleet' && <FleetMapView />}
-        {view === 'pending' && <PendingPanel />}
+        {view === 'pending' && (
+          <PendingPanel openDelivery={views.includes('agent') ? openDelivery : null} />
+        )}
         {view === 'escalations' && <EscalationsView openDelivery={openDelivery} />}
         {view === 'audit' && <AuditTrailView openDelivery={openDelivery} />}
         {view === 'drill' && <DrillView />}

@@ -104,47 +104,50 @@ export function AuditTrailView({ openDelivery }: { openDelivery: OpenDelivery })
             {rows.length} entr{rows.length === 1 ? 'y' : 'ies'}
             {truncated ? ' (the newest; narrow the search to see older ones)' : ''}
           </p>
-          <table className="deliveries audit">
-            <caption className="sr-only">Audit trail entries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Who</th>
-                <th scope="col">Desk</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Accepted</th>
-                <th scope="col">Customer and parcel</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td>{localTime(r.at)}</td>
-                  <td>
-                    {r.command}
-                    {r.event === 'gateway-step' ? ' (gateway step)' : ''}
-                  </td>
-                  <td>
-                    {r.outcome}
-                    {r.code ? ` ${r.code}` : ''}
-                  </td>
-                  <td>
-                    {r.userId} ({r.role})
-                  </td>
-                  <td>{r.desktopId}</td>
-                  <td>{localTime(r.issuedAt)}</td>
-                  <td>{localTime(r.acceptedAt)}</td>
-                  <td>
-                    <SubjectLink s={r} open={openDelivery} />
-                  </td>
-                  <td>{r.detail ?? ''}</td>
+          {/* Focusable so keyboard users can scroll a wide table sideways. */}
+          <div className="audit-wrap" role="region" aria-label="Audit trail entries" tabIndex={0}>
+            <table className="deliveries audit">
+              <caption className="sr-only">Audit trail entries, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Desk</th>
+                  <th scope="col">Issued</th>
+                  <th scope="col">Accepted</th>
+                  <th scope="col">Customer and parcel</th>
+                  <th scope="col">Detail</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id}>
+                    <td>{localTime(r.at)}</td>
+                    <td>
+                      {r.command}
+                      {r.event === 'gateway-step' ? ' (gateway step)' : ''}
+                    </td>
+                    <td>
+                      {r.outcome}
+                      {r.code ? ` ${r.code}` : ''}
+                    </td>
+                    <td>
+                      {r.userId} ({r.role})
+                    </td>
+                    <td>{r.desktopId}</td>
+                    <td>{localTime(r.issuedAt)}</td>
+                    <td>{localTime(r.acceptedAt)}</td>
+                    <td>
+                      <SubjectLink s={r} open={openDelivery} />
+                    </td>
+                    <td>{r.detail ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </main>

@@ -49,7 +49,7 @@ export function DrillView() {
   }
 
   return (
-    <main className="panel supervisor" aria-labelledby="drill-title">
+    <main className="panel supervisor drill" aria-labelledby="drill-title">
       <h1 id="drill-title">Gateway drill</h1>
       <p>
         Rehearse a card-company outage on the sandbox gateway. Every desk sees the effect; set it
