@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RegionStatus } from '../../domain/protocol';
+import type { OutboxEntryView } from './outbox-entry';
 import { SUPERVISOR_API, type SupervisorResults } from './supervisor-api';
 
 /**
@@ -137,21 +138,7 @@ export interface RegionStatusView extends RegionStatus {
   readonly asOf: number | null;
 }
 
-export interface OutboxEntryView {
-  readonly idempotencyKey: string;
-  readonly name: string;
-  /** queued (offline) → sending → processing → done | rejected | failed; discarded by the operator. */
-  readonly state:
-    'queued' | 'sending' | 'processing' | 'done' | 'rejected' | 'failed' | 'discarded';
-  readonly target: { readonly kind: string; readonly id: string } | null;
-  readonly summary: string;
-  readonly attempts: number;
-  readonly error: { readonly code: string; readonly reason: string } | null;
-  /** Why it is still queued or processing, when known (the last transient failure, or the server's note). */
-  readonly note: string | null;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+export type { OutboxEntryView } from './outbox-entry';
 
 export interface DroneFixView {
   readonly id: string;

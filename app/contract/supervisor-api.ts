@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../../domain/protocol';
+import type { OutboxEntryView } from './outbox-entry';
 
 /**
  * The supervisor's part of the operator API: escalations, the audit trail and gateway drills.
@@ -75,8 +76,8 @@ export interface DrillView {
 export interface SupervisorResults {
   'records.subject': SubjectView;
   'escalations.list': { readonly escalations: readonly EscalationView[]; readonly asOf: number };
-  'payments.retryVoid': import('./operator-api').OutboxEntryView;
-  'payments.resolveEscalation': import('./operator-api').OutboxEntryView;
+  'payments.retryVoid': OutboxEntryView;
+  'payments.resolveEscalation': OutboxEntryView;
   'audit.search': { readonly rows: readonly AuditRowView[]; readonly truncated: boolean };
   'audit.exportCsv': { readonly csv: string; readonly rows: number };
   'drill.get': DrillView;

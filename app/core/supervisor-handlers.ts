@@ -7,7 +7,10 @@ import {
   type AuditEntry,
 } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
-import type { BuiltCommand, IssueContext } from '../commands';
+import type { BuiltCommand, CommandBuilder, EffectiveView, IssueContext } from '../commands';
+import type { ServerClient } from '../net';
+import type { RecordReader } from '../replica';
+import type { SessionStore } from '../session';
 import type {
   ApiResult,
   AuditRowView,
@@ -16,7 +19,6 @@ import type {
   OperatorInput,
   SupervisorResults,
 } from '../contract';
-import type { HandlerDeps } from './operator-handlers';
 import { subjectOf, subjectOfTarget } from './subject';
 
 /** A payment change still "processing" after this long is listed for a supervisor. */
@@ -29,6 +31,16 @@ const PAYMENT_ESCALATION_CODES = new Set([
 ]);
 /** Failed agent commands stay listed this long. */
 const FAILED_COMMANDS_FOR_MS = 24 * 3_600_000;
+
+/** What these handlers use of the core (operator-handlers.ts's HandlerDeps has it all). */
+export interface SupervisorDeps {
+  readonly now: () => number;
+  readonly session: SessionStore;
+  readonly reader: RecordReader;
+  readonly view: EffectiveView;
+  readonly builder: CommandBuilder;
+  readonly server: ServerClient;
+}
 
 type Issue = (build: (ctx: IssueContext) => Result<BuiltCommand>) => ApiResult<unknown>;
 type Handlers = {
@@ -52,7 +64,7 @@ const SUMMARY: Record<string, string> = {
 };
 
 /** Escalations, the audit trail and gateway drills over the replica, the outbox and the server. */
-export function createSupervisorHandlers(d: HandlerDeps, issue: Issue): Handlers {
+export function createSupervisorHandlers(d: SupervisorDeps, issue: Issue): Handlers {
   const supervisor = (): boolean => d.session.current(d.now())?.role === 'supervisor';
   const onlySupervisors = fail(
     'AUTH.FORBIDDEN',

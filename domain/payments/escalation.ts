@@ -1,5 +1,7 @@
 import { err, findCardData, ok, type Instant, type Result, type UserId } from '../shared';
-import type { PaymentSnapshot } from './payment.types';
+import type { EscalationKind, EscalationResolution, PaymentSnapshot } from './payment.types';
+
+export type { EscalationKind, EscalationResolution } from './payment.types';
 
 /**
  * A payment a supervisor must look at: the card company would not release a hold (a cancelled
@@ -7,24 +9,12 @@ import type { PaymentSnapshot } from './payment.types';
  * hold at all. Each stays open until a supervisor resolves it with a written reason or (release
  * only) a retried void succeeds.
  */
-export type EscalationKind = 'release-void-refused' | 'change-void-refused' | 'restore-failed';
-
 export interface Escalation {
   readonly kind: EscalationKind;
   /** When the payment reached the state (the failing gateway step's commit). */
   readonly since: Instant;
   /** What the domain allows: a new void attempt (release only), and resolving with a reason. */
   readonly actions: readonly ('retry-void' | 'resolve')[];
-}
-
-/** A supervisor's written resolution of the escalation that was open at `at`. */
-export interface EscalationResolution {
-  readonly reason: string;
-  readonly by: UserId;
-  readonly at: Instant;
-  /** The escalation it closed; a later one (e.g. after a retried void was refused again) is open. */
-  readonly kind: EscalationKind;
-  readonly since: Instant;
 }
 
 export const MIN_RESOLUTION_CHARS = 5;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type SyntheticEvent } from 'react';
 import type { AuditRowView, OperatorInput } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { localTime, SubjectLink, type OpenDelivery } from './subject';
@@ -38,7 +38,7 @@ export function AuditTrailView({ openDelivery }: { openDelivery: OpenDelivery })
     });
   }, [client, load]);
 
-  function search(ev: FormEvent): void {
+  function search(ev: SyntheticEvent): void {
     ev.preventDefault();
     const from = epoch(form.from);
     const to = epoch(form.to);

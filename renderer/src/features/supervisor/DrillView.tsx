@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import type { DrillView as Drill } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 
@@ -34,7 +34,7 @@ export function DrillView() {
     });
   }, [client]);
 
-  async function apply(ev: FormEvent): Promise<void> {
+  async function apply(ev: SyntheticEvent): Promise<void> {
     ev.preventDefault();
     setError(null);
     const rate = Number(failRate) / 100;
