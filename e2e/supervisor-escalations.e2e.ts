@@ -6,10 +6,10 @@
  * accepted) and in the CSV export. Every screen is checked with axe and photographed.
  */
 import { readFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findPaymentTarget, serverRecord } from './pages/server-records';
+import { seriousViolations } from './support/axe';
 import { Stack } from './support/stack';
 
 let stack: Stack;
@@ -22,13 +22,6 @@ afterAll(async () => {
 
 const SCREENSHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 /** The page's own rendering of a time, as the screens show it. */
 const shown = (page: Page, ms: number): Promise<string> =>
   page.evaluate(
@@ -36,20 +29,20 @@ const shown = (page: Page, ms: number): Promise<string> =>
     ms,
   );
 
+/** The drill screen's "Now: …" line. */
+const drillStatus = (page: Page): Promise<string | null> =>
+  page.getByRole('status').filter({ hasText: 'Now:' }).textContent();
+
 it('a supervisor drills a void refusal, resolves the escalation and finds it in the audit trail and the CSV', async () => {
   const { page } = await stack.desk('sup-1', 'supervisor');
   const nav = page.getByRole('navigation', { name: 'Main' });
 
   // 1. The drill: the card company refuses to release holds (set from the supervisor's screen).
   await nav.getByRole('button', { name: 'Gateway drill' }).click();
-  await expect
-    .poll(() => page.getByRole('status').filter({ hasText: 'Now:' }).textContent())
-    .toContain('Normal');
+  await expect.poll(() => drillStatus(page)).toContain('Normal');
   await page.getByLabel('Refuses to release holds (voids refused)').check();
   await page.getByRole('button', { name: 'Apply' }).click();
-  await expect
-    .poll(() => page.getByRole('status').filter({ hasText: 'Now:' }).textContent())
-    .toContain('Refuses to release holds');
+  await expect.poll(() => drillStatus(page)).toContain('Refuses to release holds');
   await page.screenshot({ path: `${SCREENSHOTS}supervisor-drill.png` });
   expect(await seriousViolations(page)).toEqual([]);
 
@@ -153,12 +146,8 @@ it('a supervisor drills a void refusal, resolves the escalation and finds it in 
 
   // The drill ends: back to normal.
   await nav.getByRole('button', { name: 'Gateway drill' }).click();
-  await expect
-    .poll(() => page.getByRole('status').filter({ hasText: 'Now:' }).textContent())
-    .toContain('Refuses to release holds');
+  await expect.poll(() => drillStatus(page)).toContain('Refuses to release holds');
   await page.getByLabel('Normal: the card company answers').check();
   await page.getByRole('button', { name: 'Apply' }).click();
-  await expect
-    .poll(() => page.getByRole('status').filter({ hasText: 'Now:' }).textContent())
-    .toContain('Normal');
+  await expect.poll(() => drillStatus(page)).toContain('Normal');
 }, 240_000);

@@ -1,51 +1,62 @@
 import { Payment, type PaymentSnapshot } from '../../domain/payments';
-import { notFound, rejected, type CommandHandler } from '../commands';
+import type { Result } from '../../domain/shared';
+import {
+  notFound,
+  rejected,
+  type CommandHandler,
+  type HandlerContext,
+  type HandlerResult,
+} from '../commands';
+
+/** Loads the payment, lets the domain decide (`act`), and writes it if accepted. */
+async function onPayment(
+  ctx: HandlerContext,
+  paymentId: string,
+  act: (payment: Payment) => Result<void>,
+  afterCommit?: () => void,
+): Promise<HandlerResult> {
+  const target = { kind: 'payment', id: paymentId } as const;
+  const record = await ctx.tx.get<PaymentSnapshot>('payment', paymentId);
+  if (!record) return notFound('payment', paymentId);
+  const payment = Payment.fromSnapshot(record.body);
+  const done = act(payment);
+  if (!done.ok) return rejected(done.error.code, done.error.message, target);
+  const snapshot = payment.toSnapshot();
+  await ctx.tx.put('payment', paymentId, snapshot.version, snapshot);
+  return {
+    outcome: { status: 'accepted', resultingVersion: snapshot.version },
+    target,
+    ...(afterCommit ? { afterCommit } : {}),
+  };
+}
 
 /**
  * payments.retryVoid (supervisor): the domain decides whether the refused release may be voided
- * again; accepted, it answers "processing" and the PaymentChangeProcessor makes the call.
+ * again; accepted, the PaymentChangeProcessor makes the call under a new gateway key.
  */
 export function retryVoidHandler(
   kick: (paymentId: string) => void,
 ): CommandHandler<'payments.retryVoid'> {
-  return async (command, { tx, now }) => {
+  return (command, ctx) => {
     const { paymentId, expectedVersion } = command.payload;
-    const target = { kind: 'payment', id: paymentId } as const;
-    const record = await tx.get<PaymentSnapshot>('payment', paymentId);
-    if (!record) return notFound('payment', paymentId);
-    const payment = Payment.fromSnapshot(record.body);
-    const retried = payment.retryVoid({ expectedVersion, at: now });
-    if (!retried.ok) return rejected(retried.error.code, retried.error.message, target);
-    const snapshot = payment.toSnapshot();
-    await tx.put('payment', paymentId, snapshot.version, snapshot);
-    return {
-      outcome: { status: 'accepted', resultingVersion: snapshot.version },
-      target,
-      afterCommit: () => {
+    return onPayment(
+      ctx,
+      paymentId,
+      (p) => p.retryVoid({ expectedVersion, at: ctx.now }),
+      () => {
         kick(paymentId);
       },
-    };
+    );
   };
 }
 
 /** payments.resolveEscalation (supervisor): closes the open escalation with a written reason. */
-export const resolveEscalationHandler: CommandHandler<'payments.resolveEscalation'> = async (
+export const resolveEscalationHandler: CommandHandler<'payments.resolveEscalation'> = (
   command,
-  { tx, now },
+  ctx,
 ) => {
   const { paymentId, expectedVersion, reason } = command.payload;
-  const target = { kind: 'payment', id: paymentId } as const;
-  const record = await tx.get<PaymentSnapshot>('payment', paymentId);
-  if (!record) return notFound('payment', paymentId);
-  const payment = Payment.fromSnapshot(record.body);
-  const resolved = payment.resolveEscalation({
-    expectedVersion,
-    reason,
-    by: command.issuedBy.userId,
-    at: now,
-  });
-  if (!resolved.ok) return rejected(resolved.error.code, resolved.error.message, target);
-  const snapshot = payment.toSnapshot();
-  await tx.put('payment', paymentId, snapshot.version, snapshot);
-  return { outcome: { status: 'accepted', resultingVersion: snapshot.version }, target };
+  return onPayment(ctx, paymentId, (p) =>
+    p.resolveEscalation({ expectedVersion, reason, by: command.issuedBy.userId, at: ctx.now }),
+  );
 };

@@ -13,13 +13,9 @@ import {
   tempDataDir,
   type ServerProcess,
 } from '../test-support/server-process';
+import { snapshotAll, type FeedRecord } from '../test-support/feed-helpers';
 
-interface Rec<B> {
-  kind: string;
-  id: string;
-  version: number;
-  body: B;
-}
+type Rec<B> = FeedRecord<B>;
 
 let server: ServerProcess;
 let agent: string;
@@ -40,18 +36,8 @@ afterAll(async () => {
   data.cleanup();
 });
 
-async function snapshot(token: string): Promise<Rec<unknown>[]> {
-  const out: Rec<unknown>[] = [];
-  let after: string | null = null;
-  do {
-    const q = new URLSearchParams({ limit: '500', ...(after ? { after } : {}) });
-    const { body } = await server.api(`/api/feed/snapshot?${q.toString()}`, { token });
-    const page = body as { records: Rec<unknown>[]; nextCursor: string | null };
-    out.push(...page.records);
-    after = page.nextCursor;
-  } while (after !== null);
-  return out;
-}
+const snapshot = async (token: string): Promise<Rec<unknown>[]> =>
+  (await snapshotAll(server, token)).records;
 
 async function payment(id: string): Promise<Rec<PaymentSnapshot>> {
   const found = (await snapshot(supervisor)).find((r) => r.kind === 'payment' && r.id === id);

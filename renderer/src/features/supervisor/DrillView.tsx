@@ -84,28 +84,35 @@ export function DrillView() {
             </label>
           ))}
         </fieldset>
-        <label>
-          Failure share when flaky (%)
-          <input
-            type="number"
-            min={0}
-            max={100}
-            value={failRate}
-            onChange={(ev) => setFailRate(ev.target.value)}
-          />
-        </label>
-        <label>
-          Extra latency (ms)
-          <input
-            type="number"
-            min={0}
-            max={60000}
-            value={latency}
-            onChange={(ev) => setLatency(ev.target.value)}
-          />
-        </label>
+        <NumberField
+          label="Failure share when flaky (%)"
+          max={100}
+          value={failRate}
+          set={setFailRate}
+        />
+        <NumberField label="Extra latency (ms)" max={60000} value={latency} set={setLatency} />
         <button type="submit">Apply</button>
       </form>
     </main>
+  );
+}
+
+function NumberField(props: {
+  label: string;
+  max: number;
+  value: string;
+  set: (v: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="number"
+        min={0}
+        max={props.max}
+        value={props.value}
+        onChange={(ev) => props.set(ev.target.value)}
+      />
+    </label>
   );
 }
