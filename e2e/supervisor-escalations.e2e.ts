@@ -87,11 +87,12 @@ it('a supervisor drills a void refusal, resolves the escalation and finds it in 
   await first.getByLabel('What was done (5–500 characters)').fill('card 4111 1111 1111 1111');
   await first.getByRole('button', { name: 'Resolve', exact: true }).click();
   await expect.poll(() => page.getByRole('alert').textContent()).toContain('card numbers');
-  await page.screenshot({ path: `${SCREENSHOTS}supervisor-escalation-resolve.png` });
   expect(await seriousViolations(page)).toEqual([]);
 
   const reason = 'Called the card company; they released the hold by hand (ref 77-A).';
   await first.getByLabel('What was done (5–500 characters)').fill(reason);
+  // Photographed with the written reason: no card number (not even a test one) in the docs.
+  await page.screenshot({ path: `${SCREENSHOTS}supervisor-escalation-resolve.png` });
   await first.getByRole('button', { name: 'Resolve', exact: true }).click();
   await expect.poll(() => item.count(), { timeout: 30_000 }).toBe(0);
 

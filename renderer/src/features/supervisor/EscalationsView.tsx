@@ -111,7 +111,10 @@ export function EscalationsView({ openDelivery }: { openDelivery: OpenDelivery }
                       id={`reason-${e.id}`}
                       value={reason}
                       maxLength={500}
-                      onChange={(ev) => setReason(ev.target.value)}
+                      onChange={(ev) => {
+                        setReason(ev.target.value);
+                        setError(null);
+                      }}
                     />
                     <button type="submit">Resolve</button>{' '}
                     <button type="button" onClick={() => setResolving(null)}>
