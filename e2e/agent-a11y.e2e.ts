@@ -1,8 +1,7 @@
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentPage } from './pages/agent-page';
 import { findPaymentTarget } from './pages/server-records';
+import { seriousViolations } from './support/axe';
 import { Stack, startDesk } from './support/stack';
 
 let stack: Stack;
@@ -14,13 +13,6 @@ afterAll(async () => {
 });
 
 const SCREENSHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 it('sign-in, the workspace with a customer, the delivery view and the pending panel have no serious axe violations; retry and discard work', async () => {
   const fresh = await startDesk(stack.server.url);
@@ -61,6 +53,10 @@ it('sign-in, the workspace with a customer, the delivery view and the pending pa
   const attention = page.getByRole('list', { name: 'Needs attention' });
   await expect.poll(() => attention.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
   expect(await attention.textContent()).toContain('insufficient funds');
+  // Issue 13: the entry names the customer and the parcel (not the payment id) and links to it.
+  const named = `${target.customer.name} — parcel ${target.deliveryTag}`;
+  await expect.poll(() => attention.textContent()).toContain(named);
+  expect(await attention.textContent()).not.toContain(target.payment.id);
   await page.screenshot({ path: `${SCREENSHOTS}pending.png` });
   expect(await seriousViolations(page)).toEqual([]);
 
@@ -71,6 +67,10 @@ it('sign-in, the workspace with a customer, the delivery view and the pending pa
       timeout: 60_000,
     })
     .toMatch(/^[^|]*(Rejected|Failed)[^|]*$/);
+  // The entry's link opens that delivery in the customers & deliveries view.
+  await attention.getByRole('button', { name: named }).click();
+  await page.getByRole('heading', { name: target.customer.name }).waitFor();
+  await page.getByRole('button', { name: /^Pending & attention/ }).click();
   await attention.getByRole('button', { name: /^Discard/ }).click();
   await expect
     .poll(() => page.getByText('Nothing needs attention.').count(), { timeout: 30_000 })

@@ -219,6 +219,52 @@ export class CommandBuilder {
     });
   }
 
+  /** Supervisor: void a refused release again (checked with the domain, as the server will). */
+  retryVoid(ctx: IssueContext, input: { paymentId: string }): Result<BuiltCommand> {
+    const allowed = this.allowed(ctx, 'payments.retryVoid');
+    if (!allowed.ok) return allowed;
+    const payment = this.view.get<PaymentSnapshot>('payment', input.paymentId);
+    if (!payment) return notHere('payment');
+    const checked = Payment.fromSnapshot(payment.body).retryVoid({
+      expectedVersion: payment.version,
+      at: ctx.now,
+    });
+    if (!checked.ok) return checked;
+    return ok({
+      command: envelope('payments.retryVoid', ctx, {
+        paymentId: asId('Payment', input.paymentId),
+        expectedVersion: payment.version,
+      }),
+      overlay: null,
+    });
+  }
+
+  /** Supervisor: close an escalation with a written reason (length and card-data checked here too). */
+  resolveEscalation(
+    ctx: IssueContext,
+    input: { paymentId: string; reason: string },
+  ): Result<BuiltCommand> {
+    const allowed = this.allowed(ctx, 'payments.resolveEscalation');
+    if (!allowed.ok) return allowed;
+    const payment = this.view.get<PaymentSnapshot>('payment', input.paymentId);
+    if (!payment) return notHere('payment');
+    const checked = Payment.fromSnapshot(payment.body).resolveEscalation({
+      expectedVersion: payment.version,
+      reason: input.reason,
+      by: ctx.issuer.userId,
+      at: ctx.now,
+    });
+    if (!checked.ok) return checked;
+    return ok({
+      command: envelope('payments.resolveEscalation', ctx, {
+        paymentId: asId('Payment', input.paymentId),
+        expectedVersion: payment.version,
+        reason: input.reason.trim(),
+      }),
+      overlay: null,
+    });
+  }
+
   private allowed(ctx: IssueContext, name: CommandName): Result<void> {
     return mayIssue(ctx.issuer.role, name)
       ? ok(undefined)

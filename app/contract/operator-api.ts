@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { RegionStatus } from '../../domain/protocol';
+import type { OutboxEntryView } from './outbox-entry';
+import { SUPERVISOR_API, type SupervisorResults } from './supervisor-api';
 
 /**
  * THE operator API: every query and command the UI may call, and every event it
@@ -48,10 +50,16 @@ export const OPERATOR_API = {
   // Collaborative delivery state (Yjs)
   'notes.add': z.object({ deliveryId: id, text: z.string().max(4000) }),
   'collab.get': z.object({ deliveryId: id }),
+  // Supervisor: escalations, audit trail, gateway drills (supervisor-api.ts)
+  ...SUPERVISOR_API,
 } as const;
 
 export type OperatorMethod = keyof typeof OPERATOR_API;
 export type OperatorInput<M extends OperatorMethod> = z.infer<(typeof OPERATOR_API)[M]>;
+/** What a method answers; typed for the methods that declare it (supervisor-api.ts), else unknown. */
+export type OperatorResult<M extends OperatorMethod> = M extends keyof SupervisorResults
+  ? SupervisorResults[M]
+  : unknown;
 
 /** Every answer: a value, or an error with a stable code and a sentence for the operator. */
 export type ApiResult<T> =
@@ -130,21 +138,7 @@ export interface RegionStatusView extends RegionStatus {
   readonly asOf: number | null;
 }
 
-export interface OutboxEntryView {
-  readonly idempotencyKey: string;
-  readonly name: string;
-  /** queued (offline) → sending → processing → done | rejected | failed; discarded by the operator. */
-  readonly state:
-    'queued' | 'sending' | 'processing' | 'done' | 'rejected' | 'failed' | 'discarded';
-  readonly target: { readonly kind: string; readonly id: string } | null;
-  readonly summary: string;
-  readonly attempts: number;
-  readonly error: { readonly code: string; readonly reason: string } | null;
-  /** Why it is still queued or processing, when known (the last transient failure, or the server's note). */
-  readonly note: string | null;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+export type { OutboxEntryView } from './outbox-entry';
 
 export interface DroneFixView {
   readonly id: string;

@@ -19,6 +19,7 @@ import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
 import type { SyncStatusTracker } from '../status';
 import type { TelemetryClient } from '../telemetry';
+import { createSupervisorHandlers } from './supervisor-handlers';
 
 export interface HandlerDeps {
   readonly now: () => number;
@@ -200,6 +201,10 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
             return d.builder.reschedule(ctx, entry.command.payload);
           case 'shipping.assignDrone':
             return d.builder.assignDrone(ctx, entry.command.payload);
+          case 'payments.retryVoid':
+            return d.builder.retryVoid(ctx, entry.command.payload);
+          case 'payments.resolveEscalation':
+            return d.builder.resolveEscalation(ctx, entry.command.payload);
         }
       });
       if (result.ok)
@@ -234,5 +239,6 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
       return fromResult(d.collab.addNote(deliveryId, s.userId, text, d.now()));
     },
     'collab.get': ({ deliveryId }) => done(d.collab.get(deliveryId)),
+    ...createSupervisorHandlers(d, issue),
   };
 }

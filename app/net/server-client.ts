@@ -43,7 +43,7 @@ export class ServerClient {
   }
 
   async request<B = unknown>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     extraTimeoutMs = 0,

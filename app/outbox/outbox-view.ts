@@ -1,18 +1,25 @@
 import type { OutboxEntryView } from '../contract';
 import type { OutboxEntry } from './outbox-store';
 
-/** One line an operator can read in the pending / needs-attention lists. */
+/**
+ * One line an operator can read in the pending / needs-attention lists. No record ids: the
+ * UI names the customer and the parcel next to it (`records.subject`, from the target).
+ */
 export function describeCommand(entry: OutboxEntry): string {
   const p = entry.command.payload as unknown as Record<string, unknown>;
   switch (entry.command.name) {
     case 'payments.changeMethod':
-      return `Change payment method of ${String(p['paymentId'])}`;
+      return 'Change of payment method';
     case 'shipping.cancelDelivery':
-      return `Cancel ${String(p['deliveryId'])}`;
+      return 'Cancel delivery';
     case 'shipping.rescheduleDelivery':
-      return `Reschedule ${String(p['deliveryId'])}`;
+      return 'Reschedule delivery';
     case 'shipping.assignDrone':
-      return `Assign ${String(p['droneId'])} to ${String(p['deliveryId'])}`;
+      return `Assign ${String(p['droneId'])}`;
+    case 'payments.retryVoid':
+      return 'Retry the void of a refused hold';
+    case 'payments.resolveEscalation':
+      return 'Resolve a payment escalation';
   }
 }
 

@@ -4,3 +4,4 @@ export * from './change-method.process';
 export * from './payment.aggregate';
 export * from './release.process';
 export * from './payment-identity';
+export * from './escalation';

@@ -14,6 +14,7 @@ import {
   type PaymentId,
   type PaymentMethodRef,
   type Result,
+  type UserId,
 } from '../shared';
 import {
   advanceChange,
@@ -24,9 +25,11 @@ import {
 } from './change-method.process';
 import { DECLINE_MESSAGES, type DeclineCode } from './payment-gateway.port';
 import type { GatewayAction, PaymentEvent, PaymentSnapshot } from './payment.types';
+import { escalationOf, resolveEscalation, retryReleaseVoid, type Escalation } from './escalation';
 import {
   finishRelease,
   releaseGatewayKey,
+  retryRelease,
   startRelease,
   type ReleaseOutcome,
 } from './release.process';
@@ -358,6 +361,43 @@ export class Payment extends AggregateRoot<PaymentEvent> {
     if (this.state.authorizationId !== null) return;
     this.apply({ release: finishRelease(release, 'nothing-held', at), status: 'released' }, at);
     this.emit('PaymentReleased', at, { voidedAuthorizationId: null });
+  }
+
+  /** The escalation a supervisor must handle, if any. */
+  get escalation(): Escalation | null {
+    return escalationOf(this.state);
+  }
+
+  /**
+   * A supervisor asks the card company again to release a cancelled order's hold it refused.
+   * The release goes back to "requested" with a new gateway key (the refused key's answer is
+   * final at the gateway); the processor performs the void.
+   */
+  retryVoid(input: { expectedVersion: number; at: Instant }): Result<void> {
+    const version = expectVersion('PAYMENT', this.state.version, input.expectedVersion);
+    if (!version.ok) return version;
+    const allowed = retryReleaseVoid(this.state);
+    if (!allowed.ok) return allowed;
+    const release = this.state.release;
+    if (!release) return err('PAYMENT.NO_RELEASE_PENDING', 'This order was not cancelled.');
+    this.apply({ release: retryRelease(release, input.at) }, input.at);
+    this.emit('PaymentReleaseRequested', input.at, { reason: release.reason });
+    return ok(undefined);
+  }
+
+  /** A supervisor closes the open escalation with a written reason (what was done about it). */
+  resolveEscalation(input: {
+    expectedVersion: number;
+    reason: string;
+    by: UserId;
+    at: Instant;
+  }): Result<void> {
+    const version = expectVersion('PAYMENT', this.state.version, input.expectedVersion);
+    if (!version.ok) return version;
+    const resolved = resolveEscalation(this.state, input);
+    if (!resolved.ok) return resolved;
+    this.apply(resolved.value, input.at);
+    return ok(undefined);
   }
 
   /** The decline that ended the last change, if any (for the agent's screen). */

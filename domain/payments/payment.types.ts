@@ -9,11 +9,29 @@ import type {
   Money,
   PaymentId,
   PaymentMethodRef,
+  UserId,
 } from '../shared';
 import type { ChangeMethodProcess } from './change-method.process';
 import type { PaymentRelease } from './release.process';
 
 /** The Payment aggregate's state, events and gateway calls, as plain serializable data. */
+
+/**
+ * A payment a supervisor must look at (escalation.ts): the card company would not release a
+ * hold (a cancelled order's, or the old one during a method change), or a failed change left
+ * the order with no hold at all.
+ */
+export type EscalationKind = 'release-void-refused' | 'change-void-refused' | 'restore-failed';
+
+/** A supervisor's written resolution of the escalation that was open since `since`. */
+export interface EscalationResolution {
+  readonly reason: string;
+  readonly by: UserId;
+  readonly at: Instant;
+  /** The escalation it closed; a later one (e.g. after a retried void was refused again) is open. */
+  readonly kind: EscalationKind;
+  readonly since: Instant;
+}
 
 /**
  * authorized: an authorization holds the amount on the current method.
@@ -35,6 +53,8 @@ export interface PaymentSnapshot {
   readonly change: ChangeMethodProcess | null;
   /** Set once the delivery order was cancelled (absent in records written before releases existed). */
   readonly release?: PaymentRelease | null;
+  /** A supervisor's resolution of the last escalation (absent until the first one). */
+  readonly resolution?: EscalationResolution | null;
   readonly version: number;
   readonly updatedAt: Instant;
 }

@@ -20,6 +20,8 @@ export interface PaymentRelease {
   readonly step: ReleaseStep;
   readonly requestedAt: Instant;
   readonly updatedAt: Instant;
+  /** Voids retried by a supervisor after a refusal (absent: none); each retry has its own gateway key. */
+  readonly retries?: number;
 }
 
 export type ReleaseOutcome = 'voided' | 'refused';
@@ -37,4 +39,11 @@ export function finishRelease(
 }
 
 export const releaseGatewayKey = (release: PaymentRelease): IdempotencyKey =>
-  `${release.key}/release` as IdempotencyKey;
+  (release.retries
+    ? `${release.key}/release-retry-${String(release.retries)}`
+    : `${release.key}/release`) as IdempotencyKey;
+
+/** A supervisor voids a refused release again: back to requested, under a new gateway key. */
+export function retryRelease(release: PaymentRelease, at: Instant): PaymentRelease {
+  return { ...release, step: 'requested', retries: (release.retries ?? 0) + 1, updatedAt: at };
+}

@@ -8,6 +8,8 @@ describe('mayIssue (role × command matrix)', () => {
     'shipping.cancelDelivery': { agent: true, 'fleet-manager': false, supervisor: true },
     'shipping.rescheduleDelivery': { agent: true, 'fleet-manager': false, supervisor: true },
     'shipping.assignDrone': { agent: false, 'fleet-manager': true, supervisor: true },
+    'payments.retryVoid': { agent: false, 'fleet-manager': false, supervisor: true },
+    'payments.resolveEscalation': { agent: false, 'fleet-manager': false, supervisor: true },
   } as const;
 
   it.each(

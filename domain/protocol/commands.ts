@@ -38,6 +38,17 @@ export interface CommandPayloads {
     readonly expectedVersion: number;
     readonly droneId: DroneId;
   };
+  /** Supervisor: ask the card company again to release a cancelled order's refused hold. */
+  'payments.retryVoid': {
+    readonly paymentId: PaymentId;
+    readonly expectedVersion: number;
+  };
+  /** Supervisor: close a payment escalation with a written reason (what was done). */
+  'payments.resolveEscalation': {
+    readonly paymentId: PaymentId;
+    readonly expectedVersion: number;
+    readonly reason: string;
+  };
 }
 
 export type CommandName = keyof CommandPayloads;
@@ -46,6 +57,8 @@ export const COMMAND_NAMES = [
   'shipping.cancelDelivery',
   'shipping.rescheduleDelivery',
   'shipping.assignDrone',
+  'payments.retryVoid',
+  'payments.resolveEscalation',
 ] as const satisfies readonly CommandName[];
 
 export const COMMAND_SCHEMA_VERSION = 1;
@@ -74,6 +87,8 @@ export const COMMAND_ROLES: Readonly<Record<CommandName, readonly Role[]>> = {
   'shipping.cancelDelivery': ['agent', 'supervisor'],
   'shipping.rescheduleDelivery': ['agent', 'supervisor'],
   'shipping.assignDrone': ['fleet-manager', 'supervisor'],
+  'payments.retryVoid': ['supervisor'],
+  'payments.resolveEscalation': ['supervisor'],
 };
 
 export const mayIssue = (role: Role, name: CommandName): boolean =>

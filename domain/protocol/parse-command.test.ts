@@ -25,6 +25,12 @@ const PAYLOADS: Record<CommandName, Json> = {
     window: { start: at(HOUR), end: at(3 * HOUR) },
   },
   'shipping.assignDrone': { deliveryId: 'del-1', expectedVersion: 1, droneId: 'drone-4' },
+  'payments.retryVoid': { paymentId: 'pay-1', expectedVersion: 4 },
+  'payments.resolveEscalation': {
+    paymentId: 'pay-1',
+    expectedVersion: 4,
+    reason: 'Called the bank; hold released by hand.',
+  },
 };
 
 const valid = (name: CommandName = 'shipping.cancelDelivery'): Json => ({
@@ -442,6 +448,8 @@ describe('parseCommand never throws (property)', () => {
       'window.end',
     ],
     'shipping.assignDrone': ['deliveryId', 'expectedVersion', 'droneId'],
+    'payments.retryVoid': ['paymentId', 'expectedVersion'],
+    'payments.resolveEscalation': ['paymentId', 'expectedVersion', 'reason'],
   };
 
   it('on a valid command with any one field replaced by anything', () => {

@@ -87,6 +87,24 @@ const PAYLOAD_PARSERS: { [K in CommandName]: (p: Fields) => Result<CommandPayloa
     if (!v.ok) return v;
     return ok({ deliveryId: deliveryId.value, expectedVersion: v.value, droneId: droneId.value });
   },
+  'payments.retryVoid': (p) => {
+    const paymentId = parseId('Payment', p['paymentId']);
+    const v = version(p['expectedVersion']);
+    if (!paymentId.ok) return paymentId;
+    if (!v.ok) return v;
+    return ok({ paymentId: paymentId.value, expectedVersion: v.value });
+  },
+  'payments.resolveEscalation': (p) => {
+    const paymentId = parseId('Payment', p['paymentId']);
+    const v = version(p['expectedVersion']);
+    if (!paymentId.ok) return paymentId;
+    if (!v.ok) return v;
+    // Shape only; the words themselves (length, no card data) are the domain's checkResolutionReason.
+    const reason = p['reason'];
+    if (typeof reason !== 'string' || reason.length === 0 || reason.length > 2000)
+      return bad('reason must be text of at most 2000 characters');
+    return ok({ paymentId: paymentId.value, expectedVersion: v.value, reason });
+  },
 };
 
 function parseIssuer(raw: unknown): Result<Issuer> {

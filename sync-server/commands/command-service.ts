@@ -9,6 +9,7 @@ import {
   type CommandOutcome,
 } from '../../domain/protocol';
 import type { Clock } from '../../domain/shared';
+import { auditCommand } from '../audit';
 import type { Principal } from '../auth';
 import type { RecordStorePort, RecordTx } from '../records';
 import type { CommandHandler, CommandHandlers, HandlerResult } from './command-handler';
@@ -131,6 +132,7 @@ export class CommandService {
       target: result.target,
     };
     await tx.put('command', command.idempotencyKey, 1, record, principal.userId);
+    await auditCommand(tx, command, result.outcome, result.target, now);
     return {
       reply: reply200(result.outcome, false),
       ...(result.afterCommit ? { afterCommit: result.afterCommit } : {}),

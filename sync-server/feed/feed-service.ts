@@ -16,7 +16,8 @@ import type {
 export const FEED_KINDS: Readonly<Record<Role, readonly RecordKind[]>> = {
   agent: ['account', 'delivery', 'payment', 'depot', 'zone', 'command'],
   'fleet-manager': ['delivery', 'drone', 'depot', 'zone', 'command'],
-  supervisor: ['account', 'delivery', 'payment', 'drone', 'depot', 'zone', 'command'],
+  // The audit trail (who did what, from which desk) goes to supervisors and no one else.
+  supervisor: ['account', 'delivery', 'payment', 'drone', 'depot', 'zone', 'command', 'audit'],
 };
 
 export const MAX_PAGE = 5000;

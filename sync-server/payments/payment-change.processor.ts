@@ -11,6 +11,7 @@ import {
   type ReleaseOutcome,
 } from '../../domain/payments';
 import { asId, type Clock } from '../../domain/shared';
+import { auditGatewayStep } from '../audit';
 import { finishCommand, noteWaiting, type CommandStatus } from '../commands';
 import type { RecordStorePort } from '../records';
 import { GatewayUnavailableError } from './gateway-resilience';
@@ -221,6 +222,7 @@ export class PaymentChangeProcessor {
       const snapshot = payment.toSnapshot();
       await tx.put('payment', paymentId, snapshot.version, snapshot);
       const events = payment.pullEvents();
+      await auditStep(tx, snapshot, answer, events, now);
       if (answer.for === 'release') {
         const released = events.some((e) => e.type === 'PaymentReleased');
         this.onOutcome(released ? 'PAYMENT.RELEASED' : 'PAYMENT.RELEASE_REFUSED');
@@ -243,6 +245,43 @@ export class PaymentChangeProcessor {
       return true;
     });
   }
+}
+
+/** The audit line of one committed gateway step (sync-server/audit). */
+async function auditStep(
+  tx: Parameters<Parameters<RecordStorePort['transact']>[0]>[0],
+  payment: PaymentSnapshot,
+  answer: GatewayAnswer,
+  events: readonly PaymentEvent[],
+  at: number,
+): Promise<void> {
+  const failedWith = events.find((e) => e.type === 'PaymentMethodChangeFailed');
+  const code = failedWith?.type === 'PaymentMethodChangeFailed' ? failedWith.data.code : null;
+  if (answer.for === 'release') {
+    const release = payment.release;
+    if (!release) return;
+    await auditGatewayStep(tx, {
+      commandKey: release.key,
+      step: `release-${String(release.retries ?? 0)}`,
+      outcome: release.step,
+      code: release.step === 'void-refused' ? 'PAYMENT.RELEASE_REFUSED' : null,
+      detail: `void of the hold: ${answer.outcome}`,
+      payment,
+      at,
+    });
+    return;
+  }
+  const change = payment.change;
+  if (!change) return;
+  await auditGatewayStep(tx, {
+    commandKey: change.commandId,
+    step: change.step,
+    outcome: change.step,
+    code,
+    detail: `gateway: ${answer.input.type}`,
+    payment,
+    at,
+  });
 }
 
 /** The command's final status, from the event the aggregate recorded when the change ended. */

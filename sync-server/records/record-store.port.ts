@@ -17,6 +17,8 @@ export const RECORD_KINDS = [
   'depot',
   'zone',
   'command',
+  /** The audit trail (sync-server/audit): supervisors only, see FEED_KINDS. */
+  'audit',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 

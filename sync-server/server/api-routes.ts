@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { authFailure, handleAccessApi, type AccessDeps } from '../access';
+import { auditRoute } from '../audit';
 import type { Principal, TokenCheck } from '../auth';
 import type { CommandRecordBody, CommandService } from '../commands';
 import type { FeedService } from '../feed';
@@ -72,6 +73,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
     if (!reply.ok) throw new HttpError(410, reply.code, reply.message);
     await sendJsonCompressed(req, res, 200, { changes: reply.changes, nextSince: reply.nextSince });
   },
+  'GET /api/audit': (_req, res, url, p, deps) => auditRoute(res, url, p, deps.store),
   'GET /api/admin/gateway-faults': async (_req, res, _url, p, deps) => {
     requireSupervisor(p);
     sendJson(res, 200, { faults: deps.gatewayFaults.get(), breaker: deps.breakerState() });
@@ -177,8 +179,12 @@ function requireSupervisor(p: Principal): void {
 function parseFaults(raw: unknown): SandboxFaults {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const mode = o['mode'];
-  if (mode !== 'none' && mode !== 'down' && mode !== 'flaky')
-    throw new HttpError(400, 'HTTP.BAD_PARAMETER', 'mode must be none, down or flaky.');
+  if (mode !== 'none' && mode !== 'down' && mode !== 'flaky' && mode !== 'refuse-voids')
+    throw new HttpError(
+      400,
+      'HTTP.BAD_PARAMETER',
+      'mode must be none, down, flaky or refuse-voids.',
+    );
   const failRate = typeof o['failRate'] === 'number' ? o['failRate'] : 0.5;
   const extraLatencyMs = typeof o['extraLatencyMs'] === 'number' ? o['extraLatencyMs'] : 0;
   if (!(failRate >= 0 && failRate <= 1) || !(extraLatencyMs >= 0 && extraLatencyMs <= 60_000)) {

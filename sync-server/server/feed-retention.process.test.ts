@@ -61,14 +61,14 @@ async function prunedDownTo(hwm: number): Promise<number> {
   );
 }
 
-// Supervisors see every shared entry; an agent also sees its own command records.
+// Supervisors see every shared entry and the audit trail; an agent also sees its own command records.
 const changes = (since: number, token = supervisor) =>
   server.api(`/api/feed/changes?since=${since}&limit=1000`, { token });
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** Deliveries an agent may reschedule without touching a drone (two feed entries each). */
+/** Deliveries an agent may reschedule without touching a drone (three feed entries each). */
 async function reschedulable(): Promise<FeedRecord<DeliverySnapshot>[]> {
   const { records } = await snapshotAll(server, agent);
   return records.filter(
@@ -132,10 +132,17 @@ describe('change-feed retention (real server process)', () => {
       expect(reply).toMatchObject({ status: 'accepted' });
     }
     const after = (await snapshotAll(server, supervisor)).upTo;
-    expect(after).toBe(before + 20);
+    // Each reschedule: the delivery, the command record and its audit line (supervisors only).
+    expect(after).toBe(before + 30);
     const oldest = await prunedDownTo(after);
-    const caughtUp = (await changes(oldest - 1, agent)).body as { changes: FeedRecord[] };
-    expect(caughtUp.changes.map((c) => c.seq)).toEqual(range(oldest, after));
+    // No one role sees every entry any more (the agent its command records, the supervisor the
+    // audit lines): together they must have every seq, each without a gap of its own.
+    const seqs = async (token: string): Promise<number[]> =>
+      ((await changes(oldest - 1, token)).body as { changes: FeedRecord[] }).changes.map(
+        (c) => c.seq,
+      );
+    const both = [...(await seqs(agent)), ...(await seqs(supervisor))];
+    expect([...new Set(both)].sort((a, b) => a - b)).toEqual(range(oldest, after));
 
     const lines = stdout
       .join('')

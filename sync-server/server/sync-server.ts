@@ -14,6 +14,8 @@ import {
   createGatewayPolicy,
   DEFAULT_GATEWAY_RESILIENCE,
   PaymentChangeProcessor,
+  resolveEscalationHandler,
+  retryVoidHandler,
   SandboxGatewayAdapter,
   type SandboxGatewayService,
 } from '../payments';
@@ -135,6 +137,8 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       }),
       'shipping.rescheduleDelivery': rescheduleDeliveryHandler,
       'shipping.assignDrone': assignDroneHandler(() => depots),
+      'payments.retryVoid': retryVoidHandler((id) => processor.kick(id)),
+      'payments.resolveEscalation': resolveEscalationHandler,
     },
     clock,
     log,

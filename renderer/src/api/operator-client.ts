@@ -4,6 +4,7 @@ import type {
   OperatorEvents,
   OperatorInput,
   OperatorMethod,
+  OperatorResult,
 } from '../../../app/contract';
 
 /**
@@ -12,7 +13,10 @@ import type {
  * browser host's WebSocket — and nothing else in the UI knows which is in use.
  */
 export interface OperatorClient {
-  call<M extends OperatorMethod>(method: M, payload: OperatorInput<M>): Promise<ApiResult<unknown>>;
+  call<M extends OperatorMethod>(
+    method: M,
+    payload: OperatorInput<M>,
+  ): Promise<ApiResult<OperatorResult<M>>>;
   on<E extends OperatorEventName>(
     event: E,
     listener: (payload: OperatorEvents[E]) => void,
@@ -106,11 +110,12 @@ export class WebSocketOperatorClient implements OperatorClient {
   async call<M extends OperatorMethod>(
     method: M,
     payload: OperatorInput<M>,
-  ): Promise<ApiResult<unknown>> {
+  ): Promise<ApiResult<OperatorResult<M>>> {
     await this.#opened;
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      this.#pending.set(id, { resolve });
+      // The wire boundary: the core answers each method with its declared result type.
+      this.#pending.set(id, { resolve: resolve as Pending['resolve'] });
       this.#socket?.send(JSON.stringify({ id, method, payload }));
     });
   }
@@ -141,7 +146,9 @@ export function connectOperatorClient(): OperatorClient {
   const bridge = (window as unknown as { fleetdesk?: PreloadBridge }).fleetdesk;
   if (bridge) {
     return {
-      call: (method, payload) => bridge.call(method, payload),
+      // The wire boundary, as above: the core answers each method with its declared result type.
+      call: <M extends OperatorMethod>(method: M, payload: OperatorInput<M>) =>
+        bridge.call(method, payload) as Promise<ApiResult<OperatorResult<M>>>,
       on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
       onConnection: () => () => undefined,
     };

@@ -6,20 +6,27 @@ import { RegionStatusBanner } from '../features/region-status/RegionStatusBanner
 import { SignIn } from '../features/session/SignIn';
 import { SignOutMenu } from '../features/session/SignOutMenu';
 import type { Role } from '../features/session/session-slice';
+import { AuditTrailView } from '../features/supervisor/AuditTrailView';
+import { DrillView } from '../features/supervisor/DrillView';
+import { EscalationsView } from '../features/supervisor/EscalationsView';
+import type { OpenDelivery } from '../features/supervisor/subject';
 import { StatusBar } from '../features/sync/StatusBar';
 import { useAppSelector } from './store';
 
-type View = 'agent' | 'fleet' | 'pending';
+type View = 'agent' | 'fleet' | 'pending' | 'escalations' | 'audit' | 'drill';
 
 const VIEWS_BY_ROLE: Record<Role, readonly View[]> = {
   agent: ['agent', 'pending'],
   'fleet-manager': ['fleet', 'pending'],
-  supervisor: ['agent', 'fleet', 'pending'],
+  supervisor: ['agent', 'fleet', 'pending', 'escalations', 'audit', 'drill'],
 };
 const VIEW_LABEL: Record<View, string> = {
   agent: 'Customers & deliveries',
   fleet: 'Fleet map',
   pending: 'Pending & attention',
+  escalations: 'Escalations',
+  audit: 'Audit trail',
+  drill: 'Gateway drill',
 };
 
 export function App() {
@@ -27,6 +34,14 @@ export function App() {
   const views = session.role ? VIEWS_BY_ROLE[session.role] : [];
   const [chosen, setView] = useState<View | null>(null);
   const view = chosen && views.includes(chosen) ? chosen : views[0];
+  // A delivery opened from another view (escalations, audit trail): shown in the agent view.
+  const [opened, setOpened] = useState<{ deliveryId: string; customerId: string | null } | null>(
+    null,
+  );
+  const openDelivery: OpenDelivery = (target) => {
+    setOpened(target);
+    setView('agent');
+  };
 
   if (session.status === 'unknown') return <p className="boot">Starting Fleetdesk…</p>;
   if (session.status === 'signed-out') return <SignIn />;
@@ -54,9 +69,16 @@ export function App() {
       </header>
       <RegionStatusBanner role={session.role} />
       <div className="content">
-        {view === 'agent' && <AgentWorkspace />}
+        {view === 'agent' && (
+          <AgentWorkspace key={opened?.deliveryId ?? 'search'} initial={opened} />
+        )}
         {view === 'fleet' && <FleetMapView />}
-        {view === 'pending' && <PendingPanel />}
+        {view === 'pending' && (
+          <PendingPanel openDelivery={views.includes('agent') ? openDelivery : null} />
+        )}
+        {view === 'escalations' && <EscalationsView openDelivery={openDelivery} />}
+        {view === 'audit' && <AuditTrailView openDelivery={openDelivery} />}
+        {view === 'drill' && <DrillView />}
       </div>
       <StatusBar />
     </div>

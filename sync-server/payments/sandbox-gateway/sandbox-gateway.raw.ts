@@ -80,8 +80,11 @@ export type RawHealthResponse =
 
 /** What the sandbox is told to do wrong, switchable at run time (tests and demos). */
 export interface SandboxFaults {
-  /** 'down': every call fails with 503 before reaching the ledger. 'flaky': a share of calls fail. */
-  readonly mode: 'none' | 'down' | 'flaky';
+  /**
+   * 'down': every call fails with 503 before reaching the ledger. 'flaky': a share of calls fail.
+   * 'refuse-voids': the card company answers every void with 409 (a drill: holds it will not release).
+   */
+  readonly mode: 'none' | 'down' | 'flaky' | 'refuse-voids';
   /** Share of calls that fail in 'flaky' mode, 0..1. */
   readonly failRate: number;
   /** Added to every call's latency, milliseconds. */

@@ -69,7 +69,7 @@ export class SandboxGatewayService {
           http: 404,
           body: { error: { type: 'invalid_request_error', code: 'resource_missing' } },
         };
-      if (status === 'captured') {
+      if (status === 'captured' || this.#faults.mode === 'refuse-voids') {
         return {
           http: 409,
           body: {

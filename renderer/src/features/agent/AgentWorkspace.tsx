@@ -9,9 +9,14 @@ import type { Selection } from './agent-types';
  * delivery they are calling about — all from the local replica, so it keeps
  * working offline; commands queue and show their progress.
  */
-export function AgentWorkspace() {
-  const [customerId, setCustomerId] = useState<string | null>(null);
-  const [deliveryId, setDeliveryId] = useState<string | null>(null);
+export function AgentWorkspace({
+  initial = null,
+}: {
+  /** A delivery to show at once (opened from an escalation or the audit trail). */
+  initial?: { deliveryId: string; customerId: string | null } | null;
+}) {
+  const [customerId, setCustomerId] = useState<string | null>(initial?.customerId ?? null);
+  const [deliveryId, setDeliveryId] = useState<string | null>(initial?.deliveryId ?? null);
 
   const open = (s: Selection): void => {
     if (s.kind === 'account') {

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { OutboxEntryView } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
+import type { OpenDelivery } from '../supervisor/subject';
+import { EntrySubject } from './EntrySubject';
 import { outboxListed, outboxSelectors } from './outbox-slice';
 
 const STATE_LABEL: Record<string, string> = {
@@ -15,7 +17,7 @@ const STATE_LABEL: Record<string, string> = {
 };
 
 /** "Pending" and "Needs attention": every command this desk issued that is not settled yet. */
-export function PendingPanel() {
+export function PendingPanel({ openDelivery = null }: { openDelivery?: OpenDelivery | null }) {
   const client = useOperator();
   const dispatch = useAppDispatch();
   const entries = useAppSelector((s) => outboxSelectors.selectAll(s.outbox));
@@ -53,7 +55,8 @@ export function PendingPanel() {
         <ul aria-label="Pending commands">
           {pending.map((e) => (
             <li key={e.idempotencyKey}>
-              <span>{e.summary}</span>{' '}
+              <span>{e.summary}</span>
+              <EntrySubject target={e.target} open={openDelivery} />{' '}
               <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
             </li>
           ))}
@@ -71,7 +74,8 @@ export function PendingPanel() {
         <ul aria-labelledby="attention-title">
           {attention.map((e) => (
             <li key={e.idempotencyKey}>
-              <span>{e.summary}</span>{' '}
+              <span>{e.summary}</span>
+              <EntrySubject target={e.target} open={openDelivery} />{' '}
               <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
               <p className="reason">{e.error?.reason}</p>
               <button
