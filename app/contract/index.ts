@@ -1,2 +1,11 @@
 /** The operator-API contract: the only thing the renderer may import from app/ (type-only). */
 export * from './operator-api';
+export type * from './operator-views';
+export type {
+  ChecklistItem,
+  Claim,
+  DeliveryFlags,
+  DeliveryState,
+  Note,
+  Priority,
+} from '../../domain/protocol';

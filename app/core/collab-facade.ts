@@ -8,6 +8,7 @@ import {
   RegionStatusWatch,
   type CollabDoc,
   type DeliveryState,
+  type Note,
   type WatchedRegionStatus,
 } from '../collab';
 import type { RecordReader, WritableDb } from '../replica';
@@ -87,7 +88,7 @@ export function createCollabFacade(
     return doc;
   };
   return {
-    addNote(deliveryId, author, text, at): Result<unknown> {
+    addNote(deliveryId, author, text, at): Result<Note> {
       const doc = docOf(deliveryId);
       if (!doc)
         return {

@@ -3,3 +3,4 @@ export * from './roles';
 export * from './commands';
 export * from './parse-command';
 export * from './region-status';
+export * from './board';

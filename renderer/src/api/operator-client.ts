@@ -1,9 +1,12 @@
 import type {
+  AnyOperatorResult,
   ApiResult,
+  OperatorBridge,
   OperatorEventName,
   OperatorEvents,
   OperatorInput,
   OperatorMethod,
+  OperatorOutput,
 } from '../../../app/contract';
 
 /**
@@ -12,7 +15,10 @@ import type {
  * browser host's WebSocket — and nothing else in the UI knows which is in use.
  */
 export interface OperatorClient {
-  call<M extends OperatorMethod>(method: M, payload: OperatorInput<M>): Promise<ApiResult<unknown>>;
+  call<M extends OperatorMethod>(
+    method: M,
+    payload: OperatorInput<M>,
+  ): Promise<ApiResult<OperatorOutput<M>>>;
   on<E extends OperatorEventName>(
     event: E,
     listener: (payload: OperatorEvents[E]) => void,
@@ -22,7 +28,7 @@ export interface OperatorClient {
 }
 
 interface Pending {
-  resolve(result: ApiResult<unknown>): void;
+  resolve(result: AnyOperatorResult): void;
 }
 
 /**
@@ -72,7 +78,7 @@ export class WebSocketOperatorClient implements OperatorClient {
     let frame: {
       id?: number;
       ok?: boolean;
-      value?: unknown;
+      value?: OperatorOutput<OperatorMethod>;
       error?: { code: string; message: string };
       event?: string;
       payload?: unknown;
@@ -92,7 +98,7 @@ export class WebSocketOperatorClient implements OperatorClient {
     this.#pending.delete(frame.id);
     pending.resolve(
       frame.ok === true
-        ? { ok: true, value: frame.value }
+        ? { ok: true, value: frame.value ?? null }
         : {
             ok: false,
             error: frame.error ?? {
@@ -106,11 +112,13 @@ export class WebSocketOperatorClient implements OperatorClient {
   async call<M extends OperatorMethod>(
     method: M,
     payload: OperatorInput<M>,
-  ): Promise<ApiResult<unknown>> {
+  ): Promise<ApiResult<OperatorOutput<M>>> {
     await this.#opened;
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      this.#pending.set(id, { resolve });
+      // The core answers this id with method M's output (its handlers are typed per method);
+      // the wire loses that link, so it is restored here, once, for every screen.
+      this.#pending.set(id, { resolve: resolve as Pending['resolve'] });
       this.#socket?.send(JSON.stringify({ id, method, payload }));
     });
   }
@@ -131,18 +139,13 @@ export class WebSocketOperatorClient implements OperatorClient {
   }
 }
 
-/** Electron preload transport (window.fleetdesk), when present. */
-interface PreloadBridge {
-  call(method: string, payload: unknown): Promise<ApiResult<unknown>>;
-  on(event: string, listener: (payload: unknown) => void): () => void;
-}
-
 export function connectOperatorClient(): OperatorClient {
-  const bridge = (window as unknown as { fleetdesk?: PreloadBridge }).fleetdesk;
+  // Electron preload transport (window.fleetdesk), when present.
+  const bridge = (window as unknown as { fleetdesk?: OperatorBridge }).fleetdesk;
   if (bridge) {
     return {
       call: (method, payload) => bridge.call(method, payload),
-      on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
+      on: (event, listener) => bridge.on(event, listener),
       onConnection: () => () => undefined,
     };
   }

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
+import type { DeliveryDetail } from '../../../../app/contract';
 import type { DeliveryStage } from '../../../../domain/shipping';
 import { DeliveryActions } from './DeliveryActions';
 import { NotesPanel } from './NotesPanel';
 import { PaymentPanel } from './PaymentPanel';
 import { dateTime, pendingStage, STAGE_LABEL, stageText } from './agent-format';
-import type { DeliveryData } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
 const FORWARD: readonly DeliveryStage[] = [
@@ -16,7 +16,7 @@ const FORWARD: readonly DeliveryStage[] = [
   'completed',
 ];
 
-const watchIds = (d: DeliveryData): string[] => [
+const watchIds = (d: DeliveryDetail): string[] => [
   d.delivery.id,
   ...(d.payment ? [d.payment.id] : []),
   ...(d.drone ? [d.drone.id] : []),
@@ -30,12 +30,7 @@ export function DeliveryView({
   deliveryId: string;
   onCustomerKnown: (customerId: string) => void;
 }) {
-  const q = useOperatorQuery<'deliveries.get', DeliveryData>(
-    'deliveries.get',
-    { deliveryId },
-    watchIds,
-    deliveryId,
-  );
+  const q = useOperatorQuery('deliveries.get', { deliveryId }, watchIds, deliveryId);
   const customerId = q.data?.delivery.body.customerId;
   useEffect(() => {
     if (customerId) onCustomerKnown(customerId);

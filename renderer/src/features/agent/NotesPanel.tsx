@@ -1,7 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
+import type { Note } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { dateTime } from './agent-format';
-import type { Note } from './agent-types';
 
 /** Shared notes on a delivery (every desk sees the same list, in the same order). */
 export function NotesPanel({

@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import type { OutboxEntryView } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
-import { outboxListed, outboxSelectors } from './outbox-slice';
+import { allEntries, outboxListed, outboxSelectors } from './outbox-slice';
 
 const STATE_LABEL: Record<string, string> = {
   queued: 'Queued — will send when online',
@@ -34,14 +33,7 @@ export function PendingPanel() {
     if (!r.ok) setError(r.error.message);
     const list = await client.call('outbox.list', {});
     setBusy(null);
-    if (list.ok) {
-      const v = list.value as {
-        pending: OutboxEntryView[];
-        needsAttention: OutboxEntryView[];
-        recent: OutboxEntryView[];
-      };
-      dispatch(outboxListed([...v.pending, ...v.needsAttention, ...v.recent]));
-    }
+    if (list.ok) dispatch(outboxListed(allEntries(list.value)));
   }
 
   return (
