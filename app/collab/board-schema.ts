@@ -16,16 +16,6 @@ import { PRIORITIES, type ChecklistItem, type Claim, type Note } from '../../dom
  * Values are plain JSON. Anyone with a board token can write anything, so every value read
  * back is checked against the schemas below and dropped if it does not fit.
  */
-export { DEFAULT_FLAGS, PRIORITIES } from '../../domain/protocol';
-export type {
-  ChecklistItem,
-  Claim,
-  DeliveryFlags,
-  DeliveryState,
-  Note,
-  Priority,
-} from '../../domain/protocol';
-
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/);
 const time = z.number().int().nonnegative();
 

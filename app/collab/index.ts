@@ -24,14 +24,4 @@ export {
   toggleChecklistItem,
   type BoardDoc,
 } from './board-model';
-export {
-  DEFAULT_FLAGS,
-  PRIORITIES,
-  type ChecklistItem,
-  type Claim,
-  type DeliveryFlags,
-  type DeliveryState,
-  type Note,
-  type Priority,
-} from './board-schema';
 export { LOCAL_ORIGIN } from './transaction-origins';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DroneSnapshot } from '../../domain/fleet';
-import type { DeliveryState, Note, RegionStatus } from '../../domain/protocol';
+import type { DeliveryState, DroneFix, Note, RegionStatus } from '../../domain/protocol';
 import type {
   CustomerDetail,
   DeliveryDetail,
@@ -229,16 +229,8 @@ export interface FleetSnapshotView {
   readonly asOf: number | null;
 }
 
-export interface DroneFixView {
-  readonly id: string;
-  readonly lat: number;
-  readonly lng: number;
-  readonly headingDeg: number;
-  readonly speedMps: number;
-  readonly batteryPct: number;
-  readonly status: string;
-  readonly at: number;
-}
+/** One drone's latest position (the telemetry frame's tuple, decoded: domain/protocol). */
+export type DroneFixView = DroneFix;
 
 export function validateCall(
   name: unknown,

@@ -4,3 +4,5 @@ export * from './commands';
 export * from './parse-command';
 export * from './region-status';
 export * from './board';
+export * from './telemetry';
+export * from './doc-names';

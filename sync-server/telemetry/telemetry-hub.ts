@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeTelemetryFrame, type TelemetryTuple } from '../../domain/protocol';
 import type { Principal, TokenCheck } from '../auth';
 import { setDeadlineTimer } from '../timers';
 import { TokenBucket } from '../yjs';
 
-/** One drone position as sent on the wire: [id, lat, lng, headingDeg, speedMps, batteryPct, status, fixAtMs]. */
-export type TelemetryTuple = [string, number, number, number, number, number, string, number];
+export type { TelemetryTuple } from '../../domain/protocol';
 
 /** West, south, east, north in degrees. */
 export type BBox = readonly [number, number, number, number];
@@ -129,7 +129,7 @@ export class TelemetryHub {
         continue;
       const visible = fixes.filter((f) => inside(sub.bbox, f[1], f[2]));
       if (visible.length === 0) continue;
-      sub.socket.send(JSON.stringify({ t: at, d: visible }));
+      sub.socket.send(encodeTelemetryFrame(at, visible));
       sent += 1;
     }
     if (sent > 0) this.onFrames(sent);

@@ -54,13 +54,3 @@ export const PAYMENT_STATUS_LABEL: Record<string, string> = {
   settled: 'Charged',
   released: 'Released — order cancelled, nothing will be charged',
 };
-
-export const COMMAND_STATE_LABEL: Record<string, string> = {
-  queued: 'Queued — will send when online',
-  sending: 'Sending…',
-  processing: 'Processing',
-  done: 'Done',
-  rejected: 'Rejected',
-  failed: 'Failed',
-  discarded: 'Discarded',
-};

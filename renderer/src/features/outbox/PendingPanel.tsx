@@ -1,17 +1,8 @@
 import { useState } from 'react';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
+import { COMMAND_STATE_LABEL } from '../../shared/command-state';
 import { allEntries, outboxListed, outboxSelectors } from './outbox-slice';
-
-const STATE_LABEL: Record<string, string> = {
-  queued: 'Queued — will send when online',
-  sending: 'Sending…',
-  processing: 'Processing',
-  done: 'Done',
-  rejected: 'Rejected',
-  failed: 'Failed',
-  discarded: 'Discarded',
-};
 
 /** "Pending" and "Needs attention": every command this desk issued that is not settled yet. */
 export function PendingPanel() {
@@ -46,7 +37,7 @@ export function PendingPanel() {
           {pending.map((e) => (
             <li key={e.idempotencyKey}>
               <span>{e.summary}</span>{' '}
-              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+              <span className={`badge state-${e.state}`}>{COMMAND_STATE_LABEL[e.state]}</span>
             </li>
           ))}
         </ul>
@@ -64,7 +55,7 @@ export function PendingPanel() {
           {attention.map((e) => (
             <li key={e.idempotencyKey}>
               <span>{e.summary}</span>{' '}
-              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+              <span className={`badge state-${e.state}`}>{COMMAND_STATE_LABEL[e.state]}</span>
               <p className="reason">{e.error?.reason}</p>
               <button
                 type="button"
