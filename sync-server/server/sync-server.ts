@@ -5,7 +5,7 @@ import { instant, type Clock, type Location } from '../../domain/shared';
 import { openScaleOutBackend } from '../cluster';
 import { CommandService } from '../commands';
 import { FeedService } from '../feed';
-import { ClientAbortError, HttpError, originAllowed, sendJson } from '../http';
+import { ClientAbortError, HttpError, originAllowed, refuseUpgrade, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
   changeMethodHandler,
@@ -19,7 +19,7 @@ import {
 import { CITY, seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
 import { GatewayHealth } from '../status';
-import { refuse, TelemetryHub } from '../telemetry';
+import { TelemetryHub } from '../telemetry';
 import { createYjsHub } from '../yjs';
 import { Admission, DEFAULT_ADMISSION } from './admission';
 import { handleApi } from './api-routes';
@@ -282,15 +282,15 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     if (url.pathname.startsWith('/yjs/')) yjs.handleUpgrade(req, socket, head);
     else if (url.pathname === '/telemetry') {
       if (draining) {
-        refuse(socket, 503, 'Service Unavailable');
+        refuseUpgrade(socket, 503, 'server shutting down');
         return;
       }
       if (!originAllowed(req, config.allowedOrigins)) {
-        refuse(socket, 403, 'Forbidden');
+        refuseUpgrade(socket, 403, 'origin not allowed');
         return;
       }
       telemetry.handleUpgrade(req, socket, head, url);
-    } else refuse(socket, 404, 'Not Found');
+    } else refuseUpgrade(socket, 404, 'no such endpoint');
   });
 
   await new Promise<void>((resolve, reject) => {
