@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_NOTE_LENGTH } from '../../domain/contact-center';
 import type { DroneSnapshot } from '../../domain/fleet';
 import type { DeliveryState, DroneFix, Note, RegionStatus } from '../../domain/protocol';
 import type {
@@ -54,7 +55,8 @@ export const OPERATOR_API = {
   'outbox.retry': z.object({ idempotencyKey: id }),
   'outbox.discard': z.object({ idempotencyKey: id }),
   // Collaborative delivery state (Yjs)
-  'notes.add': z.object({ deliveryId: id, text: z.string().max(4000) }),
+  /** The note's own limit (MAX_NOTE_LENGTH, after trimming) is checked by validateNoteText; this bounds the payload. */
+  'notes.add': z.object({ deliveryId: id, text: z.string().max(2 * MAX_NOTE_LENGTH) }),
   'collab.get': z.object({ deliveryId: id }),
 } as const;
 
