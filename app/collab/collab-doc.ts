@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { DocPersistence } from './doc-persistence';
 import { jitteredWebSocket } from './jittered-websocket';
 import type { LocalDocStore } from './local-doc-store';
-import { SyncStatusTracker, type DocSyncStatus } from './sync-status.tracker';
+import { SyncStatusTracker, type DocSyncStatus } from './doc-sync-tracker';
 
 /** Where a CollabDocs error happened; passed to `onError` with the error itself. */
 export interface CollabErrorContext {

@@ -5,7 +5,7 @@
  */
 export { CollabDocs, type CollabDocsOptions } from './collab-docs';
 export type { CollabDoc, CollabErrorContext } from './collab-doc';
-export type { DocSyncStatus } from './sync-status.tracker';
+export type { DocSyncStatus } from './doc-sync-tracker';
 export { isDocName, yjsEndpoint } from './doc-name';
 export {
   RegionStatusWatch,
