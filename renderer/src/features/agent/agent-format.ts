@@ -1,5 +1,5 @@
 import type { Money, PaymentMethodRef } from '../../../../domain/shared';
-import { formatMoney as formatMoneyIn } from '../../../format';
+import { formatMoney as formatMoneyIn } from '../../shared/money-format';
 import { STAGE_NAME, type DeliveryStage } from '../../../../domain/shipping';
 
 export const locale = (): string => navigator.language || 'en-GB';
