@@ -1,5 +1,5 @@
 import type { OperatorClient } from '../api/operator-client';
-import { allEntries, outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
+import { allEntries, outboxEntryChanged, outboxListed } from '../shared/outbox-slice';
 import { regionStatusReceived } from '../features/region-status/region-status-slice';
 import { sessionLoaded, signedOut } from '../features/session/session-slice';
 import {

@@ -1,6 +1,6 @@
 import type { OutboxEntryView } from '../../../../app/contract';
 import { useAppSelector } from '../../app/store';
-import { outboxSelectors } from '../outbox/outbox-slice';
+import { outboxSelectors } from '../../shared/outbox-slice';
 import { COMMAND_STATE_LABEL } from '../../shared/command-state';
 
 type Step = 'saved' | 'sent' | 'processing' | 'done';

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
 import { COMMAND_STATE_LABEL } from '../../shared/command-state';
-import { allEntries, outboxListed, outboxSelectors } from './outbox-slice';
+import { allEntries, outboxListed, outboxSelectors } from '../../shared/outbox-slice';
 
 /** "Pending" and "Needs attention": every command this desk issued that is not settled yet. */
 export function PendingPanel() {

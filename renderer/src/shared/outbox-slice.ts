@@ -1,5 +1,5 @@
 import { createEntityAdapter, createSlice, type PayloadAction } from '@reduxjs/toolkit';
-import type { OutboxEntryView, OutboxListView } from '../../../../app/contract';
+import type { OutboxEntryView, OutboxListView } from '../../../app/contract';
 
 const adapter = createEntityAdapter<OutboxEntryView, string>({
   selectId: (e) => e.idempotencyKey,
