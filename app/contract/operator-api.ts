@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_NOTE_LENGTH } from '../../domain/contact-center';
 import type { DroneSnapshot } from '../../domain/fleet';
-import type { DeliveryState, DroneFix, Note, RegionStatus } from '../../domain/protocol';
+import type { DeliveryState, Note, RegionStatus, TelemetryFix } from '../../domain/protocol';
 import type {
   CustomerDetail,
   DeliveryDetail,
@@ -232,7 +232,7 @@ export interface FleetSnapshotView {
 }
 
 /** One drone's latest position (the telemetry frame's tuple, decoded: domain/protocol). */
-export type DroneFixView = DroneFix;
+export type DroneFixView = TelemetryFix;
 
 export function validateCall(
   name: unknown,

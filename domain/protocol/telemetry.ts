@@ -9,7 +9,7 @@
 export type TelemetryTuple = [string, number, number, number, number, number, string, number];
 
 /** One drone's latest position, as a desk keeps and shows it. */
-export interface DroneFix {
+export interface TelemetryFix {
   readonly id: string;
   readonly lat: number;
   readonly lng: number;
@@ -28,7 +28,7 @@ export function encodeTelemetryFrame(at: number, fixes: readonly TelemetryTuple[
  * Reads one frame. Null when it is not a frame at all; a tuple that does not fit is skipped
  * (telemetry is ephemeral: the next frame will do).
  */
-export function decodeTelemetryFrame(text: string): { at: number; fixes: DroneFix[] } | null {
+export function decodeTelemetryFrame(text: string): { at: number; fixes: TelemetryFix[] } | null {
   let frame: unknown;
   try {
     frame = JSON.parse(text);
@@ -38,7 +38,7 @@ export function decodeTelemetryFrame(text: string): { at: number; fixes: DroneFi
   if (typeof frame !== 'object' || frame === null) return null;
   const { t, d } = frame as { t?: unknown; d?: unknown };
   if (typeof t !== 'number' || !Array.isArray(d)) return null;
-  const fixes: DroneFix[] = [];
+  const fixes: TelemetryFix[] = [];
   for (const raw of d as unknown[]) {
     if (!Array.isArray(raw) || raw.length !== 8) continue;
     const [id, lat, lng, headingDeg, speedMps, batteryPct, status, at] = raw as unknown[];

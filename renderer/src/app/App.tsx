@@ -7,6 +7,7 @@ import { SignIn } from '../features/session/SignIn';
 import { SignOutMenu } from '../features/session/SignOutMenu';
 import type { Role } from '../features/session/session-slice';
 import { StatusBar } from '../features/sync/StatusBar';
+import { SendProgress } from '../features/outbox/SendProgress';
 import { useAppSelector } from './store';
 
 type View = 'agent' | 'fleet' | 'pending';
@@ -58,7 +59,7 @@ export function App() {
         {view === 'fleet' && <FleetMapView />}
         {view === 'pending' && <PendingPanel />}
       </div>
-      <StatusBar />
+      <StatusBar sendProgress={(pending) => <SendProgress pending={pending} />} />
     </div>
   );
 }
