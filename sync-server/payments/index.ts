@@ -4,3 +4,4 @@ export * from './payment-change.processor';
 export * from './gateway-resilience';
 export * from './sandbox-gateway';
 export * from './release-on-cancel';
+export * from './capture-on-completion';
