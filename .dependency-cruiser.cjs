@@ -3,7 +3,9 @@
  *
  *   domain      imports nothing outside itself (no npm packages, no Node core modules)
  *   app         may import domain
- *   renderer    may import domain, and app/contract type-only
+ *   renderer    may import domain, and app/contract type-only; a feature
+ *               (renderer/src/features/<f>/) imports no other feature, only
+ *               renderer/src/shared/ and renderer/src/app/ (which composes features)
  *   main        may import app/host, app/host-electron and app/contract (their index.ts),
  *               never renderer or sync-server
  *   sync-server may import domain
@@ -62,6 +64,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^renderer/' },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'renderer-features-apart',
+      comment:
+        'A renderer feature imports no other feature: what features share lives in renderer/src/shared/, and renderer/src/app/ composes them.',
+      severity: 'error',
+      from: { path: '^renderer/src/features/([^/]+)/', pathNot: TEST_FILE },
+      to: { path: '^renderer/src/features/', pathNot: '^renderer/src/features/$1/' },
+    },
+    {
+      name: 'renderer-shared-below-features',
+      comment:
+        'renderer/src/shared/ is what features build on; it never imports a feature or the app.',
+      severity: 'error',
+      from: { path: '^renderer/src/shared/' },
+      to: { path: '^renderer/src/(features|app)/' },
     },
     {
       name: 'main-only-app-host-and-contract',

@@ -1,4 +1,5 @@
-import { extname, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
+import { contentTypeFor } from '../app/host';
 
 /**
  * The `app://fleetdesk/` scheme the window loads the renderer from. Pure (no
@@ -45,22 +46,4 @@ export function resolveAppAssetPath(requestUrl: string, rendererRoot: string): s
   return file.startsWith(root + sep) ? file : null;
 }
 
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.geojson': 'application/geo+json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
-/** Content-Type for an asset; unknown extensions are opaque bytes (the window sends nosniff). */
-export function appAssetContentType(file: string): string {
-  return MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
+export const appAssetContentType = (file: string): string => contentTypeFor(file);

@@ -1,34 +1,15 @@
 import type {
+  AnyOperatorResult,
   ApiResult,
+  OperatorBridge,
   OperatorEventName,
   OperatorEvents,
   OperatorInput,
   OperatorMethod,
+  OperatorOutput,
 } from '../app/contract';
 
-/**
- * The renderer's whole view of the desktop: `window.fleetdesk`. Derived from
- * the operator-API contract, so a method or event the contract does not name
- * does not type-check in the renderer. (Candidate to move into app/contract so
- * the renderer's `window` typing and this preload share one declaration.)
- */
-export interface OperatorBridge {
-  /**
-   * Calls one operator-API method. Never rejects: unknown names, invalid
-   * payloads, business refusals and a core restart all resolve `{ok: false}`.
-   * (Function-valued properties, not methods: contextBridge copies them
-   * without `this`.)
-   */
-  readonly call: <M extends OperatorMethod>(
-    method: M,
-    payload: OperatorInput<M>,
-  ) => Promise<ApiResult<unknown>>;
-  /** Subscribes to one event; returns the unsubscribe function. Events arrive in core order. */
-  readonly on: <E extends OperatorEventName>(
-    event: E,
-    listener: (payload: OperatorEvents[E]) => void,
-  ) => () => void;
-}
+export type { OperatorBridge } from '../app/contract';
 
 /** What the bridge needs of the (DOM) MessagePort the preload receives from main. */
 export interface BridgePort {
@@ -37,7 +18,7 @@ export interface BridgePort {
   close(): void;
 }
 
-type Pending = (result: ApiResult<unknown>) => void;
+type Pending = (result: AnyOperatorResult) => void;
 
 const DISCONNECTED: ApiResult<never> = {
   ok: false,
@@ -97,10 +78,12 @@ export function createOperatorBridge(): {
     call: <M extends OperatorMethod>(
       method: M,
       payload: OperatorInput<M>,
-    ): Promise<ApiResult<unknown>> => {
+    ): Promise<ApiResult<OperatorOutput<M>>> => {
       return new Promise((resolve) => {
         const id = nextId++;
-        pending.set(id, resolve);
+        // The core answers this id with method M's output (OperatorHandlers is typed per
+        // method); the wire loses that link, so it is restored here, once.
+        pending.set(id, resolve as Pending);
         const text = JSON.stringify({ id, method, payload });
         if (port) port.postMessage(text);
         else queued.push(text);
@@ -140,8 +123,9 @@ export function createOperatorBridge(): {
 }
 
 /** Rebuilds exactly an ApiResult from a response frame (dropping `id`, tolerating a malformed one). */
-function toResult(frame: { ok?: unknown; value?: unknown; error?: unknown }): ApiResult<unknown> {
-  if (frame.ok === true) return { ok: true, value: frame.value };
+function toResult(frame: { ok?: unknown; value?: unknown; error?: unknown }): AnyOperatorResult {
+  // JSON from our own core (the contract's answer for the method called); not re-validated.
+  if (frame.ok === true) return { ok: true, value: frame.value as OperatorOutput<OperatorMethod> };
   const error = (frame.error ?? {}) as { code?: unknown; message?: unknown };
   return {
     ok: false,

@@ -31,6 +31,12 @@ const LEGAL_TREE: Record<string, string> = {
     "import Database from 'better-sqlite3';\nexport const db = 1;\nexport const D = Database;\n",
   'renderer/ui/view.ts':
     "import type { Api } from '../../app/contract';\nimport { kernel } from '../../domain/shared';\nexport const v: Api | number = kernel;\n",
+  'renderer/src/shared/fmt.ts': 'export const fmt = 1;\n',
+  'renderer/src/features/agent/view.ts':
+    "import { fmt } from '../../shared/fmt';\nexport const a = fmt;\n",
+  'renderer/src/features/fleet/map.ts':
+    "import { fmt } from '../../shared/fmt';\nimport { a } from './near';\nexport const m = fmt + a;\n",
+  'renderer/src/features/fleet/near.ts': 'export const a = 2;\n',
   'main/shell/window.ts': "import { host } from '../../app/host';\nexport const w = host;\n",
   'sync-server/http/server.ts':
     "import { kernel } from '../../domain/shared';\nexport const k = kernel;\n",
@@ -163,6 +169,22 @@ describe('layer rules (dependency-cruiser)', { timeout: 60_000 }, () => {
           "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
       },
       ['renderer-no-node'],
+    ],
+    [
+      'a renderer feature importing another feature',
+      {
+        'renderer/src/features/agent/map.ts':
+          "import { m } from '../fleet/map';\nexport const x = m;\n",
+      },
+      ['renderer-features-apart'],
+    ],
+    [
+      'renderer shared code importing a feature',
+      {
+        'renderer/src/shared/up.ts':
+          "import { a } from '../features/agent/view';\nexport const x = a;\n",
+      },
+      ['renderer-shared-below-features'],
     ],
     [
       'main importing renderer',

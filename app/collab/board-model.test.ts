@@ -10,8 +10,8 @@ import {
   setFlag,
   toggleChecklistItem,
   type BoardDoc,
-  type DeliveryState,
 } from './index';
+import type { DeliveryState } from '../../domain/protocol';
 
 const D = 'dlv-1001';
 const board = (): BoardDoc => ({ ydoc: new Y.Doc() });

@@ -3,17 +3,19 @@ import type * as Y from 'yjs';
 import { validateNoteText } from '../../domain/contact-center';
 import { err, ok, parseId, type Result } from '../../domain/shared';
 import {
-  boardTypes,
-  checklistItemSchema,
-  claimSchema,
   DEFAULT_FLAGS,
-  noteSchema,
-  prioritySchema,
   type ChecklistItem,
   type Claim,
   type DeliveryFlags,
   type DeliveryState,
   type Note,
+} from '../../domain/protocol';
+import {
+  boardTypes,
+  checklistItemSchema,
+  claimSchema,
+  noteSchema,
+  prioritySchema,
 } from './board-schema';
 import { LOCAL_ORIGIN } from './transaction-origins';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type * as Y from 'yjs';
+import { PRIORITIES, type ChecklistItem, type Claim, type Note } from '../../domain/protocol';
 
 /**
  * Layout of a board document (`board/<region>/<day>`). Every delivery gets its own ROOT types,
@@ -15,51 +16,6 @@ import type * as Y from 'yjs';
  * Values are plain JSON. Anyone with a board token can write anything, so every value read
  * back is checked against the schemas below and dropped if it does not fit.
  */
-export const PRIORITIES = ['normal', 'high', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export interface Note {
-  readonly id: string;
-  readonly author: string;
-  readonly text: string;
-  /** Epoch ms, as the author's desktop clock saw it. */
-  readonly at: number;
-}
-
-export interface DeliveryFlags {
-  readonly priority: Priority;
-  readonly vip: boolean;
-}
-
-/** Who handles the case. */
-export interface Claim {
-  readonly userId: string;
-  readonly at: number;
-}
-
-export interface ChecklistItem {
-  readonly id: string;
-  readonly label: string;
-  readonly done: boolean;
-  readonly createdBy: string;
-  readonly createdAt: number;
-  readonly doneBy: string | null;
-  readonly doneAt: number | null;
-}
-
-/** Everything the UI shows about one delivery's shared state. Plain, serializable data. */
-export interface DeliveryState {
-  readonly deliveryId: string;
-  /** Oldest first (by `at`, then id), the same order on every desktop. */
-  readonly notes: readonly Note[];
-  readonly flags: DeliveryFlags;
-  readonly claim: Claim | null;
-  /** In creation order (by createdAt, then id). */
-  readonly checklist: readonly ChecklistItem[];
-}
-
-export const DEFAULT_FLAGS: DeliveryFlags = { priority: 'normal', vip: false };
-
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/);
 const time = z.number().int().nonnegative();
 

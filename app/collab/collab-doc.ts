@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { DocPersistence } from './doc-persistence';
 import { jitteredWebSocket } from './jittered-websocket';
 import type { LocalDocStore } from './local-doc-store';
-import { SyncStatusTracker, type DocSyncStatus } from './sync-status.tracker';
+import { DocSyncTracker, type DocSyncStatus } from './doc-sync-tracker';
 
 /** The sync server's close code for a socket whose user or desk was revoked. */
 export const ACCESS_REVOKED = 4003;
@@ -70,7 +70,7 @@ export class CollabDocHandle implements CollabDoc {
   readonly ydoc = new Y.Doc();
   private readonly persistence: DocPersistence;
   private readonly provider: WebsocketProvider;
-  private readonly tracker: SyncStatusTracker;
+  private readonly tracker: DocSyncTracker;
   private readonly listeners = new Set<(status: DocSyncStatus) => void>();
   private closed = false;
 
@@ -120,7 +120,7 @@ export class CollabDocHandle implements CollabDoc {
     this.provider.on('connection-close', () => {
       if (!this.closed) this.provider.serverUrl = deps.endpoint();
     });
-    this.tracker = new SyncStatusTracker(this.provider, {
+    this.tracker = new DocSyncTracker(this.provider, {
       now: deps.now,
       lastSeq: () => store.lastSeq(name),
       confirm: (seq) => {

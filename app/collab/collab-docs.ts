@@ -2,7 +2,7 @@ import type { WritableDb } from '../replica';
 import { CollabDocHandle, type CollabDoc, type CollabErrorContext } from './collab-doc';
 import { isDocName, yjsEndpoint } from './doc-name';
 import { LocalDocStore } from './local-doc-store';
-import type { DocSyncStatus } from './sync-status.tracker';
+import type { DocSyncStatus } from './doc-sync-tracker';
 
 export interface CollabDocsOptions {
   /** The profile's replica (migrated to v4 or later). CollabDocs never closes it. */

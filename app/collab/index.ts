@@ -5,7 +5,7 @@
  */
 export { CollabDocs, type CollabDocsOptions } from './collab-docs';
 export type { CollabDoc, CollabErrorContext } from './collab-doc';
-export type { DocSyncStatus } from './sync-status.tracker';
+export type { DocSyncStatus } from './doc-sync-tracker';
 export { isDocName, yjsEndpoint } from './doc-name';
 export {
   RegionStatusWatch,
@@ -24,14 +24,4 @@ export {
   toggleChecklistItem,
   type BoardDoc,
 } from './board-model';
-export {
-  DEFAULT_FLAGS,
-  PRIORITIES,
-  type ChecklistItem,
-  type Claim,
-  type DeliveryFlags,
-  type DeliveryState,
-  type Note,
-  type Priority,
-} from './board-schema';
 export { LOCAL_ORIGIN } from './transaction-origins';

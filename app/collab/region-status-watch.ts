@@ -1,18 +1,11 @@
-import {
-  readRegionStatus,
-  REGION_STATUS_MAP,
-  regionStatusDocName,
-  type RegionStatus,
-} from '../../domain/protocol';
+import { readRegionStatus, REGION_STATUS_MAP, regionStatusDocName } from '../../domain/protocol';
+import type { RegionStatusView } from '../contract';
 import type { WritableDb } from '../replica';
 import type { CollabDoc } from './collab-doc';
 import type { CollabDocs } from './collab-docs';
 
-/** The region status as this desk has it, and until when it knows that to be current. */
-export interface WatchedRegionStatus extends RegionStatus {
-  readonly live: boolean;
-  readonly asOf: number | null;
-}
+/** The region status as this desk has it, and until when it knows that to be current (the contract's view). */
+export type WatchedRegionStatus = RegionStatusView;
 
 export interface RegionStatusWatchDeps {
   readonly docs: CollabDocs;

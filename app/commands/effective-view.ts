@@ -1,17 +1,6 @@
+import type { EffectiveRecord } from '../contract';
 import type { OutboxStore } from '../outbox';
 import type { RecordReader, ReplicaRecord } from '../replica';
-
-export interface PendingMark {
-  readonly idempotencyKey: string;
-  readonly name: string;
-  readonly state: string;
-}
-
-/** A replicated record as the operator should see it: server truth plus their own pending commands. */
-export interface EffectiveRecord<Body> extends ReplicaRecord<Body> {
-  /** Commands of this desktop still waiting for the server's word on this record. */
-  readonly pending: readonly PendingMark[];
-}
 
 /**
  * Applies the optimistic overlays of pending outbox entries over the replica.

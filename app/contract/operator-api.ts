@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import type { RegionStatus } from '../../domain/protocol';
+import { MAX_NOTE_LENGTH } from '../../domain/contact-center';
+import type { DroneSnapshot } from '../../domain/fleet';
+import type { DeliveryState, Note, RegionStatus, TelemetryFix } from '../../domain/protocol';
+import type {
+  CustomerDetail,
+  DeliveryDetail,
+  DepotView,
+  SearchHit,
+  ZoneView,
+} from './operator-views';
 import type { OutboxEntryView } from './outbox-entry';
 import { SUPERVISOR_API, type SupervisorResults } from './supervisor-api';
 
@@ -48,7 +57,8 @@ export const OPERATOR_API = {
   'outbox.retry': z.object({ idempotencyKey: id }),
   'outbox.discard': z.object({ idempotencyKey: id }),
   // Collaborative delivery state (Yjs)
-  'notes.add': z.object({ deliveryId: id, text: z.string().max(4000) }),
+  /** The note's own limit (MAX_NOTE_LENGTH, after trimming) is checked by validateNoteText; this bounds the payload. */
+  'notes.add': z.object({ deliveryId: id, text: z.string().max(2 * MAX_NOTE_LENGTH) }),
   'collab.get': z.object({ deliveryId: id }),
   // Supervisor: escalations, audit trail, gateway drills (supervisor-api.ts)
   ...SUPERVISOR_API,
@@ -56,10 +66,67 @@ export const OPERATOR_API = {
 
 export type OperatorMethod = keyof typeof OPERATOR_API;
 export type OperatorInput<M extends OperatorMethod> = z.infer<(typeof OPERATOR_API)[M]>;
-/** What a method answers; typed for the methods that declare it (supervisor-api.ts), else unknown. */
-export type OperatorResult<M extends OperatorMethod> = M extends keyof SupervisorResults
-  ? SupervisorResults[M]
-  : unknown;
+
+/**
+ * What each method answers with when it succeeds. The core's handlers must produce exactly
+ * this (they are typed against it) and every client receives it typed, so no layer casts.
+ * Commands answer with the outbox entry they queued.
+ */
+export interface OperatorOutputs extends SupervisorResults {
+  'session.login': SessionView | null;
+  'session.get': SessionView | null;
+  'session.logout': null;
+  'desk.status': DeskStatusView;
+  'search.query': readonly SearchHit[];
+  'customers.get': CustomerDetail;
+  'deliveries.get': DeliveryDetail;
+  'outbox.list': OutboxListView;
+  'sync.status': SyncStatus;
+  /** Null until this desk has received the region's status once. */
+  'region.status': RegionStatusView | null;
+  'fleet.snapshot': FleetSnapshotView;
+  'fleet.places': { readonly depots: DepotView[]; readonly zones: ZoneView[] };
+  'payments.changeMethod': OutboxEntryView;
+  'shipping.cancelDelivery': OutboxEntryView;
+  'shipping.rescheduleDelivery': OutboxEntryView;
+  'shipping.assignDrone': OutboxEntryView;
+  'outbox.retry': OutboxEntryView;
+  'outbox.discard': OutboxEntryView;
+  'notes.add': Note;
+  /** Null when the delivery is not on this desk. */
+  'collab.get': DeliveryState | null;
+}
+export type OperatorOutput<M extends OperatorMethod> = OperatorOutputs[M];
+
+/**
+ * Calling the operator API, typed: the method names its input and output. The renderer's
+ * client and the preload bridge have exactly this; the core also takes untrusted frames.
+ */
+export type OperatorCall = <M extends OperatorMethod>(
+  method: M,
+  payload: OperatorInput<M>,
+) => Promise<ApiResult<OperatorOutput<M>>>;
+
+/** Any method's answer, as a host forwards it without knowing which method it was. */
+export type AnyOperatorResult = ApiResult<OperatorOutput<OperatorMethod>>;
+
+/**
+ * The renderer's whole view of the desktop in Electron: `window.fleetdesk`, built by the
+ * preload (main/preload-bridge.ts) and read by the renderer's client. Function-valued
+ * properties, not methods: contextBridge copies them without `this`.
+ */
+export interface OperatorBridge {
+  /**
+   * Calls one operator-API method. Never rejects: unknown names, invalid payloads,
+   * business refusals and a core restart all resolve `{ok: false}`.
+   */
+  readonly call: OperatorCall;
+  /** Subscribes to one event; returns the unsubscribe function. Events arrive in core order. */
+  readonly on: <E extends OperatorEventName>(
+    event: E,
+    listener: (payload: OperatorEvents[E]) => void,
+  ) => () => void;
+}
 
 /** Every answer: a value, or an error with a stable code and a sentence for the operator. */
 export type ApiResult<T> =
@@ -140,16 +207,22 @@ export interface RegionStatusView extends RegionStatus {
 
 export type { OutboxEntryView } from './outbox-entry';
 
-export interface DroneFixView {
-  readonly id: string;
-  readonly lat: number;
-  readonly lng: number;
-  readonly headingDeg: number;
-  readonly speedMps: number;
-  readonly batteryPct: number;
-  readonly status: string;
-  readonly at: number;
+/** `outbox.list`: the commands still on their way, those needing the operator, the last 20 done. */
+export interface OutboxListView {
+  readonly pending: readonly OutboxEntryView[];
+  readonly needsAttention: readonly OutboxEntryView[];
+  readonly recent: readonly OutboxEntryView[];
 }
+
+/** `fleet.snapshot`: every drone with its latest telemetry fix (null before the first one). */
+export interface FleetSnapshotView {
+  readonly drones: readonly { readonly drone: DroneSnapshot; readonly fix: DroneFixView | null }[];
+  /** When the newest telemetry frame arrived; null before the first. */
+  readonly asOf: number | null;
+}
+
+/** One drone's latest position (the telemetry frame's tuple, decoded: domain/protocol). */
+export type DroneFixView = TelemetryFix;
 
 export function validateCall(
   name: unknown,

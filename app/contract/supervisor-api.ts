@@ -5,7 +5,7 @@ import type { OutboxEntryView } from './outbox-entry';
 /**
  * The supervisor's part of the operator API: escalations, the audit trail and gateway drills.
  * Schemas are merged into OPERATOR_API; result types are exported so the renderer reads
- * answers without casts (OperatorResult).
+ * answers without casts (OperatorOutputs extends these).
  */
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'not a valid id');
 const optionalId = z.union([id, z.literal('')]).optional();

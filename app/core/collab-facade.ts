@@ -1,4 +1,5 @@
 import type { DeliverySnapshot } from '../../domain/shipping';
+import { boardDocName, type DeliveryState, type Note } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
 import {
   addNote,
@@ -7,7 +8,6 @@ import {
   readDeliveryState,
   RegionStatusWatch,
   type CollabDoc,
-  type DeliveryState,
   type WatchedRegionStatus,
 } from '../collab';
 import type { RecordReader, WritableDb } from '../replica';
@@ -41,8 +41,7 @@ export interface CollabContext {
  * desktop holds few sockets). Deterministic, so every desktop picks the same one.
  */
 export function boardFor(region: string, delivery: DeliverySnapshot): string {
-  const day = new Date(delivery.window.start).toISOString().slice(0, 10);
-  return `board/${region}/${day}`;
+  return boardDocName(region, new Date(delivery.window.start).toISOString().slice(0, 10));
 }
 
 /** The operator API's view of the collaborative documents (notes, flags, claims, checklists). */
@@ -90,7 +89,7 @@ export function createCollabFacade(
     return doc;
   };
   return {
-    addNote(deliveryId, author, text, at): Result<unknown> {
+    addNote(deliveryId, author, text, at): Result<Note> {
       const doc = docOf(deliveryId);
       if (!doc)
         return {

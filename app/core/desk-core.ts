@@ -6,7 +6,7 @@ import {
   type OperatorEventName,
   type OperatorEvents,
 } from '../contract';
-import type { OperatorCore, OperatorEventListener } from '../host';
+import { asCoreCall, type OperatorCore, type OperatorEventListener } from '../host';
 import {
   readRevokedNotice,
   removeProfileData,
@@ -88,7 +88,7 @@ export async function startDesk(
     get dataProtection() {
       return protection;
     },
-    async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
+    call: asCoreCall(async (name, payload) => {
       const valid = validateCall(name, payload);
       if (!valid.ok) return valid;
       const { method, input } = valid.value;
@@ -116,7 +116,7 @@ export async function startDesk(
         return { ok: true, value: null };
       }
       return core.call(method, input);
-    },
+    }),
     subscribe(listener: OperatorEventListener): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);

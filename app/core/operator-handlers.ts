@@ -1,16 +1,22 @@
 import type { AccountSnapshot } from '../../domain/accounts';
 import type { DroneSnapshot } from '../../domain/fleet';
-import type { PaymentSnapshot } from '../../domain/payments';
 import { isRole } from '../../domain/protocol';
 import { asId, instant, type Location, type Result } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
 import type {
   ApiResult,
+  DepotView,
   DeskStatusView,
+  DeliveryState,
+  Note,
   OperatorInput,
   OperatorMethod,
+  OperatorOutput,
+  OutboxEntryView,
+  PaymentBody,
   RegionStatusView,
+  ZoneView,
 } from '../contract';
 import type { ServerClient } from '../net';
 import { toEntryView, type OutboxStore } from '../outbox';
@@ -45,8 +51,8 @@ export interface HandlerDeps {
 
 /** What the core needs from the collaborative-state module (app/collab). */
 export interface CollabFacade {
-  addNote(deliveryId: string, author: string, text: string, at: number): Result<unknown>;
-  get(deliveryId: string): unknown;
+  addNote(deliveryId: string, author: string, text: string, at: number): Result<Note>;
+  get(deliveryId: string): DeliveryState | null;
   /** The region's service status as this desk last received it; null if never. */
   regionStatus(): RegionStatusView | null;
 }
@@ -54,7 +60,7 @@ export interface CollabFacade {
 export type OperatorHandlers = {
   readonly [M in OperatorMethod]: (
     input: OperatorInput<M>,
-  ) => Promise<ApiResult<unknown>> | ApiResult<unknown>;
+  ) => Promise<ApiResult<OperatorOutput<M>>> | ApiResult<OperatorOutput<M>>;
 };
 
 const fail = (code: string, message: string): ApiResult<never> => ({
@@ -83,7 +89,9 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     };
   };
   /** Validate locally, then write command + overlay durably; only then is it "queued". */
-  const issue = (build: (ctx: IssueContext) => Result<BuiltCommand>): ApiResult<unknown> => {
+  const issue = (
+    build: (ctx: IssueContext) => Result<BuiltCommand>,
+  ): ApiResult<OutboxEntryView> => {
     const ctx = issueContext();
     if (!ctx)
       return fail('SESSION.EXPIRED', 'Your sign-in has expired; sign in again to continue.');
@@ -132,7 +140,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
       const account = d.view.get<AccountSnapshot>('account', customerId);
       if (!account) return fail('ACCOUNT.NOT_FOUND', 'That customer is not on this desktop.');
       const deliveries = d.reader.deliveriesOf<DeliverySnapshot>(customerId).map((r) => {
-        const payment = d.reader.paymentOf<PaymentSnapshot>(r.id);
+        const payment = d.reader.paymentOf<PaymentBody>(r.id);
         return { delivery: d.view.overlay(r), payment: payment ? d.view.overlay(payment) : null };
       });
       return done({ account, deliveries });
@@ -140,7 +148,7 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     'deliveries.get': ({ deliveryId }) => {
       const delivery = d.view.get<DeliverySnapshot>('delivery', deliveryId);
       if (!delivery) return fail('DELIVERY.NOT_FOUND', 'That delivery is not on this desktop.');
-      const payment = d.reader.paymentOf<PaymentSnapshot>(deliveryId);
+      const payment = d.reader.paymentOf<PaymentBody>(deliveryId);
       const drone = delivery.body.droneId
         ? d.reader.get<DroneSnapshot>('drone', delivery.body.droneId)
         : undefined;
@@ -168,8 +176,8 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     },
     'fleet.places': () =>
       done({
-        depots: d.reader.list('depot').map((r) => r.body),
-        zones: d.reader.list('zone').map((r) => r.body),
+        depots: d.reader.list<DepotView>('depot').map((r) => r.body),
+        zones: d.reader.list<ZoneView>('zone').map((r) => r.body),
       }),
     'payments.changeMethod': (input) => issue((ctx) => d.builder.changeMethod(ctx, input)),
     'shipping.cancelDelivery': (input) => issue((ctx) => d.builder.cancel(ctx, input)),

@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { CommandBuilder, EffectiveView } from '../commands';
 import {
   validateCall,
-  type ApiResult,
+  type AnyOperatorResult,
   type OperatorEventName,
   type OperatorEvents,
 } from '../contract';
 import { DEFAULT_FEED_OPTIONS, FeedConsumer } from '../feed';
-import type { OperatorCore, OperatorEventListener } from '../host';
+import { asCoreCall, type OperatorCore, type OperatorEventListener } from '../host';
 import { ServerClient, ServerList } from '../net';
 import {
   OutboxSender,
@@ -332,12 +332,13 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     dataProtection: protection,
     signedOutReason: () => signedOutReason,
     unsentWork: () => unsentWork(outbox, db),
-    async call(name: unknown, payload: unknown): Promise<ApiResult<unknown>> {
+    call: asCoreCall(async (name, payload) => {
       const valid = validateCall(name, payload);
       if (!valid.ok) return valid;
+      // validateCall parsed `input` with this method's schema, so it is this handler's input.
       const handler = handlers[valid.value.method] as (
         input: unknown,
-      ) => Promise<ApiResult<unknown>> | ApiResult<unknown>;
+      ) => Promise<AnyOperatorResult> | AnyOperatorResult;
       try {
         return await handler(valid.value.input);
       } catch (error) {
@@ -351,7 +352,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
           },
         };
       }
-    },
+    }),
     subscribe(listener: OperatorEventListener): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);

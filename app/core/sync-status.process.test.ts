@@ -48,7 +48,7 @@ async function core(server: ServerProcess, dir: string): Promise<OperatorCore> {
 async function status(c: OperatorCore): Promise<SyncStatus> {
   const r = await c.call('sync.status', {});
   if (!r.ok) throw new Error(r.error.message);
-  return r.value as SyncStatus;
+  return r.value;
 }
 
 async function onlineAndLive(c: OperatorCore): Promise<SyncStatus> {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { validateCall } from '../contract';
-import type { HostConfig, OperatorCore, OperatorEventListener } from '../host';
+import type { CoreCall, HostConfig, OperatorCore, OperatorEventListener } from '../host';
 import type { CoreToShell } from './core-protocol';
 import { runCoreProcess, type CorePort, type ParentPortLike } from './core-process';
 
@@ -41,10 +41,11 @@ function fakeCore() {
   const listeners = new Set<OperatorEventListener>();
   let closed = false;
   const core: OperatorCore = {
-    call: (name, payload) => {
+    // A transport fake answers with the method name, not a contract output.
+    call: ((name: unknown, payload: unknown) => {
       const valid = validateCall(name, payload);
       return Promise.resolve(valid.ok ? { ok: true, value: valid.value.method } : valid);
-    },
+    }) as unknown as CoreCall,
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -7,21 +7,23 @@ import {
   handleFrame,
   MAX_FRAME_BYTES,
   openApiSession,
+  type ServerFrame,
 } from './api-frames';
-import type { OperatorCore, OperatorEventListener } from './operator-core.port';
+import type { CoreCall, OperatorCore, OperatorEventListener } from './operator-core.port';
 
 /** Test double for the real core: validates like it, echoes the input, emits on demand. */
 function fakeCore(answer?: (method: string, input: unknown) => Promise<ApiResult<unknown>>) {
   const listeners = new Set<OperatorEventListener>();
   const core: OperatorCore = {
-    call(name, payload) {
+    // A transport fake answers with the parsed call (or `answer`), not a contract output.
+    call: ((name: unknown, payload: unknown): Promise<ApiResult<unknown>> => {
       const valid = validateCall(name, payload);
       if (!valid.ok) return Promise.resolve(valid);
       const { method, input } = valid.value;
       return answer
         ? answer(method, input)
         : Promise.resolve({ ok: true, value: { method, input } });
-    },
+    }) as unknown as CoreCall,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -112,7 +114,8 @@ describe('handleFrame', () => {
 
 describe('encodeFrame', () => {
   it('turns an unencodable value into an API.INTERNAL refusal for the same id', () => {
-    expect(JSON.parse(encodeFrame({ id: 9, ok: true, value: 1n }))).toMatchObject({
+    const unencodable = { id: 9, ok: true, value: 1n } as unknown as ServerFrame;
+    expect(JSON.parse(encodeFrame(unencodable))).toMatchObject({
       id: 9,
       ok: false,
       error: { code: 'API.INTERNAL' },

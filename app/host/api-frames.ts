@@ -1,4 +1,4 @@
-import type { ApiResult, OperatorEventName, OperatorEvents } from '../contract';
+import type { AnyOperatorResult, OperatorEventName, OperatorEvents } from '../contract';
 import type { OperatorCore } from './operator-core.port';
 
 /**
@@ -36,7 +36,7 @@ export interface RequestFrame {
   readonly payload?: unknown;
 }
 
-export type ResponseFrame = { readonly id: number | null } & ApiResult<unknown>;
+export type ResponseFrame = { readonly id: number | null } & AnyOperatorResult;
 
 export interface EventFrame<E extends OperatorEventName = OperatorEventName> {
   readonly event: E;

@@ -2,3 +2,4 @@
 export * from './host-config';
 export * from './operator-core.port';
 export * from './api-frames';
+export * from './content-types';

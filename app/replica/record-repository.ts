@@ -1,13 +1,8 @@
+import type { RecordView } from '../contract';
 import type { ReadableDb, WritableDb } from './replica-db';
 
-/** One authoritative record as replicated from the server's change feed. */
-export interface ReplicaRecord<Body = unknown> {
-  readonly kind: string;
-  readonly id: string;
-  readonly version: number;
-  readonly seq: number;
-  readonly body: Body;
-}
+/** One authoritative record as replicated from the server's change feed (its wire form is the contract's). */
+export type ReplicaRecord<Body = unknown> = RecordView<Body>;
 
 type WritableRecord = Pick<ReplicaRecord, 'kind' | 'id' | 'version' | 'seq' | 'body'>;
 

@@ -1,15 +1,7 @@
 import { DELIVERY_STAGES, STAGE_NAME, type DeliveryStage } from '../../domain/shipping';
+import type { SearchHit } from '../contract';
 import type { ReadableDb } from '../replica';
 import { planSearch, prefixEnd } from './search-query';
-
-export interface SearchHit {
-  readonly kind: 'account' | 'delivery';
-  readonly id: string;
-  /** Customer name, or delivery id. */
-  readonly title: string;
-  /** Phone and address for a customer; parcel tag and stage for a delivery. */
-  readonly subtitle: string;
-}
 
 /** Above this many matches a text query is too broad to rank usefully while typing. */
 export const RANK_LIMIT = 300;

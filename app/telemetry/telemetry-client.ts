@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { decodeTelemetryFrame } from '../../domain/protocol';
 import type { DroneFixView } from '../contract';
 import { fullJitterDelay } from '../net';
 import type { WritableDb } from '../replica';
@@ -19,8 +20,6 @@ export interface TelemetryEvents {
   /** 'unauthorized': the server closed the stream for a revocation (4003). */
   connection?(state: 'online' | 'offline' | 'unauthorized', at: number): void;
 }
-
-type Tuple = [string, number, number, number, number, number, string, number];
 
 /**
  * Follows the server's drone-position stream for the operator's area and keeps
@@ -145,38 +144,14 @@ export class TelemetryClient {
   }
 
   private onFrame(data: Buffer): void {
-    let frame: { t?: unknown; d?: unknown };
-    try {
-      frame = JSON.parse(data.toString('utf8')) as { t?: unknown; d?: unknown };
-    } catch {
-      return; // a bad frame is dropped; the next one will do
+    const frame = decodeTelemetryFrame(data.toString('utf8'));
+    if (!frame) return; // a bad frame is dropped; the next one will do
+    for (const fix of frame.fixes) {
+      this.#latest.set(fix.id, fix);
+      this.#dirty.add(fix.id);
     }
-    if (typeof frame.t !== 'number' || !Array.isArray(frame.d)) return;
-    const fixes: DroneFixView[] = [];
-    for (const raw of frame.d as unknown[]) {
-      if (!Array.isArray(raw) || raw.length !== 8) continue;
-      const [id, lat, lng, headingDeg, speedMps, batteryPct, status, at] = raw as Tuple;
-      if (
-        typeof id !== 'string' ||
-        ![lat, lng, headingDeg, speedMps, batteryPct, at].every(Number.isFinite)
-      )
-        continue;
-      const fix: DroneFixView = {
-        id,
-        lat,
-        lng,
-        headingDeg,
-        speedMps,
-        batteryPct,
-        status,
-        at,
-      };
-      this.#latest.set(id, fix);
-      this.#dirty.add(id);
-      fixes.push(fix);
-    }
-    this.#lastFrameAt = frame.t;
-    if (fixes.length > 0) this.events.fixes?.(frame.t, fixes);
+    this.#lastFrameAt = frame.at;
+    if (frame.fixes.length > 0) this.events.fixes?.(frame.at, frame.fixes);
   }
 
   /** Throttled write of the fixes that changed since the last write, in one transaction. */

@@ -149,24 +149,19 @@ async function catchupOnce(N: number): Promise<CatchupResult> {
       const elapsed = (performance.now() - reconnectStarted) / 1000;
       if (commandsSeconds === 0) {
         const status = await back.call('sync.status', {});
-        const pending = status.ok
-          ? (status.value as { outbox: { pending: number } }).outbox.pending
-          : -1;
+        const pending = status.ok ? status.value.outbox.pending : -1;
         if (pending === 0) commandsSeconds = elapsed;
       }
       if (remoteSeconds2 === 0) {
         const last = await back.call('deliveries.get', { deliveryId: lastId });
-        if (last.ok && (last.value as { delivery: Rec }).delivery.body['stage'] === 'cancelled')
-          remoteSeconds2 = elapsed;
+        if (last.ok && last.value.delivery.body.stage === 'cancelled') remoteSeconds2 = elapsed;
       }
       if (commandsSeconds > 0 && remoteSeconds2 > 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const catchupSeconds = (performance.now() - reconnectStarted) / 1000;
     const attention = await back.call('outbox.list', {});
-    const needsAttention = attention.ok
-      ? (attention.value as { needsAttention: unknown[] }).needsAttention.length
-      : -1;
+    const needsAttention = attention.ok ? attention.value.needsAttention.length : -1;
     await back.close();
     return {
       n: N,

@@ -1,2 +1,2 @@
-/** Contact-center context: an agent's interaction with a customer, its notes and audit trail. */
-export * from './interaction.aggregate';
+/** Contact-center context: the rules for what operators write about a delivery (notes). */
+export * from './note-text';

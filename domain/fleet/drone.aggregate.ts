@@ -15,6 +15,15 @@ import type { DroneModel } from './drone-model';
 export const DRONE_STATUSES = ['idle', 'charging', 'in-flight', 'landed', 'maintenance'] as const;
 export type DroneStatus = (typeof DRONE_STATUSES)[number];
 
+/** Each status as operators read it, the same on every screen (map legend, region summary). */
+export const DRONE_STATUS_NAME: Readonly<Record<DroneStatus, string>> = {
+  idle: 'Idle',
+  charging: 'Charging',
+  'in-flight': 'In flight',
+  landed: 'Landed',
+  maintenance: 'Maintenance',
+};
+
 /** One telemetry fix. */
 export interface DroneFix {
   readonly location: Location;

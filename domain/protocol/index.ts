@@ -4,3 +4,6 @@ export * from './commands';
 export * from './parse-command';
 export * from './region-status';
 export * from './audit';
+export * from './board';
+export * from './telemetry';
+export * from './doc-names';

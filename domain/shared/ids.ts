@@ -10,7 +10,6 @@ export type DroneId = Id<'Drone'>;
 export type DepotId = Id<'Depot'>;
 export type PaymentId = Id<'Payment'>;
 export type AuthorizationId = Id<'Authorization'>;
-export type InteractionId = Id<'Interaction'>;
 export type UserId = Id<'User'>;
 export type DesktopId = Id<'Desktop'>;
 export type CommandId = Id<'Command'>;

@@ -34,6 +34,13 @@ export const NEXT_STAGE: Readonly<Partial<Record<DeliveryStage, DeliveryStage>>>
   'headed-to-dropoff': 'completed',
 };
 
+/** The forward lifecycle in order, created → completed: the steps a delivery's timeline draws. */
+export const FORWARD_STAGES: readonly DeliveryStage[] = (() => {
+  const path: DeliveryStage[] = ['created'];
+  for (let next = NEXT_STAGE.created; next; next = NEXT_STAGE[next]) path.push(next);
+  return path;
+})();
+
 const BEFORE_PICKUP: readonly DeliveryStage[] = ['created', 'scheduled', 'en-route-to-pickup'];
 const TERMINAL: readonly DeliveryStage[] = ['completed', 'cancelled', 'failed'];
 

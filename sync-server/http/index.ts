@@ -1,3 +1,4 @@
 export * from './http-utils';
 export * from './http-error';
 export { ClientAbortError } from './request-body';
+export { refuseUpgrade } from './upgrade-refusal';

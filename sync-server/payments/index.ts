@@ -5,3 +5,4 @@ export * from './gateway-resilience';
 export * from './sandbox-gateway';
 export * from './release-on-cancel';
 export * from './escalation.handler';
+export * from './capture-on-completion';

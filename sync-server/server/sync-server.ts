@@ -1,12 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { instant, type Clock, type Location } from '../../domain/shared';
 import type { Principal } from '../auth';
 import { openScaleOutBackend } from '../cluster';
 import { CommandService } from '../commands';
 import { FeedService } from '../feed';
-import { ClientAbortError, HttpError, originAllowed, sendJson } from '../http';
 import { createLogger, createMetrics } from '../observability';
 import {
   changeMethodHandler,
@@ -19,23 +17,18 @@ import {
   SandboxGatewayAdapter,
   type SandboxGatewayService,
 } from '../payments';
-import { CITY, seedDemoDataset } from '../seed';
+import { seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
 import { GatewayHealth } from '../status';
-import { refuse, TelemetryHub } from '../telemetry';
+import { TelemetryHub } from '../telemetry';
 import { createYjsHub } from '../yjs';
 import { Admission, DEFAULT_ADMISSION } from './admission';
-import { handleApi } from './api-routes';
+import { createRequestRouter, createUpgradeRouter } from './http-router';
+import { runShutdown, type ShutdownStep } from './lifecycle';
 import { backgroundJobs } from './background-jobs';
 import type { Backend, BackgroundJob } from './backend';
 import { openEmbeddedBackend } from './embedded-backend';
 import type { ServerConfig } from './server-config';
-
-const STORAGE_UNAVAILABLE = new HttpError(
-  503,
-  'STORAGE.UNAVAILABLE',
-  'The server cannot reach its database right now; nothing was stored. Your desk keeps the change and sends it again.',
-);
 
 export interface RunningServer {
   readonly url: string;
@@ -222,92 +215,21 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     },
   };
 
+  const routerDeps = {
+    config,
+    log,
+    metrics,
+    backend,
+    api: apiDeps,
+    yjs,
+    telemetry,
+    draining: () => draining,
+  };
+  const route = createRequestRouter(routerDeps);
   const server = createServer((req, res) => {
     void route(req, res);
   });
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let name = url.pathname;
-    try {
-      if (url.pathname === '/healthz') sendJson(res, 200, { status: 'ok' });
-      else if (url.pathname === '/readyz') {
-        // Scale-out: an instance whose database does not answer leaves the load balancer's rotation.
-        const status = draining ? 'draining' : backend.ready() ? 'ready' : 'storage-unavailable';
-        sendJson(res, status === 'ready' ? 200 : 503, {
-          status,
-          region: CITY.region,
-          ...(backend.instanceId === null ? {} : { instance: backend.instanceId }),
-        });
-      } else if (url.pathname === '/metrics') {
-        const text = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      } else if (url.pathname.startsWith('/api/')) {
-        if (!originAllowed(req, config.allowedOrigins))
-          throw new HttpError(
-            403,
-            'HTTP.ORIGIN_REFUSED',
-            'Requests from this origin are not allowed.',
-          );
-        if (draining)
-          throw new HttpError(
-            503,
-            'HTTP.DRAINING',
-            'The server is restarting; try again in a moment.',
-          );
-        if (!backend.ready()) throw STORAGE_UNAVAILABLE;
-        name = await handleApi(req, res, url, apiDeps);
-      } else throw new HttpError(404, 'HTTP.NOT_FOUND', 'No such endpoint.');
-    } catch (error) {
-      if (error instanceof HttpError) {
-        metrics.rejectedRequests.inc({ reason: error.code });
-        if (!res.headersSent)
-          sendJson(res, error.status, { code: error.code, message: error.message });
-      } else if (error instanceof ClientAbortError) {
-        // The client's doing, not the server's: counted, no stack, nobody left to answer.
-        metrics.clientAborts.inc();
-        log.debug({ route: name }, 'client aborted the request');
-      } else if (!backend.ready()) {
-        // The database went away during the request: say so, rather than "something went wrong".
-        metrics.rejectedRequests.inc({ reason: STORAGE_UNAVAILABLE.code });
-        if (!res.headersSent)
-          sendJson(res, 503, {
-            code: STORAGE_UNAVAILABLE.code,
-            message: STORAGE_UNAVAILABLE.message,
-          });
-      } else {
-        log.error({ err: error, route: name }, 'request failed');
-        if (!res.headersSent)
-          sendJson(res, 500, {
-            code: 'HTTP.INTERNAL',
-            message: 'Something went wrong on the server; the request was not applied.',
-          });
-      }
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpRequests.observe(
-        { route: name.startsWith('/api/') ? name : url.pathname, status: String(res.statusCode) },
-        seconds,
-      );
-    }
-  }
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/yjs/')) yjs.handleUpgrade(req, socket, head);
-    else if (url.pathname === '/telemetry') {
-      if (draining) {
-        refuse(socket, 503, 'Service Unavailable');
-        return;
-      }
-      if (!originAllowed(req, config.allowedOrigins)) {
-        refuse(socket, 403, 'Forbidden');
-        return;
-      }
-      telemetry.handleUpgrade(req, socket, head, url);
-    } else refuse(socket, 404, 'Not Found');
-  });
-
+  server.on('upgrade', createUpgradeRouter(routerDeps));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -329,23 +251,31 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
     'sync server listening',
   );
 
+  /** Stop order (readiness already answers 503 and upgrades are refused: `draining`). */
+  const shutdown: readonly ShutdownStep[] = [
+    { name: 'payment processor', run: () => processor.stop() },
+    { name: 'revocation watch', run: () => stopWatchingRevocations() },
+    { name: 'telemetry sockets', run: (code) => telemetry.close(code) },
+    // Region status's last write lands before the hub closes; a prune batch in flight commits.
+    { name: 'background jobs', run: () => backend.stopJobs() },
+    { name: 'yjs hub', run: (code) => yjs.close(code) },
+    {
+      name: 'http server',
+      run: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    },
+    { name: 'storage', run: () => backend.close() },
+    { name: 'metrics', run: () => metrics.stop() },
+  ];
   let stopping: Promise<void> | null = null;
   const stop = (code: 1001 | 1012 = 1001): Promise<void> =>
     (stopping ??= (async () => {
       draining = true;
       log.info({ code }, 'draining');
-      processor.stop();
-      stopWatchingRevocations();
-      telemetry.close(code);
-      // Region status's last write lands before the hub closes; a prune batch in flight commits.
-      await backend.stopJobs();
-      await yjs.close(code);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await backend.close();
-      metrics.stop();
+      await runShutdown(shutdown, code, (step) => log.debug({ step }, 'stopping'));
       log.info('stopped');
     })());
 

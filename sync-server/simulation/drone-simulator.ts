@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { Drone, type DroneSnapshot } from '../../domain/fleet';
-import { Payment, paymentIdForDelivery, type PaymentSnapshot } from '../../domain/payments';
 import {
   distanceMeters,
   etaFromDistance,
@@ -9,6 +8,7 @@ import {
   type Location,
 } from '../../domain/shared';
 import { Delivery, planAssignments, type DeliverySnapshot } from '../../domain/shipping';
+import { capturePaymentOnCompletion } from '../payments';
 import type { RecordStorePort, RecordTx } from '../records';
 import type { TelemetryTuple } from '../telemetry';
 import { positionAt, startFlight, type Flight } from './flight';
@@ -262,7 +262,7 @@ export class DroneSimulator {
           startFlight('to-dropoff', d.pickup, d.dropoff, model, now, pos.batteryPct, d.id),
         );
       } else if (flight.leg === 'to-dropoff' && delivery && delivery.complete(at).ok) {
-        await this.settle(tx, delivery.toSnapshot(), now);
+        await capturePaymentOnCompletion(tx, { deliveryId: delivery.id, now: instant(now) });
         drone.release(at);
         const home = nearest(pos.location, this.depots()) ?? flight.from;
         this.#flights.set(
@@ -280,13 +280,6 @@ export class DroneSimulator {
     });
   }
 
-  /** The order is delivered: capture its payment (unless a payment change is still running). */
-  private async settle(tx: RecordTx, d: DeliverySnapshot, now: number): Promise<void> {
-    const paymentId = paymentIdForDelivery(d.id);
-    const payment = await load(tx, 'payment', paymentId);
-    if (payment?.settle(instant(now)).ok) await save(tx, 'payment', payment.toSnapshot());
-  }
-
   flightsInProgress(): number {
     return this.#flights.size;
   }
@@ -295,7 +288,6 @@ export class DroneSimulator {
 const FROM_SNAPSHOT = {
   delivery: (s: DeliverySnapshot) => Delivery.fromSnapshot(s),
   drone: (s: DroneSnapshot) => Drone.fromSnapshot(s),
-  payment: (s: PaymentSnapshot) => Payment.fromSnapshot(s),
 };
 type Kind = keyof typeof FROM_SNAPSHOT;
 

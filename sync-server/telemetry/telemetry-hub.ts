@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeTelemetryFrame, type TelemetryTuple } from '../../domain/protocol';
 import type { Principal, TokenCheck } from '../auth';
+import { refuseUpgrade } from '../http';
 import { setDeadlineTimer } from '../timers';
 import { TokenBucket } from '../yjs';
 
-/** One drone position as sent on the wire: [id, lat, lng, headingDeg, speedMps, batteryPct, status, fixAtMs]. */
-export type TelemetryTuple = [string, number, number, number, number, number, string, number];
+export type { TelemetryTuple } from '../../domain/protocol';
 
 /** West, south, east, north in degrees. */
 export type BBox = readonly [number, number, number, number];
@@ -66,17 +67,17 @@ export class TelemetryHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
     const check = this.authenticate(url.searchParams.get('token'));
     if (!check.ok) {
-      refuse(socket, 401, 'Unauthorized');
+      refuseUpgrade(socket, 401, 'a valid token is required');
       return;
     }
     if (check.principal.role === 'agent') {
-      refuse(socket, 403, 'Forbidden');
+      refuseUpgrade(socket, 403, 'telemetry is for fleet managers and supervisors');
       return;
     }
     const bboxParam = url.searchParams.get('bbox');
     const bbox = bboxParam === null ? null : parseBBox(bboxParam);
     if (bboxParam !== null && bbox === null) {
-      refuse(socket, 400, 'Bad Request');
+      refuseUpgrade(socket, 400, 'bbox must be west,south,east,north in degrees');
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -129,7 +130,7 @@ export class TelemetryHub {
         continue;
       const visible = fixes.filter((f) => inside(sub.bbox, f[1], f[2]));
       if (visible.length === 0) continue;
-      sub.socket.send(JSON.stringify({ t: at, d: visible }));
+      sub.socket.send(encodeTelemetryFrame(at, visible));
       sent += 1;
     }
     if (sent > 0) this.onFrames(sent);
@@ -163,9 +164,4 @@ function safeJson(text: string): { bbox?: unknown } | null {
   } catch {
     return null;
   }
-}
-
-export function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }

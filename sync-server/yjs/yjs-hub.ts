@@ -15,7 +15,7 @@ import type { DocCompactor } from './doc-compactor.port';
 import { singleInstanceFanout, type DocFanout } from './doc-fanout.port';
 import type { DocStore } from './doc-store.port';
 import { GroupCommit } from './group-commit';
-import { refuseUpgrade } from './http-refusal';
+import { refuseUpgrade } from '../http';
 import { HubDoc } from './hub-doc';
 import { CLOSE, YjsConnection } from './yjs-connection';
 import { noopYjsMetrics, promYjsMetrics, type YjsMetrics } from './yjs-metrics';

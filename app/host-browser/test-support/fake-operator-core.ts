@@ -1,5 +1,10 @@
-import { validateCall, type OperatorEventName, type OperatorEvents } from '../../contract';
-import type { OperatorCore, OperatorEventListener } from '../../host';
+import {
+  validateCall,
+  type ApiResult,
+  type OperatorEventName,
+  type OperatorEvents,
+} from '../../contract';
+import type { CoreCall, OperatorCore, OperatorEventListener } from '../../host';
 
 /**
  * Test double for the desktop core (app/core is not used here: these tests are
@@ -20,12 +25,13 @@ export function fakeOperatorCore(): FakeOperatorCore {
   let closed = false;
   return {
     calls,
-    call(name, payload) {
+    // A transport fake answers with the parsed call itself, not a contract output.
+    call: ((name: unknown, payload: unknown): Promise<ApiResult<unknown>> => {
       const valid = validateCall(name, payload);
       if (!valid.ok) return Promise.resolve(valid);
       calls.push({ method: valid.value.method, input: valid.value.input });
       return Promise.resolve({ ok: true, value: valid.value });
-    },
+    }) as unknown as CoreCall,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

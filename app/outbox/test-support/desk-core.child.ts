@@ -31,10 +31,7 @@ async function status(): Promise<{
 }> {
   const s = await core.call('sync.status', {});
   if (!s.ok) throw new Error(s.error.message);
-  return s.value as {
-    feed: { phase: string };
-    outbox: { pending: number; needsAttention: number };
-  };
+  return s.value;
 }
 
 if (mode === 'queue') {

@@ -1,10 +1,12 @@
 import type {
+  AnyOperatorResult,
   ApiResult,
+  OperatorBridge,
   OperatorEventName,
   OperatorEvents,
   OperatorInput,
   OperatorMethod,
-  OperatorResult,
+  OperatorOutput,
 } from '../../../app/contract';
 
 /**
@@ -16,7 +18,7 @@ export interface OperatorClient {
   call<M extends OperatorMethod>(
     method: M,
     payload: OperatorInput<M>,
-  ): Promise<ApiResult<OperatorResult<M>>>;
+  ): Promise<ApiResult<OperatorOutput<M>>>;
   on<E extends OperatorEventName>(
     event: E,
     listener: (payload: OperatorEvents[E]) => void,
@@ -26,7 +28,7 @@ export interface OperatorClient {
 }
 
 interface Pending {
-  resolve(result: ApiResult<unknown>): void;
+  resolve(result: AnyOperatorResult): void;
 }
 
 /**
@@ -76,7 +78,7 @@ export class WebSocketOperatorClient implements OperatorClient {
     let frame: {
       id?: number;
       ok?: boolean;
-      value?: unknown;
+      value?: OperatorOutput<OperatorMethod>;
       error?: { code: string; message: string };
       event?: string;
       payload?: unknown;
@@ -96,7 +98,7 @@ export class WebSocketOperatorClient implements OperatorClient {
     this.#pending.delete(frame.id);
     pending.resolve(
       frame.ok === true
-        ? { ok: true, value: frame.value }
+        ? { ok: true, value: frame.value ?? null }
         : {
             ok: false,
             error: frame.error ?? {
@@ -110,11 +112,12 @@ export class WebSocketOperatorClient implements OperatorClient {
   async call<M extends OperatorMethod>(
     method: M,
     payload: OperatorInput<M>,
-  ): Promise<ApiResult<OperatorResult<M>>> {
+  ): Promise<ApiResult<OperatorOutput<M>>> {
     await this.#opened;
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      // The wire boundary: the core answers each method with its declared result type.
+      // The core answers this id with method M's output (its handlers are typed per method);
+      // the wire loses that link, so it is restored here, once, for every screen.
       this.#pending.set(id, { resolve: resolve as Pending['resolve'] });
       this.#socket?.send(JSON.stringify({ id, method, payload }));
     });
@@ -136,20 +139,13 @@ export class WebSocketOperatorClient implements OperatorClient {
   }
 }
 
-/** Electron preload transport (window.fleetdesk), when present. */
-interface PreloadBridge {
-  call(method: string, payload: unknown): Promise<ApiResult<unknown>>;
-  on(event: string, listener: (payload: unknown) => void): () => void;
-}
-
 export function connectOperatorClient(): OperatorClient {
-  const bridge = (window as unknown as { fleetdesk?: PreloadBridge }).fleetdesk;
+  // Electron preload transport (window.fleetdesk), when present.
+  const bridge = (window as unknown as { fleetdesk?: OperatorBridge }).fleetdesk;
   if (bridge) {
     return {
-      // The wire boundary, as above: the core answers each method with its declared result type.
-      call: <M extends OperatorMethod>(method: M, payload: OperatorInput<M>) =>
-        bridge.call(method, payload) as Promise<ApiResult<OperatorResult<M>>>,
-      on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
+      call: (method, payload) => bridge.call(method, payload),
+      on: (event, listener) => bridge.on(event, listener),
       onConnection: () => () => undefined,
     };
   }

@@ -9,8 +9,9 @@ import type { Role } from '../features/session/session-slice';
 import { AuditTrailView } from '../features/supervisor/AuditTrailView';
 import { DrillView } from '../features/supervisor/DrillView';
 import { EscalationsView } from '../features/supervisor/EscalationsView';
-import type { OpenDelivery } from '../features/supervisor/subject';
+import type { OpenDelivery } from '../shared/subject';
 import { StatusBar } from '../features/sync/StatusBar';
+import { SendProgress } from '../features/outbox/SendProgress';
 import { useAppSelector } from './store';
 
 type View = 'agent' | 'fleet' | 'pending' | 'escalations' | 'audit' | 'drill';
@@ -80,7 +81,7 @@ export function App() {
         {view === 'audit' && <AuditTrailView openDelivery={openDelivery} />}
         {view === 'drill' && <DrillView />}
       </div>
-      <StatusBar />
+      <StatusBar sendProgress={(pending) => <SendProgress pending={pending} />} />
     </div>
   );
 }

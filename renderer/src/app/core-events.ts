@@ -1,13 +1,12 @@
 import type { OperatorClient } from '../api/operator-client';
-import { outboxEntryChanged, outboxListed } from '../features/outbox/outbox-slice';
+import { allEntries, outboxEntryChanged, outboxListed } from '../shared/outbox-slice';
 import { regionStatusReceived } from '../features/region-status/region-status-slice';
-import { sessionLoaded, signedOut, type Role } from '../features/session/session-slice';
+import { sessionLoaded, signedOut } from '../features/session/session-slice';
 import {
   coreConnectionChanged,
   feedProgressed,
   syncStatusChanged,
 } from '../features/sync/sync-slice';
-import type { OutboxEntryView, RegionStatusView, SyncStatus } from '../../../app/contract';
 import type { AppStore } from './store';
 
 /** Loads the initial state from the core and keeps the store in step with its push events. */
@@ -36,21 +35,11 @@ export function wireCoreEvents(client: OperatorClient, store: AppStore): void {
 
 export async function refresh(client: OperatorClient, store: AppStore): Promise<void> {
   const session = await client.call('session.get', {});
-  if (session.ok)
-    store.dispatch(
-      sessionLoaded(session.value as { userId: string; role: Role; expiresAt: number } | null),
-    );
+  if (session.ok) store.dispatch(sessionLoaded(session.value));
   const status = await client.call('sync.status', {});
-  if (status.ok) store.dispatch(syncStatusChanged(status.value as SyncStatus));
+  if (status.ok) store.dispatch(syncStatusChanged(status.value));
   const region = await client.call('region.status', {});
-  if (region.ok) store.dispatch(regionStatusReceived(region.value as RegionStatusView | null));
+  if (region.ok) store.dispatch(regionStatusReceived(region.value));
   const outbox = await client.call('outbox.list', {});
-  if (outbox.ok) {
-    const v = outbox.value as {
-      pending: OutboxEntryView[];
-      needsAttention: OutboxEntryView[];
-      recent: OutboxEntryView[];
-    };
-    store.dispatch(outboxListed([...v.pending, ...v.needsAttention, ...v.recent]));
-  }
+  if (outbox.ok) store.dispatch(outboxListed(allEntries(outbox.value)));
 }

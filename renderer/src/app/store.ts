@@ -1,7 +1,7 @@
 import { configureStore } from '@reduxjs/toolkit';
 import { useDispatch, useSelector } from 'react-redux';
 import { fleetSlice } from '../features/fleet/fleet-slice';
-import { outboxSlice } from '../features/outbox/outbox-slice';
+import { outboxSlice } from '../shared/outbox-slice';
 import { regionStatusSlice } from '../features/region-status/region-status-slice';
 import { sessionSlice } from '../features/session/session-slice';
 import { syncSlice } from '../features/sync/sync-slice';

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { CustomerView } from './CustomerView';
 import { DeliveryView } from './DeliveryView';
 import { SearchBox } from './SearchBox';
-import type { Selection } from './agent-types';
+import type { Selection } from './selection';
 
 /**
  * The agent's desk during a call: search (Ctrl+K), the customer, and the

@@ -1,9 +1,8 @@
 import { useState, type SyntheticEvent } from 'react';
-import type { OutboxEntryView } from '../../../../app/contract';
+import type { EffectiveRecord, OutboxEntryView, PaymentBody } from '../../../../app/contract';
 import { instant, isExpiredAt } from '../../../../domain/shared';
 import { useOperator } from '../../app/operator-context';
 import { locale, shortMethod, formatMoney } from './agent-format';
-import type { CustomerData, PaymentBody, Rec } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
 /**
@@ -15,12 +14,12 @@ export function ChangePaymentForm({
   onIssued,
   onClose,
 }: {
-  payment: Rec<PaymentBody>;
+  payment: EffectiveRecord<PaymentBody>;
   onIssued: (entry: OutboxEntryView) => void;
   onClose: () => void;
 }) {
   const client = useOperator();
-  const customer = useOperatorQuery<'customers.get', CustomerData>(
+  const customer = useOperatorQuery(
     'customers.get',
     { customerId: payment.body.customerId },
     (d) => [d.account.id],
@@ -50,7 +49,7 @@ export function ChangePaymentForm({
       setError(r.error.message);
       return;
     }
-    const entry = r.value as OutboxEntryView;
+    const entry = r.value;
     onIssued(entry);
   }
 

@@ -1,7 +1,7 @@
 import type { OutboxEntryView } from '../../../../app/contract';
 import { useAppSelector } from '../../app/store';
-import { outboxSelectors } from '../outbox/outbox-slice';
-import { COMMAND_STATE_LABEL } from './agent-format';
+import { outboxSelectors } from '../../shared/outbox-slice';
+import { COMMAND_STATE_LABEL } from '../../shared/command-state';
 
 type Step = 'saved' | 'sent' | 'processing' | 'done';
 const STEP_LABEL: Record<Step, string> = {

@@ -1,10 +1,10 @@
+import type { CustomerDetail } from '../../../../app/contract';
 import type { AccountSnapshot } from '../../../../domain/accounts';
 import { describeMethod, instant, isExpiredAt } from '../../../../domain/shared';
 import { dateTime, locale, PAYMENT_STATUS_LABEL, stageText, formatMoney } from './agent-format';
-import type { CustomerData } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
-const watchIds = (d: CustomerData): string[] => [
+const watchIds = (d: CustomerDetail): string[] => [
   d.account.id,
   ...d.deliveries.flatMap((x) => [x.delivery.id, ...(x.payment ? [x.payment.id] : [])]),
 ];
@@ -19,11 +19,7 @@ export function CustomerView({
   openDelivery: (deliveryId: string) => void;
   selectedDelivery: string | null;
 }) {
-  const q = useOperatorQuery<'customers.get', CustomerData>(
-    'customers.get',
-    { customerId },
-    watchIds,
-  );
+  const q = useOperatorQuery('customers.get', { customerId }, watchIds);
   if (q.loading && !q.data)
     return (
       <section className="card" aria-label="Customer" aria-busy="true">

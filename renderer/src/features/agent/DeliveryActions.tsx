@@ -1,10 +1,9 @@
 import { useState } from 'react';
-import type { OutboxEntryView } from '../../../../app/contract';
+import type { ApiResult, EffectiveRecord, OutboxEntryView } from '../../../../app/contract';
 import { isBeforePickup, type DeliverySnapshot } from '../../../../domain/shipping';
 import { useOperator } from '../../app/operator-context';
 import { CommandProgress } from './CommandProgress';
 import { STAGE_LABEL } from './agent-format';
-import type { Rec } from './agent-types';
 
 const REASONS = [
   ['customer-request', 'Customer request'],
@@ -22,7 +21,7 @@ function toLocalInput(ms: number): string {
 }
 
 /** Cancel and reschedule: only while the parcel has not been picked up (the reason stays visible). */
-export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> }) {
+export function DeliveryActions({ delivery }: { delivery: EffectiveRecord<DeliverySnapshot> }) {
   const client = useOperator();
   const [reason, setReason] = useState<Reason>('customer-request');
   const [start, setStart] = useState(() =>
@@ -37,10 +36,13 @@ export function DeliveryActions({ delivery }: { delivery: Rec<DeliverySnapshot> 
   const locked = delivery.pending.length > 0;
   const disabled = !allowed || locked;
 
-  async function run(label: string, call: () => ReturnType<typeof client.call>): Promise<void> {
+  async function run(
+    label: string,
+    call: () => Promise<ApiResult<OutboxEntryView>>,
+  ): Promise<void> {
     setError(null);
     const r = await call();
-    if (r.ok) setIssued({ entry: r.value as OutboxEntryView, label });
+    if (r.ok) setIssued({ entry: r.value, label });
     else setError(r.error.message);
   }
 

@@ -1,22 +1,13 @@
 import { useEffect } from 'react';
-import type { DeliveryStage } from '../../../../domain/shipping';
+import type { DeliveryDetail } from '../../../../app/contract';
+import { FORWARD_STAGES, type DeliveryStage } from '../../../../domain/shipping';
 import { DeliveryActions } from './DeliveryActions';
 import { NotesPanel } from './NotesPanel';
 import { PaymentPanel } from './PaymentPanel';
 import { dateTime, pendingStage, STAGE_LABEL, stageText } from './agent-format';
-import type { DeliveryData } from './agent-types';
 import { useOperatorQuery } from './use-operator-query';
 
-const FORWARD: readonly DeliveryStage[] = [
-  'created',
-  'scheduled',
-  'en-route-to-pickup',
-  'picked-up',
-  'headed-to-dropoff',
-  'completed',
-];
-
-const watchIds = (d: DeliveryData): string[] => [
+const watchIds = (d: DeliveryDetail): string[] => [
   d.delivery.id,
   ...(d.payment ? [d.payment.id] : []),
   ...(d.drone ? [d.drone.id] : []),
@@ -30,12 +21,7 @@ export function DeliveryView({
   deliveryId: string;
   onCustomerKnown: (customerId: string) => void;
 }) {
-  const q = useOperatorQuery<'deliveries.get', DeliveryData>(
-    'deliveries.get',
-    { deliveryId },
-    watchIds,
-    deliveryId,
-  );
+  const q = useOperatorQuery('deliveries.get', { deliveryId }, watchIds, deliveryId);
   const customerId = q.data?.delivery.body.customerId;
   useEffect(() => {
     if (customerId) onCustomerKnown(customerId);
@@ -107,10 +93,10 @@ export function DeliveryView({
 /** While a command of this desk waits, the timeline shows the pending step, never its result. */
 function Timeline({ stage, pending }: { stage: DeliveryStage; pending: string | null }) {
   const offPath = pending === null && (stage === 'cancelled' || stage === 'failed');
-  const reached = FORWARD.indexOf(stage);
+  const reached = FORWARD_STAGES.indexOf(stage);
   return (
     <ol className="timeline" aria-label="Delivery progress">
-      {FORWARD.map((s, i) => (
+      {FORWARD_STAGES.map((s, i) => (
         <li
           key={s}
           className={!offPath && pending === null && i <= reached ? 'reached' : undefined}

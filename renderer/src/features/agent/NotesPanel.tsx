@@ -1,7 +1,8 @@
 import { useState, type SyntheticEvent } from 'react';
+import { MAX_NOTE_LENGTH } from '../../../../domain/contact-center';
+import type { Note } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { dateTime } from './agent-format';
-import type { Note } from './agent-types';
 
 /** Shared notes on a delivery (every desk sees the same list, in the same order). */
 export function NotesPanel({
@@ -55,7 +56,7 @@ export function NotesPanel({
           id="new-note"
           rows={2}
           value={text}
-          maxLength={4000}
+          maxLength={MAX_NOTE_LENGTH}
           onChange={(e) => setText(e.target.value)}
           aria-describedby="note-hint"
         />

@@ -1,10 +1,9 @@
 import { useState } from 'react';
-import type { OutboxEntryView } from '../../../../app/contract';
+import type { EffectiveRecord, OutboxEntryView, PaymentBody } from '../../../../app/contract';
 import { describeMethod } from '../../../../domain/shared';
 import { ChangePaymentForm } from './ChangePaymentForm';
 import { CommandProgress } from './CommandProgress';
 import { locale, PAYMENT_STATUS_LABEL, shortMethod, formatMoney } from './agent-format';
-import type { PaymentBody, Rec } from './agent-types';
 
 const STEP_LABEL: Record<string, string> = {
   requested: 'Requested',
@@ -47,7 +46,7 @@ export function PaymentPanel({
   orderCancelled = false,
   cancelPending = false,
 }: {
-  payment: Rec<PaymentBody> | null;
+  payment: EffectiveRecord<PaymentBody> | null;
   /** The delivery is cancelled (perhaps only by this desk's queued command): no changes. */
   orderCancelled?: boolean;
   /** This desk's cancel of the order waits for the server: nothing is released yet. */

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { SearchHit } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
-import type { SearchHit, Selection } from './agent-types';
+import type { Selection } from './selection';
 
 const SHOWN = 20;
 /** The core's largest page: a count beyond it is "more than". */
@@ -54,7 +55,7 @@ export function SearchBox({ onOpen }: { onOpen: (s: Selection) => void }) {
       void client.call('search.query', { text: query, limit: MAX_COUNTED }).then((r) => {
         if (mine !== seq.current) return;
         setSearching(false);
-        const all = r.ok ? (r.value as SearchHit[]) : [];
+        const all = r.ok ? r.value : [];
         setTotal(all.length);
         setHits(all.slice(0, SHOWN));
         setActive(0);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useOperator } from '../../app/operator-context';
-import type { OperatorInput, OperatorMethod } from '../../../../app/contract';
+import type { OperatorInput, OperatorMethod, OperatorOutput } from '../../../../app/contract';
 
 export interface QueryState<T> {
   readonly data: T | null;
@@ -13,15 +13,22 @@ export interface QueryState<T> {
  * it shows has changed: records (by id), the outbox (by target) or notes.
  * `watchIds(data)` names the record ids on screen.
  */
-export function useOperatorQuery<M extends OperatorMethod, T>(
+export function useOperatorQuery<M extends OperatorMethod>(
   method: M,
   payload: OperatorInput<M>,
-  watchIds: (data: T) => readonly string[],
+  watchIds: (data: OperatorOutput<M>) => readonly string[],
   deliveryForNotes?: string,
-): QueryState<T> & { reload: () => void } {
+): QueryState<OperatorOutput<M>> & { reload: () => void } {
   const client = useOperator();
-  const [state, setState] = useState<QueryState<T>>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<QueryState<OperatorOutput<M>>>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  // The payload by value: a new object literal each render must not reload the query.
   const key = JSON.stringify(payload);
+  const latest = useRef(payload);
+  latest.current = payload;
   const seq = useRef(0);
   const ids = useRef<ReadonlySet<string>>(new Set());
   const watch = useRef(watchIds);
@@ -29,10 +36,10 @@ export function useOperatorQuery<M extends OperatorMethod, T>(
 
   const load = useCallback(() => {
     const mine = ++seq.current;
-    void client.call(method, JSON.parse(key) as OperatorInput<M>).then((r) => {
+    void client.call(method, latest.current).then((r) => {
       if (mine !== seq.current) return;
       if (r.ok) {
-        const data = r.value as T;
+        const data = r.value;
         ids.current = new Set(watch.current(data));
         setState({ data, error: null, loading: false });
       } else setState((s) => ({ data: s.data, error: r.error.message, loading: false }));

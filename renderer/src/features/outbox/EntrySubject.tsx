@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { OutboxEntryView, SubjectView } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
-import { SubjectLink, type OpenDelivery } from '../supervisor/subject';
+import { SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 /**
  * "for Clara Kaya — parcel PKG-511B": who and what a pending entry is about, from the desk's

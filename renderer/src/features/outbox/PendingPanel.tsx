@@ -1,20 +1,10 @@
 import { useState } from 'react';
-import type { OutboxEntryView } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
-import type { OpenDelivery } from '../supervisor/subject';
+import type { OpenDelivery } from '../../shared/subject';
 import { EntrySubject } from './EntrySubject';
-import { outboxListed, outboxSelectors } from './outbox-slice';
-
-const STATE_LABEL: Record<string, string> = {
-  queued: 'Queued — will send when online',
-  sending: 'Sending…',
-  processing: 'Processing',
-  done: 'Done',
-  rejected: 'Rejected',
-  failed: 'Failed',
-  discarded: 'Discarded',
-};
+import { COMMAND_STATE_LABEL } from '../../shared/command-state';
+import { allEntries, outboxListed, outboxSelectors } from '../../shared/outbox-slice';
 
 /** "Pending" and "Needs attention": every command this desk issued that is not settled yet. */
 export function PendingPanel({ openDelivery = null }: { openDelivery?: OpenDelivery | null }) {
@@ -36,14 +26,7 @@ export function PendingPanel({ openDelivery = null }: { openDelivery?: OpenDeliv
     if (!r.ok) setError(r.error.message);
     const list = await client.call('outbox.list', {});
     setBusy(null);
-    if (list.ok) {
-      const v = list.value as {
-        pending: OutboxEntryView[];
-        needsAttention: OutboxEntryView[];
-        recent: OutboxEntryView[];
-      };
-      dispatch(outboxListed([...v.pending, ...v.needsAttention, ...v.recent]));
-    }
+    if (list.ok) dispatch(outboxListed(allEntries(list.value)));
   }
 
   return (
@@ -57,7 +40,7 @@ export function PendingPanel({ openDelivery = null }: { openDelivery?: OpenDeliv
             <li key={e.idempotencyKey}>
               <span>{e.summary}</span>
               <EntrySubject target={e.target} open={openDelivery} />{' '}
-              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+              <span className={`badge state-${e.state}`}>{COMMAND_STATE_LABEL[e.state]}</span>
             </li>
           ))}
         </ul>
@@ -76,7 +59,7 @@ export function PendingPanel({ openDelivery = null }: { openDelivery?: OpenDeliv
             <li key={e.idempotencyKey}>
               <span>{e.summary}</span>
               <EntrySubject target={e.target} open={openDelivery} />{' '}
-              <span className={`badge state-${e.state}`}>{STATE_LABEL[e.state]}</span>
+              <span className={`badge state-${e.state}`}>{COMMAND_STATE_LABEL[e.state]}</span>
               <p className="reason">{e.error?.reason}</p>
               <button
                 type="button"

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAppSelector } from '../../app/store';
-import type { Role } from '../session/session-slice';
-import { timeOnly } from '../agent/agent-format';
+import type { Role } from '../../../../domain/protocol';
+import { timeOnly } from '../../shared/format';
 import { ageText, fleetLine, paymentsMessage } from './region-status-text';
 
 /** Re-renders every `ms` while `active`, for ages that grow while nothing else changes. */

@@ -1,6 +1,5 @@
 import type { FleetStatus, ServiceLevel } from '../../../../domain/protocol';
-import { DRONE_STATUSES } from '../../../../domain/fleet';
-import { STATUS_LABEL } from '../fleet/fleet-model';
+import { DRONE_STATUS_NAME, DRONE_STATUSES } from '../../../../domain/fleet';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -25,7 +24,7 @@ export function paymentsMessage(level: ServiceLevel): string | null {
 export function fleetLine(fleet: FleetStatus): string {
   const drones = DRONE_STATUSES.filter((s) => (fleet.dronesByStatus[s] ?? 0) > 0)
     .sort((a, b) => (fleet.dronesByStatus[b] ?? 0) - (fleet.dronesByStatus[a] ?? 0))
-    .map((s) => `${fleet.dronesByStatus[s] ?? 0} ${STATUS_LABEL[s].toLowerCase()}`);
+    .map((s) => `${fleet.dronesByStatus[s] ?? 0} ${DRONE_STATUS_NAME[s].toLowerCase()}`);
   const deliveries = `${fleet.deliveriesInFlight} ${fleet.deliveriesInFlight === 1 ? 'delivery' : 'deliveries'} in flight`;
   return `Fleet: ${drones.length > 0 ? drones.join(', ') : 'no drones'} · ${deliveries}`;
 }

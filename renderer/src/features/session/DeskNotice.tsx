@@ -16,7 +16,7 @@ export function DeskNotice() {
   useEffect(() => {
     let live = true;
     void client.call('desk.status', {}).then((r) => {
-      if (live && r.ok) setStatus(r.value as DeskStatusView);
+      if (live && r.ok) setStatus(r.value);
     });
     const off = client.on('desk.changed', (s) => setStatus(s));
     return () => {

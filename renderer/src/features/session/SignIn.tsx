@@ -2,7 +2,7 @@ import { useState, type SyntheticEvent } from 'react';
 import { useOperator } from '../../app/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
 import { DeskNotice } from './DeskNotice';
-import { sessionLoaded, signInFailed, type Role } from './session-slice';
+import { sessionLoaded, signInFailed } from './session-slice';
 
 /** Sign in with the access token issued to the operator (see README: sync-server token). */
 export function SignIn() {
@@ -17,8 +17,7 @@ export function SignIn() {
     setBusy(true);
     const result = await client.call('session.login', { token: token.trim() });
     setBusy(false);
-    if (result.ok)
-      dispatch(sessionLoaded(result.value as { userId: string; role: Role; expiresAt: number }));
+    if (result.ok) dispatch(sessionLoaded(result.value));
     else dispatch(signInFailed(result.error.message));
   }
 

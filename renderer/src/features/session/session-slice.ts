@@ -1,6 +1,7 @@
 import { createSlice, type PayloadAction } from '@reduxjs/toolkit';
 
-export type Role = 'agent' | 'fleet-manager' | 'supervisor';
+export type { Role } from '../../../../domain/protocol';
+import type { Role } from '../../../../domain/protocol';
 
 export interface SessionState {
   readonly status: 'unknown' | 'signed-out' | 'signed-in';

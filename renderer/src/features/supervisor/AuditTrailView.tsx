@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type SyntheticEvent } from 'react';
 import type { AuditRowView, OperatorInput } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
-import { localTime, SubjectLink, type OpenDelivery } from './subject';
+import { localTime, SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 type Query = OperatorInput<'audit.search'>;
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { EscalationView } from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
-import { localTime, SubjectLink, type OpenDelivery } from './subject';
+import { localTime, SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 const KIND_LABEL: Record<EscalationView['kind'], string> = {
   'release-void-refused': 'Hold not released',

@@ -1,6 +1,6 @@
+import type { ReactNode } from 'react';
 import type { SyncStatus } from '../../../../app/contract';
 import { useAppSelector } from '../../app/store';
-import { SendProgress } from '../outbox/SendProgress';
 
 const time = (ms: number | null): string =>
   ms === null
@@ -34,7 +34,12 @@ function reason(status: SyncStatus | null): string | null {
 }
 
 /** Always visible: is my work saved and synced? Online / offline / degraded, pending, last confirmed. */
-export function StatusBar() {
+export function StatusBar({
+  sendProgress,
+}: {
+  /** The outbox's progress for `pending` commands (composed by the app: features do not import each other). */
+  sendProgress: (pending: number) => ReactNode;
+}) {
   const status = useAppSelector((s) => s.sync.status);
   const coreConnected = useAppSelector((s) => s.sync.coreConnected);
   const snapshot = useAppSelector((s) => s.sync.snapshot);
@@ -59,7 +64,7 @@ export function StatusBar() {
         <span>Initial sync: {snapshot.received.toLocaleString()} records…</span>
       )}
       <span>{pending === 0 ? 'All changes sent' : `${pending} pending`}</span>
-      <SendProgress pending={pending} />
+      {sendProgress(pending)}
       {attention > 0 && <span className="attention">{attention} need attention</span>}
       <span>Last confirmed {time(confirmed)}</span>
     </footer>

@@ -14,7 +14,7 @@ export interface DocSyncStatus {
   /** Epoch ms when the server last answered a sync request of ours; null if never this session. */
   readonly lastSyncedAt: number | null;
   /**
-   * Local edits the server has not confirmed yet (kept across restarts). See SyncStatusTracker
+   * Local edits the server has not confirmed yet (kept across restarts). See DocSyncTracker
    * for how "confirmed" is established.
    */
   readonly pendingLocalUpdates: boolean;
@@ -26,7 +26,7 @@ export interface DocSyncStatus {
   readonly access: 'write' | 'read' | 'unknown';
 }
 
-export interface SyncStatusTrackerDeps {
+export interface DocSyncTrackerDeps {
   readonly now: () => number;
   /** Highest local log sequence number; everything up to it is in the Y.Doc. */
   readonly lastSeq: () => number;
@@ -52,7 +52,7 @@ export interface SyncStatusTrackerDeps {
  * The provider's own `resyncInterval` must stay off: its unannounced step 1s would shift the
  * pairing of requests and answers.
  */
-export class SyncStatusTracker {
+export class DocSyncTracker {
   private state: DocSyncStatus['state'] = 'offline';
   private access: DocSyncStatus['access'] = 'unknown';
   private lastSyncedAt: number | null = null;
@@ -68,7 +68,7 @@ export class SyncStatusTracker {
 
   constructor(
     private readonly provider: WebsocketProvider,
-    private readonly deps: SyncStatusTrackerDeps,
+    private readonly deps: DocSyncTrackerDeps,
   ) {
     this.pending = deps.hasUnconfirmed();
     this.last = this.snapshot();

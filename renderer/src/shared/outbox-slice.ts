@@ -1,5 +1,5 @@
 import { createEntityAdapter, createSlice, type PayloadAction } from '@reduxjs/toolkit';
-import type { OutboxEntryView } from '../../../../app/contract';
+import type { OutboxEntryView, OutboxListView } from '../../../app/contract';
 
 const adapter = createEntityAdapter<OutboxEntryView, string>({
   selectId: (e) => e.idempotencyKey,
@@ -17,3 +17,10 @@ export const outboxSlice = createSlice({
 
 export const { outboxListed, outboxEntryChanged } = outboxSlice.actions;
 export const outboxSelectors = adapter.getSelectors();
+
+/** Every entry `outbox.list` answered with, in one list for the store. */
+export const allEntries = (v: OutboxListView): OutboxEntryView[] => [
+  ...v.pending,
+  ...v.needsAttention,
+  ...v.recent,
+];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectOk, money } from '../../domain/shared';
+import { expectOk, money } from '../../../domain/shared';
 import { formatMoney } from './money-format';
 
 describe('formatMoney', () => {

@@ -1,5 +1,5 @@
-import type { Money } from '../../domain/shared';
-import { CURRENCY_EXPONENTS } from '../../domain/shared';
+import type { Money } from '../../../domain/shared';
+import { CURRENCY_EXPONENTS } from '../../../domain/shared';
 
 /**
  * Formats an amount for an agent's screen in their locale ("€12.30", "12,30 €").

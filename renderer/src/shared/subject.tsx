@@ -1,4 +1,4 @@
-import type { SubjectView } from '../../../../app/contract';
+import type { SubjectView } from '../../../app/contract';
 
 /** Opens a delivery in the customers & deliveries view. */
 export type OpenDelivery = (target: { deliveryId: string; customerId: string | null }) => void;
