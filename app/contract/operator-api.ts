@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import type { RegionStatus } from '../../domain/protocol';
+import {
+  FLEET_MANAGER_API,
+  type BoardNoteView,
+  type DeliveryBoardView,
+  type FleetManagerOutputs,
+} from './fleet-manager-api';
 
 /**
  * THE operator API: every query and command the UI may call, and every event it
@@ -48,10 +54,21 @@ export const OPERATOR_API = {
   // Collaborative delivery state (Yjs)
   'notes.add': z.object({ deliveryId: id, text: z.string().max(4000) }),
   'collab.get': z.object({ deliveryId: id }),
+  ...FLEET_MANAGER_API,
 } as const;
 
 export type OperatorMethod = keyof typeof OPERATOR_API;
 export type OperatorInput<M extends OperatorMethod> = z.infer<(typeof OPERATOR_API)[M]>;
+
+/** Typed results (methods not listed here still answer `unknown`). */
+export interface OperatorOutputs extends FleetManagerOutputs {
+  'collab.get': DeliveryBoardView | null;
+  'notes.add': BoardNoteView;
+  'shipping.assignDrone': OutboxEntryView;
+}
+export type OperatorOutput<M extends OperatorMethod> = M extends keyof OperatorOutputs
+  ? OperatorOutputs[M]
+  : unknown;
 
 /** Every answer: a value, or an error with a stable code and a sentence for the operator. */
 export type ApiResult<T> =
@@ -70,6 +87,8 @@ export interface OperatorEvents {
   /** Someone signed in or out on this desk (any tab or window): every UI follows. Null: signed out. */
   'session.changed': SessionView | null;
   'desk.changed': DeskStatusView;
+  /** An alert acknowledgement arrived or changed (any desk); reload with `alerts.acks`. */
+  'alerts.acksChanged': Record<string, never>;
 }
 
 /** The signed-in operator as the UI sees it (`session.get`, `session.login`, `session.changed`). */

@@ -3,11 +3,13 @@ import type { Result } from '../../domain/shared';
 import {
   addNote,
   CollabDocs,
+  observeAlertAcks,
   observeDelivery,
-  readDeliveryState,
+  readBoardView,
   RegionStatusWatch,
+  type BoardView,
   type CollabDoc,
-  type DeliveryState,
+  type Note,
   type WatchedRegionStatus,
 } from '../collab';
 import type { RecordReader, WritableDb } from '../replica';
@@ -31,6 +33,8 @@ export interface CollabContext {
   readonly onChanged: (deliveryId: string) => void;
   /** The region's status document changed (content, live, or age). */
   readonly onRegionStatus: (status: WatchedRegionStatus) => void;
+  /** An alert acknowledgement changed in today's dispatch document (any desk). */
+  readonly onAlertAcks?: () => void;
 }
 
 /**
@@ -41,6 +45,11 @@ export interface CollabContext {
 export function boardFor(region: string, delivery: DeliverySnapshot): string {
   const day = new Date(delivery.window.start).toISOString().slice(0, 10);
   return `board/${region}/${day}`;
+}
+
+/** The region's dispatch document of the (UTC) day of `at`: fleet managers' shared desk state. */
+export function dispatchDocFor(region: string, at: number): string {
+  return `dispatch/${region}/${new Date(at).toISOString().slice(0, 10)}`;
 }
 
 /** The operator API's view of the collaborative documents (notes, flags, claims, checklists). */
@@ -60,6 +69,7 @@ export function createCollabFacade(
     getToken: () => ctx.token() ?? '',
   });
   const watched = new Set<string>();
+  const watchedDispatch = new Set<string>();
   const regionStatus = new RegionStatusWatch({
     docs,
     db: ctx.db,
@@ -87,7 +97,17 @@ export function createCollabFacade(
     return doc;
   };
   return {
-    addNote(deliveryId, author, text, at): Result<unknown> {
+    board: docOf,
+    dispatchDoc(at) {
+      const name = dispatchDocFor(region, at);
+      const doc = docs.open(name);
+      if (!watchedDispatch.has(name)) {
+        watchedDispatch.add(name);
+        observeAlertAcks(doc, () => ctx.onAlertAcks?.());
+      }
+      return doc;
+    },
+    addNote(deliveryId, author, text, at): Result<Note> {
       const doc = docOf(deliveryId);
       if (!doc)
         return {
@@ -96,9 +116,9 @@ export function createCollabFacade(
         };
       return addNote(doc, deliveryId, author, text, at);
     },
-    get(deliveryId): DeliveryState | null {
+    get(deliveryId): BoardView | null {
       const doc = docOf(deliveryId);
-      return doc ? readDeliveryState(doc, deliveryId) : null;
+      return doc ? readBoardView(doc, deliveryId) : null;
     },
     /** Signed in (again): use the current token, upload edits made offline, follow the status. */
     resume: () => {

@@ -4,12 +4,15 @@ import type { PaymentSnapshot } from '../../domain/payments';
 import { isRole } from '../../domain/protocol';
 import { asId, instant, type Location, type Result } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
+import type { BoardDoc, BoardView, Note } from '../collab';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
 import type {
   ApiResult,
   DeskStatusView,
   OperatorInput,
   OperatorMethod,
+  OperatorOutput,
+  OutboxEntryView,
   RegionStatusView,
 } from '../contract';
 import type { ServerClient } from '../net';
@@ -19,6 +22,7 @@ import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
 import type { SyncStatusTracker } from '../status';
 import type { TelemetryClient } from '../telemetry';
+import { createFleetManagerHandlers } from './fleet-manager-handlers';
 
 export interface HandlerDeps {
   readonly now: () => number;
@@ -44,8 +48,12 @@ export interface HandlerDeps {
 
 /** What the core needs from the collaborative-state module (app/collab). */
 export interface CollabFacade {
-  addNote(deliveryId: string, author: string, text: string, at: number): Result<unknown>;
-  get(deliveryId: string): unknown;
+  addNote(deliveryId: string, author: string, text: string, at: number): Result<Note>;
+  get(deliveryId: string): BoardView | null;
+  /** The board document holding this delivery's shared state; null if the delivery is unknown. */
+  board(deliveryId: string): BoardDoc | null;
+  /** The region's dispatch document for the day of `at`; null without collaborative documents. */
+  dispatchDoc(at: number): BoardDoc | null;
   /** The region's service status as this desk last received it; null if never. */
   regionStatus(): RegionStatusView | null;
 }
@@ -53,7 +61,7 @@ export interface CollabFacade {
 export type OperatorHandlers = {
   readonly [M in OperatorMethod]: (
     input: OperatorInput<M>,
-  ) => Promise<ApiResult<unknown>> | ApiResult<unknown>;
+  ) => Promise<ApiResult<OperatorOutput<M>>> | ApiResult<OperatorOutput<M>>;
 };
 
 const fail = (code: string, message: string): ApiResult<never> => ({
@@ -82,7 +90,9 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     };
   };
   /** Validate locally, then write command + overlay durably; only then is it "queued". */
-  const issue = (build: (ctx: IssueContext) => Result<BuiltCommand>): ApiResult<unknown> => {
+  const issue = (
+    build: (ctx: IssueContext) => Result<BuiltCommand>,
+  ): ApiResult<OutboxEntryView> => {
     const ctx = issueContext();
     if (!ctx)
       return fail('SESSION.EXPIRED', 'Your sign-in has expired; sign in again to continue.');
@@ -234,5 +244,6 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
       return fromResult(d.collab.addNote(deliveryId, s.userId, text, d.now()));
     },
     'collab.get': ({ deliveryId }) => done(d.collab.get(deliveryId)),
+    ...createFleetManagerHandlers(d),
   };
 }

@@ -180,6 +180,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
+            onAlertAcks: () => emit('alerts.acksChanged', {}),
           },
           new RecordReader(db),
           config.region ?? 'berlin',
@@ -193,6 +194,8 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
       },
     }),
     get: () => null,
+    board: () => null,
+    dispatchDoc: () => null,
     regionStatus: () => null,
   };
 

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+/**
+ * The fleet manager's part of the operator API (issue 13, items 1–3): the dispatch queue and
+ * its candidates, shared delivery state on the board (claim, flags, checklist) and alert
+ * acknowledgements. Spread into OPERATOR_API; every method has a typed result in
+ * FleetManagerOutputs, so the renderer reads answers without casts.
+ */
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/, 'not a valid id');
+/** Alert keys are `<droneId>:<kind>`; causes are short machine strings (see the alert model). */
+const alertKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$/, 'not a valid alert key');
+const cause = z.string().min(1).max(120);
+
+export const FLEET_MANAGER_API = {
+  'dispatch.queue': z.object({ limit: z.number().int().min(1).max(1000).optional() }),
+  'dispatch.candidates': z.object({ deliveryId: id }),
+  'collab.claim': z.object({ deliveryId: id }),
+  'collab.release': z.object({ deliveryId: id }),
+  'collab.setPriority': z.object({
+    deliveryId: id,
+    priority: z.enum(['normal', 'high', 'urgent']),
+  }),
+  'collab.setVip': z.object({ deliveryId: id, vip: z.boolean() }),
+  'collab.addChecklistItem': z.object({ deliveryId: id, label: z.string().max(200) }),
+  'collab.toggleChecklistItem': z.object({ deliveryId: id, itemId: id }),
+  'alerts.acks': z.object({}),
+  'alerts.acknowledge': z.object({
+    alertKey,
+    cause,
+    critical: z.boolean(),
+    /** Required (3–200 characters) when `critical`: why the alert needs no more attention. */
+    reason: z.string().max(200).optional(),
+  }),
+} as const;
+
+export type PriorityView = 'normal' | 'high' | 'urgent';
+
+/** Who set something on the board, and when (their desk's clock). */
+export interface MarkView {
+  readonly userId: string;
+  readonly at: number;
+}
+
+export interface BoardNoteView {
+  readonly id: string;
+  readonly author: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+export interface ChecklistItemView {
+  readonly id: string;
+  readonly label: string;
+  readonly done: boolean;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly doneBy: string | null;
+  readonly doneAt: number | null;
+}
+
+/** One delivery's shared state on its board document, as every desk of the region sees it. */
+export interface DeliveryBoardView {
+  readonly deliveryId: string;
+  readonly notes: readonly BoardNoteView[];
+  readonly flags: { readonly priority: PriorityView; readonly vip: boolean };
+  /** Who last set each flag and when; null while nobody has. */
+  readonly flagMarks: { readonly priority: MarkView | null; readonly vip: MarkView | null };
+  /** "I'm handling it": who and since when. */
+  readonly claim: MarkView | null;
+  readonly checklist: readonly ChecklistItemView[];
+}
+
+export interface PendingCommandView {
+  readonly idempotencyKey: string;
+  readonly name: string;
+  readonly state: string;
+}
+
+/** A delivery waiting for a drone (stage `created`), or one this desk's assignment waits on. */
+export interface DispatchQueueEntry {
+  readonly deliveryId: string;
+  readonly customerId: string;
+  readonly parcel: { readonly tag: string; readonly weightGrams: number; readonly size: string };
+  readonly window: { readonly start: number; readonly end: number };
+  /** The service zone holding the drop-off point; null outside every zone. */
+  readonly zone: { readonly id: string; readonly name: string } | null;
+  /** The stage this desk shows (with its own pending commands applied). */
+  readonly stage: string;
+  readonly droneId: string | null;
+  readonly pending: readonly PendingCommandView[];
+  readonly board: DeliveryBoardView | null;
+}
+
+export interface DispatchQueueView {
+  /** Earliest window first. */
+  readonly entries: readonly DispatchQueueEntry[];
+  /** Waiting deliveries on this desk (entries may be limited). */
+  readonly total: number;
+}
+
+export type CandidateReason = 'NO_DRONE_CAN_LIFT' | 'NO_DRONE_WITH_BATTERY' | 'NO_DRONE_FREE';
+
+export interface DroneCandidateView {
+  readonly droneId: string;
+  readonly modelName: string;
+  readonly eligible: boolean;
+  readonly reason: CandidateReason | null;
+  readonly batteryPct: number;
+  readonly batteryNeededPct: number;
+  readonly reservePct: number;
+  readonly maxPayloadGrams: number;
+  readonly distanceToPickupMeters: number;
+  readonly routeMeters: number;
+  readonly arrivesAt: number | null;
+}
+
+export interface DispatchCandidatesView {
+  readonly deliveryId: string;
+  /** When the ranking was computed (ETAs are from then). */
+  readonly at: number;
+  readonly candidates: readonly DroneCandidateView[];
+}
+
+/** An alert someone took: shared through the region's dispatch document. */
+export interface AlertAckView {
+  readonly alertKey: string;
+  /** What the alert was about when acknowledged; a different cause nags again. */
+  readonly cause: string;
+  readonly userId: string;
+  readonly at: number;
+  readonly reason: string | null;
+}
+
+export interface FleetManagerOutputs {
+  'dispatch.queue': DispatchQueueView;
+  'dispatch.candidates': DispatchCandidatesView;
+  'collab.claim': DeliveryBoardView;
+  'collab.release': DeliveryBoardView;
+  'collab.setPriority': DeliveryBoardView;
+  'collab.setVip': DeliveryBoardView;
+  'collab.addChecklistItem': DeliveryBoardView;
+  'collab.toggleChecklistItem': DeliveryBoardView;
+  'alerts.acks': readonly AlertAckView[];
+  'alerts.acknowledge': AlertAckView;
+}
