@@ -4,6 +4,7 @@ import type {
   OperatorEvents,
   OperatorInput,
   OperatorMethod,
+  OperatorOutput,
 } from '../../../app/contract';
 
 /**
@@ -12,7 +13,11 @@ import type {
  * browser host's WebSocket — and nothing else in the UI knows which is in use.
  */
 export interface OperatorClient {
-  call<M extends OperatorMethod>(method: M, payload: OperatorInput<M>): Promise<ApiResult<unknown>>;
+  /** The answer is typed by the contract (OperatorOutputs); untyped methods answer `unknown`. */
+  call<M extends OperatorMethod>(
+    method: M,
+    payload: OperatorInput<M>,
+  ): Promise<ApiResult<OperatorOutput<M>>>;
   on<E extends OperatorEventName>(
     event: E,
     listener: (payload: OperatorEvents[E]) => void,
@@ -106,13 +111,15 @@ export class WebSocketOperatorClient implements OperatorClient {
   async call<M extends OperatorMethod>(
     method: M,
     payload: OperatorInput<M>,
-  ): Promise<ApiResult<unknown>> {
+  ): Promise<ApiResult<OperatorOutput<M>>> {
     await this.#opened;
     const id = this.#nextId++;
-    return new Promise((resolve) => {
+    const answer = await new Promise<ApiResult<unknown>>((resolve) => {
       this.#pending.set(id, { resolve });
       this.#socket?.send(JSON.stringify({ id, method, payload }));
     });
+    // The one place a result is narrowed: the core's handlers are typed by the same contract.
+    return answer as ApiResult<OperatorOutput<M>>;
   }
 
   on<E extends OperatorEventName>(
@@ -141,7 +148,8 @@ export function connectOperatorClient(): OperatorClient {
   const bridge = (window as unknown as { fleetdesk?: PreloadBridge }).fleetdesk;
   if (bridge) {
     return {
-      call: (method, payload) => bridge.call(method, payload),
+      call: async <M extends OperatorMethod>(method: M, payload: OperatorInput<M>) =>
+        (await bridge.call(method, payload)) as ApiResult<OperatorOutput<M>>,
       on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
       onConnection: () => () => undefined,
     };

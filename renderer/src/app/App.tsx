@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { AgentWorkspace } from '../features/agent/AgentWorkspace';
+import { DispatchView } from '../features/dispatch/DispatchView';
 import { FleetMapView } from '../features/fleet/FleetMapView';
 import { PendingPanel } from '../features/outbox/PendingPanel';
 import { RegionStatusBanner } from '../features/region-status/RegionStatusBanner';
@@ -9,16 +10,17 @@ import type { Role } from '../features/session/session-slice';
 import { StatusBar } from '../features/sync/StatusBar';
 import { useAppSelector } from './store';
 
-type View = 'agent' | 'fleet' | 'pending';
+type View = 'agent' | 'fleet' | 'dispatch' | 'pending';
 
 const VIEWS_BY_ROLE: Record<Role, readonly View[]> = {
   agent: ['agent', 'pending'],
-  'fleet-manager': ['fleet', 'pending'],
-  supervisor: ['agent', 'fleet', 'pending'],
+  'fleet-manager': ['fleet', 'dispatch', 'pending'],
+  supervisor: ['agent', 'fleet', 'dispatch', 'pending'],
 };
 const VIEW_LABEL: Record<View, string> = {
   agent: 'Customers & deliveries',
   fleet: 'Fleet map',
+  dispatch: 'Dispatch',
   pending: 'Pending & attention',
 };
 
@@ -56,6 +58,7 @@ export function App() {
       <div className="content">
         {view === 'agent' && <AgentWorkspace />}
         {view === 'fleet' && <FleetMapView />}
+        {view === 'dispatch' && <DispatchView />}
         {view === 'pending' && <PendingPanel />}
       </div>
       <StatusBar />
