@@ -52,6 +52,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
           status: d.status,
           batteryPct: Math.round(d.batteryPct),
           freshness: d.freshness,
+          lostSince: d.freshness === 'lost' ? (d.at ?? 0) : null,
           assignedDeliveryId: meta?.deliveryId ?? null,
         };
         const prev = shown.get(d.id);
@@ -61,6 +62,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
           prev.status !== next.status ||
           prev.batteryPct !== next.batteryPct ||
           prev.freshness !== next.freshness ||
+          prev.lostSince !== next.lostSince ||
           prev.assignedDeliveryId !== next.assignedDeliveryId
         ) {
           shown.set(d.id, next);
@@ -116,8 +118,9 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
       // delivery change only moves its ETA (reload just those), no polling.
       if (c.kinds.includes('drone')) scheduleSnapshot();
       else if (c.kinds.includes('delivery')) {
-        const mine = new Set(assignedIds(assigned));
-        const changed = c.ids.filter((id) => mine.has(id));
+        const mine = assignedIds(assigned);
+        // The core names at most 200 ids per batch; a full list may have left some out.
+        const changed = c.ids.length >= 200 ? mine : c.ids.filter((id) => mine.includes(id));
         if (changed.length > 0)
           void loadEtas(client, changed, etas).then(() => {
             if (!stopped) dispatch(deliveryEtasLoaded([...etas.values()]));
