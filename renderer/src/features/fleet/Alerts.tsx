@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import './fleet-alerts.css';
 import { useAppDispatch, useAppSelector } from '../../app/store';
 import { AlertAckControl } from './AlertAckControl';
 import { formatClock } from './fleet-model';
