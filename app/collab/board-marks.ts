@@ -36,11 +36,11 @@ export function setFlagMarked<K extends keyof DeliveryFlags>(
   if (!user.ok) return user;
   if (!Number.isSafeInteger(at) || at < 0)
     return err('COLLAB.INVALID_TIME', 'That time is not valid.');
-  let result: Result<DeliveryFlags> = err('FLAG.INVALID', 'That flag value is not valid.');
   // setFlag opens its own transaction; nested in ours, Yjs makes both one update.
-  doc.ydoc.transact(() => {
-    result = setFlag(doc, deliveryId, flag, value);
-    if (result.ok) boardTypes(doc.ydoc, deliveryId).flags.set(`mark:${flag}`, { userId: by, at });
+  const result = doc.ydoc.transact((): Result<DeliveryFlags> => {
+    const set = setFlag(doc, deliveryId, flag, value);
+    if (set.ok) boardTypes(doc.ydoc, deliveryId).flags.set(`mark:${flag}`, { userId: by, at });
+    return set;
   }, LOCAL_ORIGIN);
   return result.ok ? ok(readBoardView(doc, deliveryId)) : result;
 }

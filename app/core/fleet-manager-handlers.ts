@@ -19,8 +19,29 @@ import type {
   FleetManagerOutputs,
   OperatorInput,
 } from '../contract';
-import type { EffectiveRecord } from '../commands';
-import type { HandlerDeps } from './operator-handlers';
+import type { EffectiveRecord, EffectiveView } from '../commands';
+import type { OutboxStore } from '../outbox';
+import type { RecordReader } from '../replica';
+import type { SessionStore } from '../session';
+
+/** What the collaborative documents give these handlers (part of CollabFacade). */
+export interface FleetCollab {
+  get(deliveryId: string): BoardView | null;
+  /** The board document holding this delivery's shared state; null if the delivery is unknown. */
+  board(deliveryId: string): BoardDoc | null;
+  /** The region's dispatch document for the day of `at`; null without collaborative documents. */
+  dispatchDoc(at: number): BoardDoc | null;
+}
+
+/** The part of the core's handler dependencies these methods use. */
+export interface FleetHandlerDeps {
+  readonly now: () => number;
+  readonly session: SessionStore;
+  readonly reader: RecordReader;
+  readonly view: EffectiveView;
+  readonly outbox: OutboxStore;
+  readonly collab: FleetCollab;
+}
 
 type FleetMethod = keyof FleetManagerOutputs;
 export type FleetManagerHandlers = {
@@ -42,7 +63,7 @@ const NO_DELIVERY = fail('DELIVERY.NOT_FOUND', 'That delivery is not on this des
  * from the replica, shared delivery state and alert acknowledgements on the Yjs documents.
  * Everything is local: it works offline and syncs when the server is back.
  */
-export function createFleetManagerHandlers(d: HandlerDeps): FleetManagerHandlers {
+export function createFleetManagerHandlers(d: FleetHandlerDeps): FleetManagerHandlers {
   const user = (): string | null => d.session.current(d.now())?.userId ?? null;
   /** Runs a board write as the signed-in user on the delivery's board document. */
   const onBoard = (

@@ -4,7 +4,7 @@ import type { PaymentSnapshot } from '../../domain/payments';
 import { isRole } from '../../domain/protocol';
 import { asId, instant, type Location, type Result } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
-import type { BoardDoc, BoardView, Note } from '../collab';
+import type { Note } from '../collab';
 import type { CommandBuilder, BuiltCommand, EffectiveView, IssueContext } from '../commands';
 import type {
   ApiResult,
@@ -22,7 +22,7 @@ import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
 import type { SyncStatusTracker } from '../status';
 import type { TelemetryClient } from '../telemetry';
-import { createFleetManagerHandlers } from './fleet-manager-handlers';
+import { createFleetManagerHandlers, type FleetCollab } from './fleet-manager-handlers';
 
 export interface HandlerDeps {
   readonly now: () => number;
@@ -47,13 +47,8 @@ export interface HandlerDeps {
 }
 
 /** What the core needs from the collaborative-state module (app/collab). */
-export interface CollabFacade {
+export interface CollabFacade extends FleetCollab {
   addNote(deliveryId: string, author: string, text: string, at: number): Result<Note>;
-  get(deliveryId: string): BoardView | null;
-  /** The board document holding this delivery's shared state; null if the delivery is unknown. */
-  board(deliveryId: string): BoardDoc | null;
-  /** The region's dispatch document for the day of `at`; null without collaborative documents. */
-  dispatchDoc(at: number): BoardDoc | null;
   /** The region's service status as this desk last received it; null if never. */
   regionStatus(): RegionStatusView | null;
 }
