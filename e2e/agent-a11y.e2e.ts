@@ -1,8 +1,7 @@
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentPage } from './pages/agent-page';
 import { findPaymentTarget } from './pages/server-records';
+import { seriousViolations } from './support/axe';
 import { Stack, startDesk } from './support/stack';
 
 let stack: Stack;
@@ -14,13 +13,6 @@ afterAll(async () => {
 });
 
 const SCREENSHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 it('sign-in, the workspace with a customer, the delivery view and the pending panel have no serious axe violations; retry and discard work', async () => {
   const fresh = await startDesk(stack.server.url);

@@ -6,12 +6,11 @@
  * company came back and went down again) it nags again. The screen passes axe; acknowledging works from the
  * keyboard alone.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TcpProxy } from '../sync-server/test-support/tcp-proxy';
-import { Stack, startDesk } from './support/stack';
+import { seriousViolations } from './support/axe';
+import { Stack } from './support/stack';
 
 let stack: Stack;
 let proxy: TcpProxy;
@@ -23,18 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
 });
-
-async function deskThroughProxy(user: string): Promise<Page> {
-  const desk = await startDesk(`http://127.0.0.1:${String(proxy.port)}`);
-  stack.cleanups.push(() => desk.stop());
-  stack.cleanups.push(() => rmSync(desk.profileDir, { recursive: true, force: true }));
-  const context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(desk.url);
-  await page.getByLabel('Access token').fill(stack.server.token(user, 'fleet-manager'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
 
 const SYNC = { timeout: 30_000 };
 const open = (page: Page, key: string) =>
@@ -50,23 +37,10 @@ async function acknowledge(page: Page, key: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 it('acknowledgements are shared (also from an offline desk), critical ones need a reason, and a new cause nags again', async () => {
   const a = (await stack.desk('fm-1', 'fleet-manager')).page;
-  const b = await deskThroughProxy('fm-2');
-  const supervisor = stack.server.token('sup-1', 'supervisor');
-  const faults = (mode: string) =>
-    stack.server.api('/api/admin/gateway-faults', {
-      method: 'PUT',
-      token: supervisor,
-      body: { mode },
-    });
+  const b = (await stack.desk('fm-2', 'fleet-manager', `http://127.0.0.1:${String(proxy.port)}`))
+    .page;
 
   // Ordinary (non-critical) drone alerts: with no simulator, drones stop reporting.
   const ordinary = a
@@ -84,7 +58,7 @@ it('acknowledgements are shared (also from an offline desk), critical ones need 
   }
 
   // Critical: card payments down. No reason, no acknowledgement.
-  expect((await faults('down')).status).toBe(200);
+  expect((await stack.gatewayFaults('down')).status).toBe(200);
   const gateway = 'region:payments';
   for (const page of [a, b])
     await expect
@@ -123,11 +97,11 @@ it('acknowledgements are shared (also from an offline desk), critical ones need 
   });
 
   // The cause changes (back, then down again since a new time): it nags again, saying so.
-  expect((await faults('none')).status).toBe(200);
+  expect((await stack.gatewayFaults('none')).status).toBe(200);
   await expect.poll(() => taken(a, gateway).count(), { timeout: 60_000 }).toBe(0);
-  expect((await faults('down')).status).toBe(200);
+  expect((await stack.gatewayFaults('down')).status).toBe(200);
   await expect
     .poll(() => open(a, gateway).textContent(), { timeout: 60_000 })
     .toMatch(/Acknowledged by fm-2 at .* it has changed since/);
-  expect((await faults('none')).status).toBe(200);
+  expect((await stack.gatewayFaults('none')).status).toBe(200);
 }, 300_000);

@@ -5,14 +5,12 @@
  * one is queued offline and sent on reconnect, and one queued offline is refused by the server
  * (A assigned that delivery first) with the server's reason on B's screen.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import { rmSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TcpProxy } from '../sync-server/test-support/tcp-proxy';
 import { DispatchPage } from './pages/dispatch-page';
 import { serverRecord } from './pages/server-records';
-import { Stack, startDesk } from './support/stack';
+import { seriousViolations } from './support/axe';
+import { Stack } from './support/stack';
 
 let stack: Stack;
 let proxy: TcpProxy;
@@ -27,31 +25,13 @@ afterAll(async () => {
   await stack.close();
 });
 
-async function deskThroughProxy(user: string): Promise<Page> {
-  const desk = await startDesk(`http://127.0.0.1:${String(proxy.port)}`);
-  stack.cleanups.push(() => desk.stop());
-  stack.cleanups.push(() => rmSync(desk.profileDir, { recursive: true, force: true }));
-  const page = await (
-    await stack.browser.newContext({ viewport: { width: 1400, height: 900 } })
-  ).newPage();
-  await page.goto(desk.url);
-  await page.getByLabel('Access token').fill(stack.server.token(user, 'fleet-manager'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
-
 const SYNC = { timeout: 30_000 };
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 it('two fleet managers claim, flag and assign drones, one of them offline for part of it, and converge', async () => {
   const a = new DispatchPage((await stack.desk('fm-1', 'fleet-manager')).page);
-  const b = new DispatchPage(await deskThroughProxy('fm-2'));
+  const b = new DispatchPage(
+    (await stack.desk('fm-2', 'fleet-manager', `http://127.0.0.1:${String(proxy.port)}`)).page,
+  );
   await a.open();
   await b.open();
   const [d1, d2, d3] = await a.waitingIds(3);

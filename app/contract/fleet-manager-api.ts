@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DroneCandidate, UnassignedReason } from '../../domain/shipping';
 
 /**
  * The fleet manager's part of the operator API (issue 13, items 1–3): the dispatch queue and
@@ -98,21 +99,11 @@ export interface DispatchQueueView {
   readonly total: number;
 }
 
-export type CandidateReason = 'NO_DRONE_CAN_LIFT' | 'NO_DRONE_WITH_BATTERY' | 'NO_DRONE_FREE';
+/** Why the scheduler would not give a drone this delivery (the domain's reasons). */
+export type CandidateReason = UnassignedReason;
 
-export interface DroneCandidateView {
-  readonly droneId: string;
-  readonly modelName: string;
-  readonly eligible: boolean;
-  readonly reason: CandidateReason | null;
-  readonly batteryPct: number;
-  readonly batteryNeededPct: number;
-  readonly reservePct: number;
-  readonly maxPayloadGrams: number;
-  readonly distanceToPickupMeters: number;
-  readonly routeMeters: number;
-  readonly arrivesAt: number | null;
-}
+/** One drone as the domain's scheduler ranks it for one delivery (rankCandidates). */
+export type DroneCandidateView = DroneCandidate;
 
 export interface DispatchCandidatesView {
   readonly deliveryId: string;

@@ -1,5 +1,10 @@
 import { useState, type SyntheticEvent } from 'react';
-import type { ApiResult, DeliveryBoardView, PriorityView } from '../../../../app/contract';
+import type {
+  ApiResult,
+  DeliveryBoardView,
+  MarkView,
+  PriorityView,
+} from '../../../../app/contract';
 import { useOperator } from '../../app/operator-context';
 import { useAppSelector } from '../../app/store';
 import { PRIORITY_LABEL, markText } from './dispatch-format';
@@ -86,12 +91,7 @@ export function BoardPanel({
             ))}
           </select>
         </label>
-        {board.flagMarks.priority && (
-          <span className="muted" data-testid="priority-mark">
-            {' '}
-            set by {markText(board.flagMarks.priority, 'at')}
-          </span>
-        )}
+        <SetBy mark={board.flagMarks.priority} />
         <br />
         <label>
           <input
@@ -103,12 +103,7 @@ export function BoardPanel({
           />{' '}
           VIP customer
         </label>
-        {board.flagMarks.vip && (
-          <span className="muted" data-testid="vip-mark">
-            {' '}
-            set by {markText(board.flagMarks.vip, 'at')}
-          </span>
-        )}
+        <SetBy mark={board.flagMarks.vip} />
       </section>
       <section aria-labelledby="checklist-h" className="card">
         <h3 id="checklist-h">Checklist</h3>
@@ -162,4 +157,9 @@ export function BoardPanel({
       )}
     </div>
   );
+}
+
+/** " set by fm-1 at 14:02" next to a flag, once someone set it. */
+function SetBy({ mark }: { mark: MarkView | null }) {
+  return mark ? <span className="muted"> set by {markText(mark, 'at')}</span> : null;
 }
