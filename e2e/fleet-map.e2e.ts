@@ -41,6 +41,12 @@ it('a fleet manager watches drones move, then sees last known positions when the
     return map instanceof HTMLCanvasElement && map.width > 0;
   });
   await page.waitForTimeout(1500); // tiles of the offline basemap (a screenshot, not an assertion)
+  // Issue 13: each cluster carries its drone count, drawn on the overlay's label canvas.
+  const labels = page.locator('canvas.cluster-labels');
+  await expect
+    .poll(async () => Number(await labels.getAttribute('data-clusters')), { timeout: 15_000 })
+    .toBeGreaterThan(0);
+  expect(Number(await labels.getAttribute('data-clustered'))).toBeLessThanOrEqual(20);
   await page.screenshot({ path: screenshot('fleet-overview.png') });
   await flying.first().getByRole('button').click();
   const details = page.getByRole('region', { name: /^Drone / });
