@@ -9,27 +9,29 @@ import { useDeliveryBoard } from './use-dispatch';
 export function DeliveryDispatchPanel({
   deliveryId,
   entry,
+  waiting,
 }: {
   deliveryId: string;
-  /** Null once it left the queue (assigned): the panel stays to show how that went. */
+  /** Its queue entry, or the last one seen after it left the queue. */
   entry: DispatchQueueEntry | null;
+  /** Still in the queue; once assigned the panel stays to show how that went. */
+  waiting: boolean;
 }) {
   const { board, setBoard } = useDeliveryBoard(deliveryId);
   return (
     <section className="dispatch-detail" aria-labelledby="dispatch-detail-h">
       <h2 id="dispatch-detail-h">Delivery {entry?.parcel.tag ?? deliveryId}</h2>
-      {entry ? (
+      {entry && (
         <p>
           {windowText(entry.window)} · {entry.zone?.name ?? 'outside every zone'} ·{' '}
           {kg(entry.parcel.weightGrams)} · customer {entry.customerId}
         </p>
-      ) : (
-        <p role="status">No longer waiting for a drone.</p>
       )}
+      {!waiting && <p role="status">No longer waiting for a drone.</p>}
       <BoardPanel deliveryId={deliveryId} board={board} onChanged={setBoard} />
       <CandidatesPanel
         deliveryId={deliveryId}
-        waiting={entry !== null && entry.pending.length === 0}
+        waiting={waiting && entry !== null && entry.pending.length === 0}
       />
       <NotesPanel deliveryId={deliveryId} notes={board?.notes ?? null} onAdded={() => undefined} />
     </section>

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import type { DispatchQueueEntry } from '../../../../app/contract';
 import './dispatch.css';
 import { DeliveryDispatchPanel } from './DeliveryDispatchPanel';
 import { DispatchQueueTable } from './DispatchQueueTable';
@@ -9,6 +10,10 @@ export function DispatchView() {
   const { queue, error } = useDispatchQueue();
   const [selected, setSelected] = useState<string | null>(null);
   const entry = queue?.entries.find((e) => e.deliveryId === selected) ?? null;
+  // The last queue entry of each delivery seen: one that left the queue (assigned) is still
+  // named by its parcel, window and zone while its panel shows how the assignment went.
+  const seen = useRef(new Map<string, DispatchQueueEntry>());
+  for (const e of queue?.entries ?? []) seen.current.set(e.deliveryId, e);
   return (
     <main aria-label="Dispatch" className="dispatch">
       <section aria-labelledby="dispatch-queue-h" className="dispatch-queue">
@@ -29,7 +34,11 @@ export function DispatchView() {
         )}
       </section>
       {selected ? (
-        <DeliveryDispatchPanel deliveryId={selected} entry={entry} />
+        <DeliveryDispatchPanel
+          deliveryId={selected}
+          entry={entry ?? seen.current.get(selected) ?? null}
+          waiting={entry !== null}
+        />
       ) : (
         <section className="dispatch-detail" aria-label="Delivery">
           <p>Choose a delivery in the queue to claim it, flag it or assign a drone.</p>
