@@ -24,6 +24,8 @@ export const FLEET_MANAGER_API = {
   'collab.setVip': z.object({ deliveryId: id, vip: z.boolean() }),
   'collab.addChecklistItem': z.object({ deliveryId: id, label: z.string().max(200) }),
   'collab.toggleChecklistItem': z.object({ deliveryId: id, itemId: id }),
+  /** The selected drone's recent fixes from the replica (works offline). */
+  'fleet.trail': z.object({ droneId: id, minutes: z.number().int().min(1).max(15).optional() }),
   'alerts.acks': z.object({}),
   'alerts.acknowledge': z.object({
     alertKey,
@@ -122,7 +124,14 @@ export interface AlertAckView {
   readonly reason: string | null;
 }
 
+export interface TrailView {
+  readonly droneId: string;
+  /** Oldest first. */
+  readonly points: readonly { readonly at: number; readonly lat: number; readonly lng: number }[];
+}
+
 export interface FleetManagerOutputs {
+  'fleet.trail': TrailView;
   'dispatch.queue': DispatchQueueView;
   'dispatch.candidates': DispatchCandidatesView;
   'collab.claim': DeliveryBoardView;

@@ -23,6 +23,7 @@ import type { EffectiveRecord, EffectiveView } from '../commands';
 import type { OutboxStore } from '../outbox';
 import type { RecordReader } from '../replica';
 import type { SessionStore } from '../session';
+import type { TrailPoint } from '../telemetry';
 
 /** What the collaborative documents give these handlers (part of CollabFacade). */
 export interface FleetCollab {
@@ -41,7 +42,12 @@ export interface FleetHandlerDeps {
   readonly view: EffectiveView;
   readonly outbox: OutboxStore;
   readonly collab: FleetCollab;
+  /** A drone's fixes since an instant, from the replica's trail table. */
+  readonly trail: (droneId: string, since: number) => readonly TrailPoint[];
 }
+
+/** Minutes of trail answered when the caller names none. */
+const DEFAULT_TRAIL_MINUTES = 10;
 
 type FleetMethod = keyof FleetManagerOutputs;
 export type FleetManagerHandlers = {
@@ -167,6 +173,13 @@ export function createFleetManagerHandlers(d: FleetHandlerDeps): FleetManagerHan
       onBoard(deliveryId, (doc, userId, at) =>
         toggleChecklistItem(doc, deliveryId, itemId, userId, at),
       ),
+    'fleet.trail': ({ droneId, minutes }) => ({
+      ok: true,
+      value: {
+        droneId,
+        points: d.trail(droneId, d.now() - (minutes ?? DEFAULT_TRAIL_MINUTES) * 60_000),
+      },
+    }),
     'alerts.acks': () => {
       const doc = d.collab.dispatchDoc(d.now());
       return { ok: true, value: doc ? readAlertAcks(doc) : [] };

@@ -21,7 +21,7 @@ import type { RecordReader } from '../replica';
 import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
 import type { SyncStatusTracker } from '../status';
-import type { TelemetryClient } from '../telemetry';
+import type { TelemetryClient, TrailPoint } from '../telemetry';
 import { createFleetManagerHandlers, type FleetCollab } from './fleet-manager-handlers';
 
 export interface HandlerDeps {
@@ -40,6 +40,7 @@ export interface HandlerDeps {
   readonly status: SyncStatusTracker;
   readonly telemetry: () => TelemetryClient | null;
   readonly collab: CollabFacade;
+  readonly trail: (droneId: string, since: number) => readonly TrailPoint[];
   /** Called after a successful login so the core starts its sync loops. */
   readonly onLogin: () => void;
   readonly deskStatus: () => DeskStatusView;

@@ -34,7 +34,7 @@ import {
 } from '../keystore';
 import { AccessTokens, SessionStore, type RevocationNotice } from '../session';
 import { SyncStatusTracker } from '../status';
-import { TelemetryClient } from '../telemetry';
+import { readTrail, TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
 import { ConfirmedTimesStore } from './confirmed-times';
 import { ensureFeedScope } from './feed-scope';
@@ -283,6 +283,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     status,
     telemetry: () => loops.telemetry(),
     collab: collab ?? noCollab,
+    trail: (droneId, since) => readTrail(db, droneId, since),
     onLogin: () => {
       signedOutReason = null;
       startLoops();
