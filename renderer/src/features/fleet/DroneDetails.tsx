@@ -5,6 +5,7 @@ import type { DroneLayer } from './drone-layer';
 import type { FleetMapHandle } from './fleet-map';
 import { formatClock, STATUS_LABEL } from './fleet-model';
 import { selectDroneById } from './fleet-slice';
+import { useDroneTrail } from './use-drone-trail';
 import { deliveryBody, type DeliveryBody } from './use-fleet-live';
 
 /** The selected drone: live values, its delivery and its route on the map. */
@@ -22,6 +23,7 @@ export function DroneDetails({
   const summary = useAppSelector((s) => (selectedId ? selectDroneById(s, selectedId) : undefined));
   const deliveryId = summary?.assignedDeliveryId ?? null;
   const [delivery, setDelivery] = useState<{ id: string; body: DeliveryBody } | null>(null);
+  const trail = useDroneTrail(selectedId, tick, handle);
 
   useEffect(() => {
     if (!deliveryId) return;
@@ -73,6 +75,12 @@ export function DroneDetails({
         <dt>Position</dt>
         <dd data-testid="selected-position">
           {live.lat.toFixed(5)}, {live.lng.toFixed(5)}
+        </dd>
+        <dt>Recent trail</dt>
+        <dd data-testid="trail">
+          {trail === null || trail.points.length === 0
+            ? 'no fixes in the last 10 min'
+            : `${String(trail.points.length)} fixes since ${formatClock(trail.points[0]?.at ?? 0)}`}
         </dd>
         <dt>Delivery</dt>
         <dd>{deliveryId ?? 'none'}</dd>
