@@ -41,6 +41,12 @@ it('a fleet manager watches drones move, then sees last known positions when the
     return map instanceof HTMLCanvasElement && map.width > 0;
   });
   await page.waitForTimeout(1500); // tiles of the offline basemap (a screenshot, not an assertion)
+  // Issue 13: each cluster carries its drone count, drawn on the overlay's label canvas.
+  const labels = page.locator('canvas.cluster-labels');
+  await expect
+    .poll(async () => Number(await labels.getAttribute('data-clusters')), { timeout: 15_000 })
+    .toBeGreaterThan(0);
+  expect(Number(await labels.getAttribute('data-clustered'))).toBeLessThanOrEqual(20);
   await page.screenshot({ path: screenshot('fleet-overview.png') });
   await flying.first().getByRole('button').click();
   const details = page.getByRole('region', { name: /^Drone / });
@@ -57,6 +63,13 @@ it('a fleet manager watches drones move, then sees last known positions when the
     .poll(async () => Number(await map.getAttribute('data-flushes')), { timeout: 10_000 })
     .toBeGreaterThan(flushes);
 
+  // Issue 13: its recent trail, from the replica (written every ~5 s with the fixes).
+  const trail = page.getByTestId('trail');
+  await expect
+    .poll(async () => Number(/^(\d+) fixes/.exec((await trail.textContent()) ?? '')?.[1] ?? 0), {
+      timeout: 30_000,
+    })
+    .toBeGreaterThanOrEqual(2);
   const axe = await new AxeBuilder({ page }).include('main').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(
@@ -74,6 +87,8 @@ it('a fleet manager watches drones move, then sees last known positions when the
   // Fixes stop: the drones age to late, then lost, in the list (and fade on the map).
   const stale = list.getByRole('row').filter({ hasText: /\blost\b/ });
   await expect.poll(async () => stale.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+  // The trail still reads from the replica with the server gone.
+  expect(await trail.textContent()).toMatch(/^\d+ fixes since \d{2}:\d{2}/);
   const shownPosition = await positionOf(page);
   expect(shownPosition).toMatch(/\d+\.\d+, \d+\.\d+/);
   await page.screenshot({ path: screenshot('fleet-offline.png') });

@@ -25,3 +25,12 @@ export {
   type BoardDoc,
 } from './board-model';
 export { LOCAL_ORIGIN } from './transaction-origins';
+export { readBoardView, setFlagMarked, type BoardView, type Mark } from './board-marks';
+export {
+  acknowledgeAlert,
+  MAX_ACK_REASON,
+  MIN_ACK_REASON,
+  observeAlertAcks,
+  readAlertAcks,
+  type AlertAck,
+} from './alert-acks';

@@ -10,3 +10,4 @@ export type {
   Note,
   Priority,
 } from '../../domain/protocol';
+export * from './fleet-manager-api';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_NOTE_LENGTH } from '../../domain/contact-center';
 import type { DroneSnapshot } from '../../domain/fleet';
-import type { DeliveryState, Note, RegionStatus, TelemetryFix } from '../../domain/protocol';
+import type { Note, RegionStatus, TelemetryFix } from '../../domain/protocol';
 import type {
   CustomerDetail,
   DeliveryDetail,
@@ -11,6 +11,11 @@ import type {
 } from './operator-views';
 import type { OutboxEntryView } from './outbox-entry';
 import { SUPERVISOR_API, type SupervisorResults } from './supervisor-api';
+import {
+  FLEET_MANAGER_API,
+  type DeliveryBoardView,
+  type FleetManagerOutputs,
+} from './fleet-manager-api';
 
 /**
  * THE operator API: every query and command the UI may call, and every event it
@@ -62,6 +67,8 @@ export const OPERATOR_API = {
   'collab.get': z.object({ deliveryId: id }),
   // Supervisor: escalations, audit trail, gateway drills (supervisor-api.ts)
   ...SUPERVISOR_API,
+  // Fleet manager: dispatch, shared delivery state, alert acknowledgements (fleet-manager-api.ts)
+  ...FLEET_MANAGER_API,
 } as const;
 
 export type OperatorMethod = keyof typeof OPERATOR_API;
@@ -72,7 +79,7 @@ export type OperatorInput<M extends OperatorMethod> = z.infer<(typeof OPERATOR_A
  * this (they are typed against it) and every client receives it typed, so no layer casts.
  * Commands answer with the outbox entry they queued.
  */
-export interface OperatorOutputs extends SupervisorResults {
+export interface OperatorOutputs extends SupervisorResults, FleetManagerOutputs {
   'session.login': SessionView | null;
   'session.get': SessionView | null;
   'session.logout': null;
@@ -94,7 +101,7 @@ export interface OperatorOutputs extends SupervisorResults {
   'outbox.discard': OutboxEntryView;
   'notes.add': Note;
   /** Null when the delivery is not on this desk. */
-  'collab.get': DeliveryState | null;
+  'collab.get': DeliveryBoardView | null;
 }
 export type OperatorOutput<M extends OperatorMethod> = OperatorOutputs[M];
 
@@ -145,6 +152,8 @@ export interface OperatorEvents {
   /** Someone signed in or out on this desk (any tab or window): every UI follows. Null: signed out. */
   'session.changed': SessionView | null;
   'desk.changed': DeskStatusView;
+  /** An alert acknowledgement arrived or changed (any desk); reload with `alerts.acks`. */
+  'alerts.acksChanged': Record<string, never>;
 }
 
 /** The signed-in operator as the UI sees it (`session.get`, `session.login`, `session.changed`). */

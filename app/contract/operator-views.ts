@@ -1,7 +1,7 @@
 import type { AccountSnapshot } from '../../domain/accounts';
 import type { DroneSnapshot } from '../../domain/fleet';
 import type { PaymentSnapshot } from '../../domain/payments';
-import type { DeliveryState } from '../../domain/protocol';
+import type { DeliveryBoardView } from './fleet-manager-api';
 import type { Location, PaymentMethodRef } from '../../domain/shared';
 import type { DeliverySnapshot } from '../../domain/shipping';
 
@@ -61,7 +61,7 @@ export interface DeliveryDetail {
   readonly payment: EffectiveRecord<PaymentBody> | null;
   readonly drone: RecordView<DroneSnapshot> | null;
   /** Null when the delivery's board cannot be opened on this desk. */
-  readonly collab: DeliveryState | null;
+  readonly collab: DeliveryBoardView | null;
 }
 
 /** A depot as seeded by the server (`fleet.places`). */

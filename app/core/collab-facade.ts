@@ -1,12 +1,14 @@
 import type { DeliverySnapshot } from '../../domain/shipping';
-import { boardDocName, type DeliveryState, type Note } from '../../domain/protocol';
+import { boardDocName, type Note } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
 import {
   addNote,
   CollabDocs,
+  observeAlertAcks,
   observeDelivery,
-  readDeliveryState,
+  readBoardView,
   RegionStatusWatch,
+  type BoardView,
   type CollabDoc,
   type WatchedRegionStatus,
 } from '../collab';
@@ -33,6 +35,8 @@ export interface CollabContext {
   readonly onChanged: (deliveryId: string) => void;
   /** The region's status document changed (content, live, or age). */
   readonly onRegionStatus: (status: WatchedRegionStatus) => void;
+  /** An alert acknowledgement changed in today's dispatch document (any desk). */
+  readonly onAlertAcks?: () => void;
 }
 
 /**
@@ -42,6 +46,11 @@ export interface CollabContext {
  */
 export function boardFor(region: string, delivery: DeliverySnapshot): string {
   return boardDocName(region, new Date(delivery.window.start).toISOString().slice(0, 10));
+}
+
+/** The region's dispatch document of the (UTC) day of `at`: fleet managers' shared desk state. */
+export function dispatchDocFor(region: string, at: number): string {
+  return `dispatch/${region}/${new Date(at).toISOString().slice(0, 10)}`;
 }
 
 /** The operator API's view of the collaborative documents (notes, flags, claims, checklists). */
@@ -62,6 +71,7 @@ export function createCollabFacade(
     ...(ctx.tokenRefused ? { tokenRefused: ctx.tokenRefused } : {}),
   });
   const watched = new Set<string>();
+  const watchedDispatch = new Set<string>();
   const regionStatus = new RegionStatusWatch({
     docs,
     db: ctx.db,
@@ -89,6 +99,16 @@ export function createCollabFacade(
     return doc;
   };
   return {
+    board: docOf,
+    dispatchDoc(at) {
+      const name = dispatchDocFor(region, at);
+      const doc = docs.open(name);
+      if (!watchedDispatch.has(name)) {
+        watchedDispatch.add(name);
+        observeAlertAcks(doc, () => ctx.onAlertAcks?.());
+      }
+      return doc;
+    },
     addNote(deliveryId, author, text, at): Result<Note> {
       const doc = docOf(deliveryId);
       if (!doc)
@@ -98,9 +118,9 @@ export function createCollabFacade(
         };
       return addNote(doc, deliveryId, author, text, at);
     },
-    get(deliveryId): DeliveryState | null {
+    get(deliveryId): BoardView | null {
       const doc = docOf(deliveryId);
-      return doc ? readDeliveryState(doc, deliveryId) : null;
+      return doc ? readBoardView(doc, deliveryId) : null;
     },
     /** Signed in (again): use the current token, upload edits made offline, follow the status. */
     resume: () => {

@@ -8,7 +8,6 @@ import type {
   ApiResult,
   DepotView,
   DeskStatusView,
-  DeliveryState,
   Note,
   OperatorInput,
   OperatorMethod,
@@ -24,7 +23,8 @@ import type { RecordReader } from '../replica';
 import type { ReplicaSearch } from '../search';
 import type { SessionStore } from '../session';
 import type { SyncStatusTracker } from '../status';
-import type { TelemetryClient } from '../telemetry';
+import type { TelemetryClient, TrailPoint } from '../telemetry';
+import { createFleetManagerHandlers, type FleetCollab } from './fleet-manager-handlers';
 import { createSupervisorHandlers } from './supervisor-handlers';
 
 export interface HandlerDeps {
@@ -43,6 +43,7 @@ export interface HandlerDeps {
   readonly status: SyncStatusTracker;
   readonly telemetry: () => TelemetryClient | null;
   readonly collab: CollabFacade;
+  readonly trail: (droneId: string, since: number) => readonly TrailPoint[];
   /** Called after a successful login so the core starts its sync loops. */
   readonly onLogin: () => void;
   readonly deskStatus: () => DeskStatusView;
@@ -50,9 +51,8 @@ export interface HandlerDeps {
 }
 
 /** What the core needs from the collaborative-state module (app/collab). */
-export interface CollabFacade {
+export interface CollabFacade extends FleetCollab {
   addNote(deliveryId: string, author: string, text: string, at: number): Result<Note>;
-  get(deliveryId: string): DeliveryState | null;
   /** The region's service status as this desk last received it; null if never. */
   regionStatus(): RegionStatusView | null;
 }
@@ -248,5 +248,6 @@ export function createOperatorHandlers(d: HandlerDeps): OperatorHandlers {
     },
     'collab.get': ({ deliveryId }) => done(d.collab.get(deliveryId)),
     ...createSupervisorHandlers(d, issue),
+    ...createFleetManagerHandlers(d),
   };
 }

@@ -34,7 +34,7 @@ import {
 } from '../keystore';
 import { AccessTokens, SessionStore, type RevocationNotice } from '../session';
 import { SyncStatusTracker } from '../status';
-import { TelemetryClient } from '../telemetry';
+import { readTrail, TelemetryClient } from '../telemetry';
 import { createCollabFacade } from './collab-facade';
 import { ConfirmedTimesStore } from './confirmed-times';
 import { ensureFeedScope } from './feed-scope';
@@ -183,6 +183,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
             onStatus: (name, patch) => status.document(name, patch),
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
+            onAlertAcks: () => emit('alerts.acksChanged', {}),
           },
           new RecordReader(db),
           config.region ?? 'berlin',
@@ -196,6 +197,8 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
       },
     }),
     get: () => null,
+    board: () => null,
+    dispatchDoc: () => null,
     regionStatus: () => null,
   };
 
@@ -291,6 +294,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     status,
     telemetry: () => loops.telemetry(),
     collab: collab ?? noCollab,
+    trail: (droneId, since) => readTrail(db, droneId, since),
     onLogin: () => {
       signedOutReason = null;
       startLoops();

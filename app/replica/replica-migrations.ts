@@ -192,4 +192,22 @@ export const REPLICA_MIGRATIONS: readonly ReplicaMigration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'recent trail of drone fixes',
+    up: (db) => {
+      // The last minutes of each drone's fixes (at the telemetry client's persist rate), so a
+      // fleet manager sees where the selected drone came from, offline too. Pruned on write.
+      db.exec(`
+        CREATE TABLE drone_trail (
+          drone_id TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          lat REAL NOT NULL,
+          lng REAL NOT NULL,
+          PRIMARY KEY (drone_id, at)
+        ) WITHOUT ROWID;
+        CREATE INDEX drone_trail_at ON drone_trail (at);
+      `);
+    },
+  },
 ];

@@ -203,7 +203,9 @@ describe('search index recovery on open', () => {
     old.close();
 
     const upgraded = openWritableReplica(path, TEST_KEY);
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(7);
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(
+      REPLICA_MIGRATIONS.at(-1)?.version,
+    );
     expect(
       upgraded.prepare("SELECT name FROM main.sqlite_master WHERE name = 'search'").get(),
     ).toBeUndefined();

@@ -1,1 +1,2 @@
 export * from './telemetry-client';
+export * from './drone-trail';

@@ -3,6 +3,7 @@ import { decodeTelemetryFrame } from '../../domain/protocol';
 import type { DroneFixView } from '../contract';
 import { fullJitterDelay } from '../net';
 import type { WritableDb } from '../replica';
+import { trailWriter } from './drone-trail';
 
 export interface TelemetryOptions {
   readonly serverUrl: string;
@@ -36,12 +37,14 @@ export class TelemetryClient {
   #failures = 0;
   #stopped = false;
   #lastFrameAt: number | null = null;
+  readonly #trail: ReturnType<typeof trailWriter>;
 
   constructor(
     private readonly db: WritableDb,
     private readonly options: TelemetryOptions,
     private readonly events: TelemetryEvents = {},
   ) {
+    this.#trail = trailWriter(db);
     this.#upsert = db.prepare<[string, number, number, number, number, number, string, number]>(
       `INSERT INTO drone_fixes (drone_id, lat, lng, heading, speed, battery, status, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (drone_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, heading = excluded.heading,
@@ -160,20 +163,23 @@ export class TelemetryClient {
     const ids = [...this.#dirty];
     this.#dirty.clear();
     this.db.transaction(() => {
+      const written: DroneFixView[] = [];
       for (const id of ids) {
         const f = this.#latest.get(id);
-        if (f)
-          this.#upsert.run(
-            f.id,
-            f.lat,
-            f.lng,
-            f.headingDeg,
-            f.speedMps,
-            f.batteryPct,
-            f.status,
-            f.at,
-          );
+        if (!f) continue;
+        written.push(f);
+        this.#upsert.run(
+          f.id,
+          f.lat,
+          f.lng,
+          f.headingDeg,
+          f.speedMps,
+          f.batteryPct,
+          f.status,
+          f.at,
+        );
       }
+      this.#trail(written);
     })();
   }
 }

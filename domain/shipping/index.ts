@@ -4,3 +4,4 @@ export * from './delivery-stage';
 export * from './delivery.events';
 export * from './delivery.aggregate';
 export * from './scheduler.service';
+export * from './dispatch-candidates';

@@ -130,8 +130,10 @@ export class Stack {
   async desk(
     user: string,
     role: 'agent' | 'fleet-manager' | 'supervisor',
+    /** Another way to the server (a TcpProxy the test can cut); default: straight to it. */
+    serverUrl = this.server.url,
   ): Promise<{ desk: DeskProcess; page: Page }> {
-    const desk = await startDesk(this.server.url);
+    const desk = await startDesk(serverUrl);
     this.cleanups.push(() => desk.stop());
     this.cleanups.push(() => rmSync(desk.profileDir, { recursive: true, force: true }));
     const context = await this.browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -140,6 +142,15 @@ export class Stack {
     await page.getByLabel('Access token').fill(this.server.token(user, role));
     await page.getByRole('button', { name: 'Sign in' }).click();
     return { desk, page };
+  }
+
+  /** Sandbox gateway fault injection (as a supervisor): 'down', 'flaky' or 'none'. */
+  gatewayFaults(mode: string): Promise<{ status: number; body: unknown }> {
+    return this.server.api('/api/admin/gateway-faults', {
+      method: 'PUT',
+      token: this.server.token('sup-1', 'supervisor'),
+      body: { mode },
+    });
   }
 
   async close(): Promise<void> {

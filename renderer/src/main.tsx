@@ -4,7 +4,7 @@ import { Provider } from 'react-redux';
 import { connectOperatorClient } from './api/operator-client';
 import { App } from './app/App';
 import { wireCoreEvents } from './app/core-events';
-import { OperatorContext } from './app/operator-context';
+import { OperatorContext } from './shared/operator-context';
 import { createAppStore } from './app/store';
 
 const client = connectOperatorClient();

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { AgentWorkspace } from '../features/agent/AgentWorkspace';
+import { DispatchView } from '../features/dispatch/DispatchView';
 import { FleetMapView } from '../features/fleet/FleetMapView';
 import { PendingPanel } from '../features/outbox/PendingPanel';
 import { RegionStatusBanner } from '../features/region-status/RegionStatusBanner';
@@ -14,16 +15,17 @@ import { StatusBar } from '../features/sync/StatusBar';
 import { SendProgress } from '../features/outbox/SendProgress';
 import { useAppSelector } from './store';
 
-type View = 'agent' | 'fleet' | 'pending' | 'escalations' | 'audit' | 'drill';
+type View = 'agent' | 'fleet' | 'dispatch' | 'pending' | 'escalations' | 'audit' | 'drill';
 
 const VIEWS_BY_ROLE: Record<Role, readonly View[]> = {
   agent: ['agent', 'pending'],
-  'fleet-manager': ['fleet', 'pending'],
-  supervisor: ['agent', 'fleet', 'pending', 'escalations', 'audit', 'drill'],
+  'fleet-manager': ['fleet', 'dispatch', 'pending'],
+  supervisor: ['agent', 'fleet', 'dispatch', 'pending', 'escalations', 'audit', 'drill'],
 };
 const VIEW_LABEL: Record<View, string> = {
   agent: 'Customers & deliveries',
   fleet: 'Fleet map',
+  dispatch: 'Dispatch',
   pending: 'Pending & attention',
   escalations: 'Escalations',
   audit: 'Audit trail',
@@ -74,6 +76,7 @@ export function App() {
           <AgentWorkspace key={opened?.deliveryId ?? 'search'} initial={opened} />
         )}
         {view === 'fleet' && <FleetMapView />}
+        {view === 'dispatch' && <DispatchView />}
         {view === 'pending' && (
           <PendingPanel openDelivery={views.includes('agent') ? openDelivery : null} />
         )}

@@ -1,7 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import type { EffectiveRecord, OutboxEntryView, PaymentBody } from '../../../../app/contract';
 import { instant, isExpiredAt } from '../../../../domain/shared';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { locale, shortMethod, formatMoney } from './agent-format';
 import { useOperatorQuery } from './use-operator-query';
 

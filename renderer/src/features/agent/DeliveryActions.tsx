@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { ApiResult, EffectiveRecord, OutboxEntryView } from '../../../../app/contract';
 import { isBeforePickup, type DeliverySnapshot } from '../../../../domain/shipping';
-import { useOperator } from '../../app/operator-context';
-import { CommandProgress } from './CommandProgress';
+import { useOperator } from '../../shared/operator-context';
+import { CommandProgress } from '../../shared/CommandProgress';
 import { STAGE_LABEL } from './agent-format';
 
 const REASONS = [

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { DeliveryDetail } from '../../../../app/contract';
 import { FORWARD_STAGES, type DeliveryStage } from '../../../../domain/shipping';
 import { DeliveryActions } from './DeliveryActions';
-import { NotesPanel } from './NotesPanel';
+import { NotesPanel } from '../../shared/NotesPanel';
 import { PaymentPanel } from './PaymentPanel';
 import { dateTime, pendingStage, STAGE_LABEL, stageText } from './agent-format';
 import { useOperatorQuery } from './use-operator-query';

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { EffectiveRecord, OutboxEntryView, PaymentBody } from '../../../../app/contract';
 import { describeMethod } from '../../../../domain/shared';
 import { ChangePaymentForm } from './ChangePaymentForm';
-import { CommandProgress } from './CommandProgress';
+import { CommandProgress } from '../../shared/CommandProgress';
 import { locale, PAYMENT_STATUS_LABEL, shortMethod, formatMoney } from './agent-format';
 
 const STEP_LABEL: Record<string, string> = {

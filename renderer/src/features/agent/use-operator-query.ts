@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import type { OperatorInput, OperatorMethod, OperatorOutput } from '../../../../app/contract';
 
 export interface QueryState<T> {

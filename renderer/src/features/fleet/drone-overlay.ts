@@ -1,4 +1,5 @@
 import type { Map as MaplibreMap } from 'maplibre-gl';
+import { ClusterLabels } from './cluster-labels';
 import {
   WORLD_PX_AT_Z0,
   clusterDrones,
@@ -110,6 +111,7 @@ export class DroneOverlay {
   readonly #visible: DrawableDrone[] = [];
   #scheduled: number | null = null;
   readonly #onRender = (): void => this.#draw();
+  readonly #labels: ClusterLabels;
   /** Called after every draw of the overlay (tests and the benchmark wait for it). */
   onDrawn: (() => void) | null = null;
 
@@ -123,6 +125,7 @@ export class DroneOverlay {
     Object.assign(canvas.style, { position: 'absolute', inset: '0', pointerEvents: 'none' });
     // Above the map's canvas, below its markers (depot labels) and controls.
     map.getCanvasContainer().appendChild(canvas);
+    this.#labels = new ClusterLabels(map.getCanvasContainer());
     const gl = canvas.getContext('webgl2', { premultipliedAlpha: true, antialias: false });
     if (!gl) throw new Error('WebGL2 is not available for the drone overlay');
     this.canvas = canvas;
@@ -185,6 +188,7 @@ export class DroneOverlay {
     gl.deleteVertexArray(this.#vao);
     gl.deleteProgram(this.#program);
     this.canvas.remove();
+    this.#labels.destroy();
   }
 
   #draw(): void {
@@ -219,6 +223,7 @@ export class DroneOverlay {
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     if (this.#count > 0) this.#drawPoints(c, zoom, width, height, ratio);
+    this.#labels.draw(this.#frame.clusters, c, zoom, { width, height, ratio });
     this.onDrawn?.();
   }
 

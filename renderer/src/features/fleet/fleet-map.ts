@@ -25,6 +25,7 @@ function offlineStyle(): maplibregl.StyleSpecification {
       zones: { type: 'geojson', data: EMPTY },
       depots: { type: 'geojson', data: EMPTY },
       route: { type: 'geojson', data: EMPTY },
+      trail: { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'water', type: 'background', paint: { 'background-color': '#c9dcee' } },
@@ -51,6 +52,13 @@ function offlineStyle(): maplibregl.StyleSpecification {
           'circle-stroke-color': '#333333',
           'circle-stroke-width': 3,
         },
+      },
+      {
+        // Where the selected drone has been (its last minutes of fixes): solid, under the route.
+        id: 'trail-line',
+        type: 'line',
+        source: 'trail',
+        paint: { 'line-color': '#7a4bb5', 'line-width': 3, 'line-opacity': 0.8 },
       },
       {
         id: 'route-line',
@@ -82,6 +90,8 @@ export interface FleetMapHandle {
   setPlaces(depots: readonly Depot[], zones: readonly Zone[]): void;
   setSelected(id: string | null): void;
   setRoute(stops: { current: LatLng; pickup: LatLng; dropoff: LatLng } | null): void;
+  /** The selected drone's recent fixes, oldest first (empty: none). */
+  setTrail(points: readonly LatLng[]): void;
   flyTo(p: LatLng): void;
   destroy(): void;
 }
@@ -201,6 +211,22 @@ export function createFleetMap(
               ],
             }
           : EMPTY,
+      );
+    },
+    setTrail(points) {
+      void geo('trail')?.setData(
+        points.length < 2
+          ? EMPTY
+          : {
+              type: 'FeatureCollection',
+              features: [
+                {
+                  type: 'Feature',
+                  properties: {},
+                  geometry: { type: 'LineString', coordinates: points.map((p) => [p.lng, p.lat]) },
+                },
+              ],
+            },
       );
     },
     flyTo(p) {

@@ -15,6 +15,8 @@ export interface DroneSummary {
   /** Whole percent: the list re-renders when it drops a point, not on every fix. */
   readonly batteryPct: number;
   readonly freshness: Freshness;
+  /** While telemetry is lost: the time of the last fix (fixed for the whole episode), else null. */
+  readonly lostSince: number | null;
   readonly assignedDeliveryId: string | null;
 }
 
@@ -110,7 +112,17 @@ export interface FleetAlert {
   readonly droneId: string;
   readonly kind: 'low-battery' | 'lost-telemetry' | 'late-delivery';
   readonly text: string;
+  /**
+   * What this alert is about right now. An acknowledgement names the cause it was given for;
+   * a different cause (a new loss of telemetry, a lower battery band, a new ETA) nags again.
+   */
+  readonly cause: string;
+  /** Critical alerts need a short reason to be acknowledged. */
+  readonly critical: boolean;
 }
+
+/** Below this a flying drone's battery is critical, not just low. */
+export const CRITICAL_BATTERY_PCT = 10;
 
 /**
  * Alerts derived from summaries; `now` is passed in (a 1 Hz tick) so the selector stays pure.
@@ -134,6 +146,9 @@ export const selectAlerts = createSelector(
           droneId: d.id,
           kind: 'lost-telemetry',
           text: `${d.id}: telemetry lost`,
+          cause: `lost@${String(d.lostSince ?? 0)}`,
+          // A drone in the air that nobody hears is the one that cannot wait.
+          critical: d.status === 'in-flight',
         });
       // A charging drone or one in maintenance is expected to be low: not news.
       if (d.batteryPct < LOW_BATTERY_PCT && (d.status === 'in-flight' || d.status === 'idle'))
@@ -142,6 +157,8 @@ export const selectAlerts = createSelector(
           droneId: d.id,
           kind: 'low-battery',
           text: `${d.id}: battery ${d.batteryPct} %`,
+          cause: d.batteryPct < CRITICAL_BATTERY_PCT ? 'battery-critical' : 'battery-low',
+          critical: d.batteryPct < CRITICAL_BATTERY_PCT && d.status === 'in-flight',
         });
       const eta = d.assignedDeliveryId ? etaById[d.assignedDeliveryId] : undefined;
       if (eta?.arrivesAt != null && eta.arrivesAt + LATE_GRACE_MS < now && !isDone(eta.stage))
@@ -150,6 +167,8 @@ export const selectAlerts = createSelector(
           droneId: d.id,
           kind: 'late-delivery',
           text: `${d.id}: delivery ${eta.deliveryId} is late`,
+          cause: `late:${eta.deliveryId}@${String(eta.arrivesAt)}`,
+          critical: false,
         });
     }
     return out;

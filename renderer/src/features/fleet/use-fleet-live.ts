@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { DroneSnapshot } from '../../../../domain/fleet';
 import type { DroneFixView } from '../../../../app/contract';
 import type { OperatorClient } from '../../api/operator-client';
-import { useOperator } from '../../app/operator-context';
-import { useAppDispatch, type AppDispatch } from '../../app/store';
+import { useOperator } from '../../shared/operator-context';
+import { useAppDispatch } from '../../app/store';
 import { DroneLayer } from './drone-layer';
 import type { Depot, Zone } from './fleet-model';
 import {
@@ -17,7 +17,6 @@ import {
 } from './fleet-slice';
 
 const TICK_MS = 1000;
-const ETA_REFRESH_MS = 30_000;
 
 interface Snapshot {
   drones: { drone: DroneSnapshot; fix: DroneFixView | null }[];
@@ -40,6 +39,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
   useEffect(() => {
     const shown = new Map<string, DroneSummary>();
     const assigned = new Map<string, { model: string; deliveryId: string | null }>();
+    const etas = new Map<string, DeliveryEta>();
     let stopped = false;
 
     const publish = (all: boolean) => {
@@ -52,6 +52,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
           status: d.status,
           batteryPct: Math.round(d.batteryPct),
           freshness: d.freshness,
+          lostSince: d.freshness === 'lost' ? (d.at ?? 0) : null,
           assignedDeliveryId: meta?.deliveryId ?? null,
         };
         const prev = shown.get(d.id);
@@ -61,6 +62,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
           prev.status !== next.status ||
           prev.batteryPct !== next.batteryPct ||
           prev.freshness !== next.freshness ||
+          prev.lostSince !== next.lostSince ||
           prev.assignedDeliveryId !== next.assignedDeliveryId
         ) {
           shown.set(d.id, next);
@@ -93,7 +95,11 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
       );
       const newest = Math.max(0, ...[...layer.drones.values()].map((d) => d.at ?? 0));
       dispatch(fleetSnapshotLoaded({ drones: publish(true), asOf: snap.asOf ?? (newest || null) }));
-      void loadEtas(client, dispatch, assigned);
+      const ids = assignedIds(assigned);
+      for (const id of etas.keys()) if (!ids.includes(id)) etas.delete(id);
+      void loadEtas(client, ids, etas).then(() => {
+        if (!stopped) dispatch(deliveryEtasLoaded([...etas.values()]));
+      });
     };
 
     const loadPlaces = async () => {
@@ -108,7 +114,18 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
       for (const f of batch.fixes) if (f.at > newestFix) newestFix = f.at;
     });
     const offRecords = client.on('records.changed', (c) => {
-      if (c.kinds.includes('drone') || c.kinds.includes('delivery')) scheduleSnapshot();
+      // Pushed by the replica: a drone change may move assignments (reload the fleet); a
+      // delivery change only moves its ETA (reload just those), no polling.
+      if (c.kinds.includes('drone')) scheduleSnapshot();
+      else if (c.kinds.includes('delivery')) {
+        const mine = assignedIds(assigned);
+        // The core names at most 200 ids per batch; a full list may have left some out.
+        const changed = c.ids.length >= 200 ? mine : c.ids.filter((id) => mine.includes(id));
+        if (changed.length > 0)
+          void loadEtas(client, changed, etas).then(() => {
+            if (!stopped) dispatch(deliveryEtasLoaded([...etas.values()]));
+          });
+      }
       // A fresh desk opens the map before its first snapshot brought depots and zones.
       if (c.kinds.includes('depot') || c.kinds.includes('zone')) void loadPlaces();
     });
@@ -129,14 +146,12 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
       if (newestFix > 0) dispatch(fixesAdvanced(newestFix));
       setTick((t) => t + 1);
     }, TICK_MS);
-    const etaTimer = setInterval(() => void loadEtas(client, dispatch, assigned), ETA_REFRESH_MS);
 
     return () => {
       stopped = true;
       offFixes();
       offRecords();
       clearInterval(ticker);
-      clearInterval(etaTimer);
       if (snapshotTimer) clearTimeout(snapshotTimer);
     };
   }, [client, dispatch, layer]);
@@ -144,23 +159,27 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
   return { layer, tick };
 }
 
+const assignedIds = (assigned: ReadonlyMap<string, { deliveryId: string | null }>): string[] => [
+  ...new Set([...assigned.values()].flatMap((a) => (a.deliveryId ? [a.deliveryId] : []))),
+];
+
+/** Reads the ETAs of `ids` from the replica into `into` (sequential, one read per delivery). */
 async function loadEtas(
   client: OperatorClient,
-  dispatch: AppDispatch,
-  assigned: ReadonlyMap<string, { deliveryId: string | null }>,
+  ids: readonly string[],
+  into: Map<string, DeliveryEta>,
 ): Promise<void> {
-  const ids = [
-    ...new Set([...assigned.values()].flatMap((a) => (a.deliveryId ? [a.deliveryId] : []))),
-  ];
-  const out: DeliveryEta[] = [];
-  // Sequential, small: one replica read per assigned delivery.
   for (const deliveryId of ids) {
     const r = await client.call('deliveries.get', { deliveryId });
-    if (!r.ok) continue;
-    const body = deliveryBody(r.value);
-    if (body) out.push({ deliveryId, stage: body.stage, arrivesAt: body.eta?.arrivesAt ?? null });
+    const body = r.ok ? deliveryBody(r.value) : null;
+    if (body)
+      into.set(deliveryId, {
+        deliveryId,
+        stage: body.stage,
+        arrivesAt: body.eta?.arrivesAt ?? null,
+      });
+    else into.delete(deliveryId);
   }
-  dispatch(deliveryEtasLoaded(out));
 }
 
 export interface DeliveryBody {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { OutboxEntryView, SubjectView } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 /**

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
 import type { OpenDelivery } from '../../shared/subject';
 import { EntrySubject } from './EntrySubject';

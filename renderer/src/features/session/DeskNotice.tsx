@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { DeskStatusView } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 
 const when = (ms: number | null): string =>
   ms === null ? '' : ` on ${new Date(ms).toLocaleString()}`;

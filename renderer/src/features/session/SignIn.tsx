@@ -1,5 +1,5 @@
 import { useState, type SyntheticEvent } from 'react';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { useAppDispatch, useAppSelector } from '../../app/store';
 import { DeskNotice } from './DeskNotice';
 import { sessionLoaded, signInFailed } from './session-slice';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { useAppDispatch } from '../../app/store';
 import { signedOut } from './session-slice';
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type SyntheticEvent } from 'react';
 import type { AuditRowView, OperatorInput } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { localTime, SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 type Query = OperatorInput<'audit.search'>;

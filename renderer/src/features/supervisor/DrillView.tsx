@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import type { DrillView as Drill } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 
 type Mode = Drill['faults']['mode'];
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { EscalationView } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
+import { useOperator } from '../../shared/operator-context';
 import { localTime, SubjectLink, type OpenDelivery } from '../../shared/subject';
 
 const KIND_LABEL: Record<EscalationView['kind'], string> = {

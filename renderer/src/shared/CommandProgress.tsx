@@ -1,7 +1,7 @@
-import type { OutboxEntryView } from '../../../../app/contract';
-import { useAppSelector } from '../../app/store';
-import { outboxSelectors } from '../../shared/outbox-slice';
-import { COMMAND_STATE_LABEL } from '../../shared/command-state';
+import type { OutboxEntryView } from '../../../app/contract';
+import { useSelector } from 'react-redux';
+import { outboxSelectors, type outboxSlice } from './outbox-slice';
+import { COMMAND_STATE_LABEL } from './command-state';
 
 type Step = 'saved' | 'sent' | 'processing' | 'done';
 const STEP_LABEL: Record<Step, string> = {
@@ -32,7 +32,10 @@ function stepsOf(name: string): readonly Step[] {
 
 /** Follows one command through saved → sent → (processing →) done, or its refusal, in words. */
 export function CommandProgress({ entry, label }: { entry: OutboxEntryView; label: string }) {
-  const live = useAppSelector((s) => outboxSelectors.selectById(s.outbox, entry.idempotencyKey));
+  // Typed by the slice it reads, not the app's whole store: shared/ sits below app/.
+  const live = useSelector((s: { outbox: ReturnType<typeof outboxSlice.reducer> }) =>
+    outboxSelectors.selectById(s.outbox, entry.idempotencyKey),
+  );
   const e = live && live.updatedAt >= entry.updatedAt ? live : entry;
   const steps = stepsOf(e.name);
   const last = REACHED[e.state];

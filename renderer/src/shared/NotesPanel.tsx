@@ -1,8 +1,8 @@
 import { useState, type SyntheticEvent } from 'react';
-import { MAX_NOTE_LENGTH } from '../../../../domain/contact-center';
-import type { Note } from '../../../../app/contract';
-import { useOperator } from '../../app/operator-context';
-import { dateTime } from './agent-format';
+import { MAX_NOTE_LENGTH } from '../../../domain/contact-center';
+import type { Note } from '../../../app/contract';
+import { useOperator } from './operator-context';
+import { dateTime } from './format';
 
 /** Shared notes on a delivery (every desk sees the same list, in the same order). */
 export function NotesPanel({
