@@ -21,6 +21,8 @@ export interface ClusterOptions {
   /** Extra CLI flags for every instance. */
   readonly args?: readonly string[];
   readonly simulate?: boolean;
+  /** How long an instance may take to listen (seeding a large demo set takes a while). */
+  readonly startTimeoutMs?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,7 +56,10 @@ export function startInstance(
       ...(options.args ?? []),
     ],
     port,
-    { simulate: options.simulate ?? false },
+    {
+      simulate: options.simulate ?? false,
+      ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    },
   );
 }
 
