@@ -61,7 +61,13 @@ const CAPACITY_RATE = 100;
 const ADMIN =
   process.env['FLEETDESK_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env['FLEETDESK_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const DOC = `board/berlin/${new Date().toISOString().slice(0, 10)}`;
+const DAY = new Date().toISOString().slice(0, 10);
+// Every measured window gets a document of its own, so a window's new clients neither sync an
+// earlier window's entries (counted as late receipts) nor a document grown by the previous ones.
+let windows = 0;
+const freshDoc = (): string => `board/benchw${(windows += 1)}/${DAY}`;
+/** The idle sockets' document: nobody writes to it. */
+const IDLE_DOC = `board/benchidle/${DAY}`;
 const TICK_S = 1 / 100; // /proc clock ticks (USER_HZ)
 // Enough created deliveries for the storm and the agent's single commands (about a third are).
 const SEED = ['--deliveries', String(P.desks * P.perDesk * 3 + 900), '--customers', '1000'];
@@ -111,9 +117,15 @@ interface Client {
   readonly entries: Y.Array<string>;
 }
 
-function connect(wsUrl: string, token: string, latencies: number[], id: number): Client {
+function connect(
+  wsUrl: string,
+  docName: string,
+  token: string,
+  latencies: number[],
+  id: number,
+): Client {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${wsUrl}/yjs`, DOC, doc, {
+  const provider = new WebsocketProvider(`${wsUrl}/yjs`, docName, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
@@ -136,8 +148,9 @@ function connect(wsUrl: string, token: string, latencies: number[], id: number):
 async function activeClients(shape: Shape) {
   const latencies: number[] = [];
   const ws = shape.entry.replace('http', 'ws');
+  const docName = freshDoc();
   const clients = Array.from({ length: CLIENTS }, (_, i) =>
-    connect(ws, shape.token(`bench-${i}`, 'supervisor'), latencies, i),
+    connect(ws, docName, shape.token(`bench-${i}`, 'supervisor'), latencies, i),
   );
   await until(() => clients.every((c) => c.provider.synced), 30_000);
   let written = 0;
@@ -239,7 +252,7 @@ async function openIdle(shape: Shape, n: number, into: WebSocket[]): Promise<num
         { length: Math.min(100, n - done) },
         () =>
           new Promise<void>((resolve) => {
-            const socket = new WebSocket(`${ws}/yjs/${DOC}?token=${token}`);
+            const socket = new WebSocket(`${ws}/yjs/${IDLE_DOC}?token=${token}`);
             const timer = setTimeout(() => {
               failed += 1;
               socket.terminate();
@@ -335,6 +348,8 @@ async function measureShape(shape: Shape, kill: boolean): Promise<ShapeResult> {
 }
 
 async function main(): Promise<void> {
+  // Each stock WebsocketProvider adds a process 'exit' listener.
+  process.setMaxListeners(4 * CLIENTS);
   const started = Date.now();
   const results: ShapeResult[] = [];
   const data = tempDataDir();
@@ -455,7 +470,7 @@ function render(results: readonly ShapeResult[], wallS: number): string {
       return `| ${r.shape} | ${s.commands} | ${f(s.seconds)} | ${f(s.commandsPerSecond, 0)} | ${ratio(s.commandsPerSecond, base?.commands.storm.commandsPerSecond)} | ${f(s.interactive.p50, 0)} / ${f(s.interactive.p99, 0)} (${s.interactive.count}) | ${s.shed.s429} / ${s.shed.s503} | ${f(r.commands.cpuMsPerCommand, 3)} |`;
     }),
     '',
-    `Connection capacity: idle Yjs sockets (synced, then quiet) on the same document added in steps up to ${P.idleSteps.at(-1)}, while the ${CLIENTS} active clients write ${CAPACITY_RATE} updates/s. Memory per connection = RSS growth of the instances / idle sockets added. Held: no socket refused and active p99 < ${SLO_MS} ms. Not a limit search past the top step: the load generator (this process) holds every socket.`,
+    `Connection capacity: idle Yjs sockets (connected to a document nobody writes, then quiet) added in steps up to ${P.idleSteps.at(-1)}, while the ${CLIENTS} active clients write ${CAPACITY_RATE} updates/s. Memory per connection = RSS growth of the instances / idle sockets added. Held: no socket refused and active p99 < ${SLO_MS} ms. Not a limit search past the top step: the load generator (this process) holds every socket.`,
     '',
     '| shape | idle sockets (refused) → instances RSS MB / active p99 ms | highest idle held | memory per connection KiB |',
     '| --- | --- | ---: | ---: |',
