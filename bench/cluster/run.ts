@@ -49,11 +49,11 @@ const CLIENTS = 20;
 const WRITERS = 5;
 const SLO_MS = 50;
 const P = QUICK
-  ? { rates: [100, 400], windowMs: 5000, idleSteps: [0, 250, 500, 1000], desks: 5, perDesk: 100 }
+  ? { rates: [100, 400], windowMs: 5000, idleSteps: [0, 500, 1000, 2000], desks: 5, perDesk: 100 }
   : {
       rates: [100, 400, 800],
       windowMs: 15_000,
-      idleSteps: [0, 500, 1000, 2000, 3000],
+      idleSteps: [0, 1000, 2000, 3000],
       desks: 10,
       perDesk: 200,
     };

@@ -68,16 +68,10 @@ function publisher(hub: HubHarness, errors: unknown[]) {
 
 describe('region status under a lease', () => {
   it("a stale holder's write is refused; the new holder's is stored and seen", async () => {
-    const target = new URL(pg.url);
-    const proxy = await TcpProxy.start({
-      host: target.hostname,
-      port: Number(target.port || 5432),
-    });
+    const { proxy, url: viaProxy } = await TcpProxy.forUrl(pg.url, 5432);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(pg.url);
-    viaProxy.port = String(proxy.port);
     const poolA = new Pool({
-      connectionString: viaProxy.toString(),
+      connectionString: viaProxy,
       max: 3,
       connectionTimeoutMillis: 1000,
     });

@@ -14,17 +14,18 @@ export interface FeedRecord<B = unknown> {
   readonly body: B;
 }
 
-/** Every record the token's role replicates, paged at one feed position. */
+/** Every record the token's role replicates, paged (`limit` a page) at one feed position. */
 export async function snapshotAll(
   server: Api,
   token: string,
+  limit = 500,
 ): Promise<{ upTo: number; records: FeedRecord[] }> {
   const records: FeedRecord[] = [];
   let after: string | null = null;
   let upTo: number | null = null;
   do {
     const q = new URLSearchParams({
-      limit: '500',
+      limit: String(limit),
       ...(after ? { after } : {}),
       ...(upTo !== null ? { upTo: String(upTo) } : {}),
     });
