@@ -12,7 +12,7 @@ import {
   tempDataDir,
   type ServerProcess,
 } from '../test-support/server-process';
-import { snapshotAll as feedSnapshotAll } from '../test-support/feed-helpers';
+import { changeMethodCommand, snapshotAll as feedSnapshotAll } from '../test-support/feed-helpers';
 
 interface Rec<B = unknown> {
   kind: string;
@@ -32,21 +32,12 @@ const newKey = (): string => `test-${Date.now().toString(36)}-${(keyN += 1)}`;
 const snapshotAll = async (token: string): Promise<{ upTo: number; records: Rec[] }> =>
   feedSnapshotAll(server, token, 50);
 
-function changeCommand(
+const changeCommand = (
   payment: Rec<PaymentSnapshot>,
   token: string,
   key = newKey(),
   user = 'agent-1',
-) {
-  return {
-    name: 'payments.changeMethod',
-    schemaVersion: 1,
-    idempotencyKey: key,
-    issuedAt: Date.now(),
-    issuedBy: { userId: user, role: 'agent', desktopId: 'desk-1' },
-    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: token },
-  };
-}
+) => changeMethodCommand(key, user, payment, token);
 
 /** An authorized payment whose customer has another approvable card, and a decline card if asked. */
 async function pickPayment(

@@ -75,3 +75,21 @@ export async function reschedule(
   });
   return body;
 }
+
+/** A payments.changeMethod command as a desk sends it (the body of POST /api/commands). */
+export function changeMethodCommand(
+  key: string,
+  user: string,
+  payment: { readonly id: string; readonly version: number },
+  newToken: string,
+  desktopId = 'desk-1',
+) {
+  return {
+    name: 'payments.changeMethod',
+    schemaVersion: 1,
+    idempotencyKey: key,
+    issuedAt: Date.now(),
+    issuedBy: { userId: user, role: 'agent', desktopId },
+    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: newToken },
+  };
+}

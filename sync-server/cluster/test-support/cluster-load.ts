@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import type { AccountSnapshot } from '../../../domain/accounts';
 import type { PaymentSnapshot } from '../../../domain/payments';
 import { api } from '../../test-support/cluster-harness';
-import { snapshotAll } from '../../test-support/feed-helpers';
+import { changeMethodCommand, snapshotAll } from '../../test-support/feed-helpers';
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const BOARD = (): string => `board/berlin/${today()}`;
@@ -119,21 +119,12 @@ export async function changeablePayments(
   return picked;
 }
 
-export function changeCommand(
+export const changeCommand = (
   key: string,
   user: string,
   payment: Rec<PaymentSnapshot>,
   newToken: string,
-) {
-  return {
-    name: 'payments.changeMethod',
-    schemaVersion: 1,
-    idempotencyKey: key,
-    issuedAt: Date.now(),
-    issuedBy: { userId: user, role: 'agent', desktopId: 'desk-load' },
-    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: newToken },
-  };
-}
+) => changeMethodCommand(key, user, payment, newToken, 'desk-load');
 
 /** Sends until the server answers 200/202 (as a desk's outbox does); counts the retries. */
 export async function sendWithRetry(
