@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick]`: every benchmark, one after another (they must not share the
  * 2-core machine with each other). Each writes bench/results/<name>.md/.json. Not part of
  * `npm test`. --quick is passed to the suites that take it (fan-out, cluster): fewer rounds,
- * shorter windows, a sparser ladder, for a first look (the full run takes about an hour here).
+ * shorter windows, a sparser ladder, for a first look.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
