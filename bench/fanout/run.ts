@@ -102,6 +102,27 @@ const peerEnv = (): NodeJS.ProcessEnv => {
   return env;
 };
 
+/** A peer launcher (bench/fanout/servers/<script>) as a child process, plain ws URL. */
+async function startPeer(
+  name: string,
+  script: string,
+  { args = [], env = {} }: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): ReturnType<ServerSpec['start']> {
+  const proc = await ServerProcess.start(
+    name,
+    [...TSX, `bench/fanout/servers/${script}`, ...args],
+    { cwd: ROOT, env: { ...peerEnv(), ...env } },
+  );
+  return { proc, url: `ws://127.0.0.1:${proc.port}` };
+}
+
+/** A temp dir for a durable peer's files, removed at the end. */
+function peerDir(cleanup: (dir: string) => void, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanup(dir);
+  return dir;
+}
+
 /** A data dir with the token secret created up front, and a (cached) token per client. */
 function ourDataDir(cleanup: (dir: string) => void): {
   dataDir: string;
@@ -203,14 +224,7 @@ const SPECS: readonly ServerSpec[] = [
       '(YPERSISTENCE unset), no auth, no validation. Stock `WebsocketProvider` clients.',
     kind: 'y-websocket',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'y-websocket',
-        [...TSX, 'bench/fanout/servers/y-websocket.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('y-websocket', 'y-websocket.ts'),
   },
   {
     name: 'hocuspocus',
@@ -219,14 +233,7 @@ const SPECS: readonly ServerSpec[] = [
       'no onAuthenticate hook. Stock `HocuspocusProvider` clients (one socket each).',
     kind: 'hocuspocus',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'hocuspocus',
-        [...TSX, 'bench/fanout/servers/hocuspocus.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('hocuspocus', 'hocuspocus.ts'),
   },
   {
     name: 'y-websocket-leveldb',
@@ -235,16 +242,10 @@ const SPECS: readonly ServerSpec[] = [
       'each update is broadcast, then handed to LevelDB without waiting (stored after broadcast).',
     kind: 'y-websocket',
     byDefault: true,
-    async start(cleanup) {
-      const dir = mkdtempSync(join(tmpdir(), 'fanout-yleveldb-'));
-      cleanup(dir);
-      const proc = await ServerProcess.start(
-        'y-websocket-leveldb',
-        [...TSX, 'bench/fanout/servers/y-websocket-leveldb.ts'],
-        { cwd: ROOT, env: { ...peerEnv(), YPERSISTENCE: dir } },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: (cleanup) =>
+      startPeer('y-websocket-leveldb', 'y-websocket-leveldb.ts', {
+        env: { YPERSISTENCE: peerDir(cleanup, 'fanout-yleveldb-') },
+      }),
   },
   {
     name: 'hocuspocus-sqlite',
@@ -254,16 +255,10 @@ const SPECS: readonly ServerSpec[] = [
       '2 s, at most 10 s): updates are broadcast at once and stored later. Stock `HocuspocusProvider` clients.',
     kind: 'hocuspocus',
     byDefault: true,
-    async start(cleanup) {
-      const dir = mkdtempSync(join(tmpdir(), 'fanout-hpsqlite-'));
-      cleanup(dir);
-      const proc = await ServerProcess.start(
-        'hocuspocus-sqlite',
-        [...TSX, 'bench/fanout/servers/hocuspocus-sqlite.ts', '--data', dir],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: (cleanup) =>
+      startPeer('hocuspocus-sqlite', 'hocuspocus-sqlite.ts', {
+        args: ['--data', peerDir(cleanup, 'fanout-hpsqlite-')],
+      }),
   },
   {
     name: 'ws-echo',
@@ -272,14 +267,7 @@ const SPECS: readonly ServerSpec[] = [
       'sockets sending the same y-websocket update frames and decoding them into a Y.Doc.',
     kind: 'raw',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'ws-echo',
-        [...TSX, 'bench/fanout/servers/ws-echo.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('ws-echo', 'ws-echo.ts'),
   },
   ablation(
     'fleetdesk-mem',
