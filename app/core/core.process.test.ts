@@ -3,17 +3,19 @@
  * offline queueing across a core restart, a server restart mid-send, exactly-once
  * effects, and a malformed API call that harms nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OperatorCore } from '../host';
 import {
   eventually,
-  startServerProcess,
   tempDataDir,
   type ServerProcess,
 } from '../../sync-server/test-support/server-process';
+import {
+  callValue as value,
+  deskTestScope,
+  feedLive,
+  QUICK_SYNC,
+} from '../test-support/desk-process';
 import { startCore } from './start-core';
 
 type Core = OperatorCore & { dbPath: string };
@@ -25,51 +27,17 @@ interface Rec<B = Record<string, unknown>> {
   pending?: { state: string }[];
 }
 
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const scope = deskTestScope();
+const newCore = async (
+  server: ServerProcess | { url: string },
+  profileDir: string,
+): Promise<Core> =>
+  scope.own(await startCore({ syncServerUrl: server.url, profileDir, ...QUICK_SYNC }));
+const profile = (): string => scope.dir();
+const startServer = (dataDir: string, port = 0): Promise<ServerProcess> =>
+  scope.server([], { dataDir, port });
 
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
-async function newCore(server: ServerProcess | { url: string }, profileDir: string): Promise<Core> {
-  const core = await startCore({
-    syncServerUrl: server.url,
-    profileDir,
-    feedWaitMs: 300,
-    sender: { baseDelayMs: 50, maxDelayMs: 400, idleMs: 200 },
-  });
-  cleanups.push(() => core.close().catch(() => undefined));
-  return core;
-}
-
-function profile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-profile-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function startServer(dir: string, port = 0): Promise<ServerProcess> {
-  const s = await startServerProcess(dir, [], port);
-  cleanups.push(() => s.child.kill('SIGKILL'));
-  return s;
-}
-
-async function live(core: OperatorCore): Promise<void> {
-  await eventually(
-    async () =>
-      (await value<{ feed: { phase: string; state: string } }>(core, 'sync.status')).feed.phase ===
-      'live'
-        ? true
-        : undefined,
-    20_000,
-    'feed live',
-  );
-}
+const live = (core: OperatorCore): Promise<true> => feedLive(core);
 
 /** A delivery the agent may still cancel, straight from the server (the truth). */
 async function serverRecord(
@@ -93,7 +61,7 @@ async function serverRecord(
 describe('desktop core with the real sync server', () => {
   it('signs in, replicates, searches offline-capable data, and refuses malformed API calls without harm', async () => {
     const data = tempDataDir();
-    cleanups.push(data.cleanup);
+    scope.defer(data.cleanup);
     const server = await startServer(data.dir);
     const core = await newCore(server, profile());
     expect(await core.call('search.query', { text: 'x' })).toMatchObject({ ok: true, value: [] });
@@ -131,7 +99,7 @@ describe('desktop core with the real sync server', () => {
 
   it('queues commands while the server is down, survives a core restart, and applies each exactly once', async () => {
     const data = tempDataDir();
-    cleanups.push(data.cleanup);
+    scope.defer(data.cleanup);
     let server = await startServer(data.dir);
     const token = server.token('agent-1', 'agent');
     const dir = profile();
@@ -202,7 +170,7 @@ describe('desktop core with the real sync server', () => {
 
   it('a server killed mid-send and restarted still applies the command exactly once', async () => {
     const data = tempDataDir();
-    cleanups.push(data.cleanup);
+    scope.defer(data.cleanup);
     let server = await startServer(data.dir);
     const token = server.token('agent-1', 'agent');
     const core = await newCore(server, profile());
@@ -256,7 +224,7 @@ describe('desktop core with the real sync server', () => {
 
   it('two desks share delivery notes through the operator API; one writes offline and both converge', async () => {
     const data = tempDataDir();
-    cleanups.push(data.cleanup);
+    scope.defer(data.cleanup);
     const server = await startServer(data.dir);
     const a = await newCore(server, profile());
     const bProfile = profile();

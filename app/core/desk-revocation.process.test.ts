@@ -5,69 +5,29 @@
  * one access-token lifetime; "remove data from this computer" on sign-out.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  startServerProcess,
-  tempDataDir,
-  type ServerProcess,
-} from '../../sync-server/test-support/server-process';
+import { describe, expect, it } from 'vitest';
+import { eventually, type ServerProcess } from '../../sync-server/test-support/server-process';
 import type { DeskStatusView } from '../contract';
 import type { OperatorCore } from '../host';
 import { KEY_FILE } from '../keystore';
+import {
+  callValue as value,
+  deskTestScope,
+  feedLive as live,
+  QUICK_SYNC,
+} from '../test-support/desk-process';
 import { startDesk } from './desk-core';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const OFFLINE = 'http://127.0.0.1:9';
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
-async function desk(url: string, profileDir: string): Promise<OperatorCore> {
-  const core = await startDesk({
-    syncServerUrl: url,
-    profileDir,
-    feedWaitMs: 300,
-    sender: { baseDelayMs: 50, maxDelayMs: 400, idleMs: 200 },
-  });
-  cleanups.push(() => core.close().catch(() => undefined));
-  return core;
-}
-
-function profile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-revoke-profile-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function server(): Promise<ServerProcess> {
-  const data = tempDataDir();
-  cleanups.push(data.cleanup);
-  // Access tokens live 2 s here (5 min by default), so "within one lifetime" is quick to see.
-  const s = await startServerProcess(data.dir, ['--access-ttl', '2s']);
-  cleanups.push(() => s.child.kill('SIGKILL'));
-  return s;
-}
-
-const live = (core: OperatorCore): Promise<true> =>
-  eventually(
-    async () =>
-      (await value<{ feed: { phase: string } }>(core, 'sync.status')).feed.phase === 'live'
-        ? true
-        : undefined,
-    20_000,
-    'feed live',
-  );
+const scope = deskTestScope();
+const desk = async (url: string, profileDir: string): Promise<OperatorCore> =>
+  scope.own(await startDesk({ syncServerUrl: url, profileDir, ...QUICK_SYNC }));
+const profile = (): string => scope.dir('fleetdesk-revoke-profile-');
+// Access tokens live 2 s here (5 min by default), so "within one lifetime" is quick to see.
+const server = (): Promise<ServerProcess> => scope.server(['--access-ttl', '2s']);
 
 interface Rec {
   kind: string;

@@ -5,10 +5,7 @@
  * sync-server process with retention squeezed (no minimum age, keep the
  * newest 3, a pass every 100 ms), real replica file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DeliverySnapshot } from '../../domain/shipping';
 import {
   metricValue,
@@ -16,21 +13,14 @@ import {
   snapshotAll,
   type FeedRecord,
 } from '../../sync-server/test-support/feed-helpers';
-import {
-  eventually,
-  startServerProcess,
-  tempDataDir,
-} from '../../sync-server/test-support/server-process';
-import type { OperatorCore } from '../host';
+import { eventually } from '../../sync-server/test-support/server-process';
+import { callValue as value, deskTestScope } from '../test-support/desk-process';
 import { openProfileReplica } from '../test-support/profile-replica';
 import { startCore } from './start-core';
 
 const KEEP = 3;
 const RESNAPSHOTS = 'fleetdesk_rejected_requests_total{reason="FEED.RESNAPSHOT"}';
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const scope = deskTestScope();
 
 function replicaFacts(dbPath: string): { since: number; phase: string; records: string[] } {
   const db = openProfileReplica(dbPath);
@@ -58,28 +48,16 @@ const reschedulable = (records: readonly FeedRecord[]) =>
     .filter((r): r is FeedRecord<DeliverySnapshot> => r.kind === 'delivery')
     .filter((r) => r.body.stage === 'created' && r.body.droneId === null);
 
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
 it('a desk that fell behind the retained feed re-snapshots and ends with the server’s records', async () => {
-  const data = tempDataDir();
-  cleanups.push(data.cleanup);
-  const server = await startServerProcess(data.dir, [
+  const server = await scope.server([
     ...['--feed-retention', '0s', '--feed-keep-newest', String(KEEP)],
     ...['--feed-prune-interval', '100ms'],
   ]);
-  cleanups.push(() => server.child.kill('SIGKILL'));
-  const profileDir = mkdtempSync(join(tmpdir(), 'fleetdesk-profile-'));
-  cleanups.push(() => rmSync(profileDir, { recursive: true, force: true }));
+  const profileDir = scope.dir();
   const desk = server.token('agent-2', 'agent');
   const other = server.token('agent-1', 'agent');
   const open = async () => {
-    const core = await startCore({ syncServerUrl: server.url, profileDir, feedWaitMs: 300 });
-    cleanups.push(() => core.close().catch(() => undefined));
-    return core;
+    return scope.own(await startCore({ syncServerUrl: server.url, profileDir, feedWaitMs: 300 }));
   };
   const serverRecords = async (): Promise<string[]> =>
     (await snapshotAll(server, desk)).records.map((r) => `${r.kind}/${r.id}@${r.version}`).sort();

@@ -3,44 +3,21 @@
  * it arrives live (query and push event), counts as a healthy path although read-only, and
  * after the server dies and the core restarts offline it is still there, with its age.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RegionStatusView, SyncStatus } from '../contract';
 import type { OperatorCore } from '../host';
-import {
-  eventually,
-  startServerProcess,
-  tempDataDir,
-} from '../../sync-server/test-support/server-process';
+import { eventually } from '../../sync-server/test-support/server-process';
+import { callValue as value, deskTestScope } from '../test-support/desk-process';
 import { startCore } from './start-core';
 
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
-async function newCore(url: string, profileDir: string): Promise<OperatorCore> {
-  const core = await startCore({ syncServerUrl: url, profileDir, feedWaitMs: 300 });
-  cleanups.push(() => core.close().catch(() => undefined));
-  return core;
-}
+const scope = deskTestScope();
+const newCore = async (url: string, profileDir: string): Promise<OperatorCore> =>
+  scope.own(await startCore({ syncServerUrl: url, profileDir, feedWaitMs: 300 }));
 
 describe('region status on the desk', () => {
   it('arrives live, and survives the server going away and a core restart offline', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.cleanup);
-    const server = await startServerProcess(data.dir);
-    cleanups.push(() => server.child.kill('SIGKILL'));
-    const profile = mkdtempSync(join(tmpdir(), 'fleetdesk-profile-'));
-    cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+    const server = await scope.server();
+    const profile = scope.dir();
     let core = await newCore(server.url, profile);
     expect(await value(core, 'region.status')).toBeNull(); // not signed in: nothing yet
     const pushed: RegionStatusView[] = [];

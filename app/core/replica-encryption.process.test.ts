@@ -9,25 +9,24 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  startServerProcess,
-  tempDataDir,
-  type ServerProcess,
-} from '../../sync-server/test-support/server-process';
+import { describe, expect, it } from 'vitest';
+import { eventually, type ServerProcess } from '../../sync-server/test-support/server-process';
 import type { OperatorCore } from '../host';
 import { KEY_FILE, ProfileKey } from '../keystore';
 import { sqliteFileFormat } from '../replica';
+import {
+  callValue as value,
+  deskTestScope,
+  feedLive as live,
+  QUICK_SYNC,
+} from '../test-support/desk-process';
 import {
   makeProfilePlain,
   openProfileReplica,
@@ -43,53 +42,12 @@ interface Rec {
   body: Record<string, unknown>;
 }
 
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
-const newCore = async (url: string, profileDir: string): Promise<Core> => {
-  const core = await startCore({
-    syncServerUrl: url,
-    profileDir,
-    feedWaitMs: 300,
-    sender: { baseDelayMs: 50, maxDelayMs: 400, idleMs: 200 },
-  });
-  cleanups.push(() => core.close().catch(() => undefined));
-  return core;
-};
+const scope = deskTestScope();
+const newCore = async (url: string, profileDir: string): Promise<Core> =>
+  scope.own(await startCore({ syncServerUrl: url, profileDir, ...QUICK_SYNC }));
 const OFFLINE = 'http://127.0.0.1:9';
-
-function profile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-enc-profile-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function server(): Promise<ServerProcess> {
-  const data = tempDataDir();
-  cleanups.push(data.cleanup);
-  const s = await startServerProcess(data.dir);
-  cleanups.push(() => s.child.kill('SIGKILL'));
-  return s;
-}
-
-async function live(core: OperatorCore): Promise<void> {
-  await eventually(
-    async () =>
-      (await value<{ feed: { phase: string } }>(core, 'sync.status')).feed.phase === 'live'
-        ? true
-        : undefined,
-    20_000,
-    'feed live',
-  );
-}
+const profile = (): string => scope.dir('fleetdesk-enc-profile-');
+const server = (): Promise<ServerProcess> => scope.server();
 
 async function allRecords(s: ServerProcess, token: string): Promise<Rec[]> {
   const out: Rec[] = [];

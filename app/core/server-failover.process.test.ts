@@ -4,10 +4,7 @@
  * Redis prefix. The desk's first server is SIGKILLed; the desk moves to the second by itself,
  * its feed goes live again and a command it queues is applied there exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   clusterTokens,
   freePort,
@@ -16,27 +13,20 @@ import {
 import { REDIS_URL } from '../../sync-server/test-support/local-redis';
 import { eventually, tempDataDir } from '../../sync-server/test-support/server-process';
 import { throwawayPostgres } from '../../sync-server/test-support/throwaway-postgres';
-import type { OperatorCore } from '../host';
+import {
+  callValue as value,
+  deskTestScope,
+  feedLive,
+  QUICK_SYNC,
+} from '../test-support/desk-process';
 import { startCore } from './start-core';
 
 const pg = throwawayPostgres({ databasePrefix: 'fd_desk_failover', schemaPrefix: 'unused' });
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function value<T>(core: OperatorCore, method: string, payload: unknown = {}): Promise<T> {
-  const r = await core.call(method, payload);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
-const feedPhase = async (core: OperatorCore): Promise<string> =>
-  (await value<{ feed: { phase: string } }>(core, 'sync.status')).feed.phase;
+const scope = deskTestScope();
 
 it('moves to the next server when the current one dies, and applies a command there once', async () => {
   const data = tempDataDir();
-  cleanups.push(data.cleanup);
+  scope.defer(data.cleanup);
   const options = {
     storage: pg.url,
     redis: REDIS_URL,
@@ -47,26 +37,18 @@ it('moves to the next server when the current one dies, and applies a command th
     ports.map((p, i) => startInstance(options, p, `${data.dir}/i${i}`)),
   );
   if (!first || !second) throw new Error('two instances expected');
-  cleanups.push(
-    () => first.child.kill('SIGKILL'),
-    () => second.child.kill('SIGKILL'),
-  );
+  scope.defer(() => first.child.kill('SIGKILL'));
+  scope.defer(() => second.child.kill('SIGKILL'));
   const token = (await clusterTokens(pg.url))('agent-1', 'agent');
-  const profileDir = mkdtempSync(join(tmpdir(), 'fleetdesk-profile-'));
-  cleanups.push(() => rmSync(profileDir, { recursive: true, force: true }));
-  const core = await startCore({
-    syncServerUrl: `${first.url},${second.url}`,
-    profileDir,
-    feedWaitMs: 300,
-    sender: { baseDelayMs: 50, maxDelayMs: 400, idleMs: 200 },
-  });
-  cleanups.push(() => core.close().catch(() => undefined));
-  await value(core, 'session.login', { token });
-  await eventually(
-    async () => ((await feedPhase(core)) === 'live' ? true : undefined),
-    20_000,
-    'feed live',
+  const core = scope.own(
+    await startCore({
+      syncServerUrl: `${first.url},${second.url}`,
+      profileDir: scope.dir(),
+      ...QUICK_SYNC,
+    }),
   );
+  await value(core, 'session.login', { token });
+  await feedLive(core);
 
   const { body } = await second.api('/api/feed/snapshot?limit=500', { token });
   const target = (
@@ -104,11 +86,7 @@ it('moves to the next server when the current one dies, and applies a command th
   ).records.find((r) => r.id === target.id);
   expect(truth?.body.stage).toBe('cancelled');
   expect(truth?.version).toBe(target.version + 1); // applied once
-  await eventually(
-    async () => ((await feedPhase(core)) === 'live' ? true : undefined),
-    20_000,
-    'feed live again',
-  );
+  await feedLive(core); // again, on the second server
   // The shared notes move too: a note written after the kill is confirmed by the second server.
   await value(core, 'notes.add', {
     deliveryId: target.id,

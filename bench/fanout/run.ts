@@ -4,6 +4,8 @@
  *   fleetdesk    our sync server, started with its real CLI (auth, validation, SQLite per update)
  *   y-websocket  @y/websocket-server (reference server, in memory)
  *   hocuspocus   @hocuspocus/server (defaults, in memory)
+ *   y-websocket-leveldb, hocuspocus-sqlite  the durable peers: the same two servers with their
+ *                stock persistence (y-leveldb; @hocuspocus/extension-sqlite), for equal work
  *   ws-echo      a raw ws relay: the floor
  *   fleetdesk-nocompact  ablation: our Yjs hub with log compaction off (to attribute its cost);
  *                        fleetdesk-mem (in-memory store) is available via --servers
@@ -14,13 +16,15 @@
  * paired rounds (the same pass over the servers) fleetdesk won. A step is held when most rounds held; a
  * server stops climbing at its first step not held.
  *
- *   npm run bench:fanout -- [--docs 20] [--clients 5] [--rates 5,10,20,40,80] [--rounds 3]
- *                           [--warmup 2] [--measure 6] [--slo 50]
+ *   npm run bench:fanout -- [--docs 20] [--clients 5] [--rates 5,10,20,40,80,160,320] [--rounds 3]
+ *                           [--warmup 2] [--measure 6] [--slo 50] [--quick]
  *                           [--servers fleetdesk,y-websocket,...] [--load stock|light]
  *                           [--drain 2000] [--max-foreign 50] [--priority -10]
  *
- * An odd --rounds avoids ties in the majority rule (a tie is not held). The defaults take about
- * 11 minutes; the estimate for the given flags is printed at the start.
+ * An odd --rounds avoids ties in the majority rule (a tie is not held). The ladder climbs until
+ * every server broke (the knee: the highest rate held with p99 < --slo); the estimate for the
+ * given flags is printed at the start. --quick: 1 round of 1 + 3 s per step on a sparser ladder
+ * (10,40,160,320/doc) unless --rounds/--warmup/--measure/--rates say otherwise.
  *
  * The machine may be shared: the benchmark raises its own priority (nice -10, inherited by every
  * server process alike) and records the CPU other processes used in each window ("foreign CPU").
@@ -97,6 +101,27 @@ const peerEnv = (): NodeJS.ProcessEnv => {
   delete env['YPERSISTENCE'];
   return env;
 };
+
+/** A peer launcher (bench/fanout/servers/<script>) as a child process, plain ws URL. */
+async function startPeer(
+  name: string,
+  script: string,
+  { args = [], env = {} }: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): ReturnType<ServerSpec['start']> {
+  const proc = await ServerProcess.start(
+    name,
+    [...TSX, `bench/fanout/servers/${script}`, ...args],
+    { cwd: ROOT, env: { ...peerEnv(), ...env } },
+  );
+  return { proc, url: `ws://127.0.0.1:${proc.port}` };
+}
+
+/** A temp dir for a durable peer's files, removed at the end. */
+function peerDir(cleanup: (dir: string) => void, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanup(dir);
+  return dir;
+}
 
 /** A data dir with the token secret created up front, and a (cached) token per client. */
 function ourDataDir(cleanup: (dir: string) => void): {
@@ -199,14 +224,7 @@ const SPECS: readonly ServerSpec[] = [
       '(YPERSISTENCE unset), no auth, no validation. Stock `WebsocketProvider` clients.',
     kind: 'y-websocket',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'y-websocket',
-        [...TSX, 'bench/fanout/servers/y-websocket.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('y-websocket', 'y-websocket.ts'),
   },
   {
     name: 'hocuspocus',
@@ -215,14 +233,32 @@ const SPECS: readonly ServerSpec[] = [
       'no onAuthenticate hook. Stock `HocuspocusProvider` clients (one socket each).',
     kind: 'hocuspocus',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'hocuspocus',
-        [...TSX, 'bench/fanout/servers/hocuspocus.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('hocuspocus', 'hocuspocus.ts'),
+  },
+  {
+    name: 'y-websocket-leveldb',
+    description:
+      'durable peer: `@y/websocket-server` as above with its stock persistence, y-leveldb (YPERSISTENCE=<dir>): ' +
+      'each update is broadcast, then handed to LevelDB without waiting (stored after broadcast).',
+    kind: 'y-websocket',
+    byDefault: true,
+    start: (cleanup) =>
+      startPeer('y-websocket-leveldb', 'y-websocket-leveldb.ts', {
+        env: { YPERSISTENCE: peerDir(cleanup, 'fanout-yleveldb-') },
+      }),
+  },
+  {
+    name: 'hocuspocus-sqlite',
+    description:
+      'durable peer: `@hocuspocus/server` with `@hocuspocus/extension-sqlite` (better-sqlite3 file): a document ' +
+      "is loaded from SQLite, and its whole state upserted by onStoreDocument, debounced (Hocuspocus's default " +
+      '2 s, at most 10 s): updates are broadcast at once and stored later. Stock `HocuspocusProvider` clients.',
+    kind: 'hocuspocus',
+    byDefault: true,
+    start: (cleanup) =>
+      startPeer('hocuspocus-sqlite', 'hocuspocus-sqlite.ts', {
+        args: ['--data', peerDir(cleanup, 'fanout-hpsqlite-')],
+      }),
   },
   {
     name: 'ws-echo',
@@ -231,14 +267,7 @@ const SPECS: readonly ServerSpec[] = [
       'sockets sending the same y-websocket update frames and decoding them into a Y.Doc.',
     kind: 'raw',
     byDefault: true,
-    async start() {
-      const proc = await ServerProcess.start(
-        'ws-echo',
-        [...TSX, 'bench/fanout/servers/ws-echo.ts'],
-        { cwd: ROOT, env: peerEnv() },
-      );
-      return { proc, url: `ws://127.0.0.1:${proc.port}` };
-    },
+    start: () => startPeer('ws-echo', 'ws-echo.ts'),
   },
   ablation(
     'fleetdesk-mem',
@@ -265,10 +294,11 @@ function readConfig(argv: string[]): Config {
     options: {
       docs: { type: 'string', default: '20' },
       clients: { type: 'string', default: '5' },
-      rates: { type: 'string', default: '5,10,20,40,80' },
-      rounds: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
-      measure: { type: 'string', default: '6' },
+      rates: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      measure: { type: 'string' },
+      quick: { type: 'boolean', default: false },
       slo: { type: 'string', default: '50' },
       drain: { type: 'string', default: '2000' },
       servers: { type: 'string', default: DEFAULT_SERVERS },
@@ -284,6 +314,12 @@ function readConfig(argv: string[]): Config {
       throw new Error(`--${name} must be a number in [${min}, ${max}], got ${raw}`);
     return n;
   };
+  // --quick: the same ladder to the top, sparser and once, for `npm run bench -- --quick`.
+  const quick = values.quick;
+  values.rates ??= quick ? '10,40,160,320' : '5,10,20,40,80,160,320';
+  values.rounds ??= quick ? '1' : '3';
+  values.warmup ??= quick ? '1' : '2';
+  values.measure ??= quick ? '3' : '6';
   const load = values.load;
   if (load !== 'stock' && load !== 'light')
     throw new Error(`--load must be stock or light, got ${load}`);
@@ -710,6 +746,8 @@ async function main(): Promise<void> {
       '@y/websocket-server': packageVersion('@y/websocket-server'),
       '@hocuspocus/server': packageVersion('@hocuspocus/server'),
       '@hocuspocus/provider': packageVersion('@hocuspocus/provider'),
+      '@hocuspocus/extension-sqlite': packageVersion('@hocuspocus/extension-sqlite'),
+      'y-leveldb': packageVersion('y-leveldb'),
       ws: packageVersion('ws'),
     },
     servers: SPECS.filter((s) => config.servers.includes(s.name)).map((s) => ({

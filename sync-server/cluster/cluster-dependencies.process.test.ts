@@ -6,70 +6,44 @@
  * 503, and recover by themselves; stock y-websocket clients keep editing offline and converge.
  */
 import { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../test-support/local-redis';
-import { eventually, tempDataDir, type ServerProcess } from '../test-support/server-process';
+import { eventually, type ServerProcess } from '../test-support/server-process';
 import { TcpProxy } from '../test-support/tcp-proxy';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
-import {
-  api,
-  clusterTokens,
-  freePort,
-  startHaproxy,
-  startInstance,
-  type Haproxy,
-} from '../test-support/cluster-harness';
+import { api, freePort, type Haproxy } from '../test-support/cluster-harness';
+import { ClusterFixture } from './test-support/cluster-fixture';
 import { notesClient, tally, writeNotes, type NotesClient } from './test-support/cluster-load';
 
 const pg = throwawayPostgres({ databasePrefix: 'fd_cluster_deps', schemaPrefix: 'unused' });
 const prefix = `fd-test-deps-${process.pid}-${Date.now()}:`;
-const data = tempDataDir();
-const cleanups: (() => Promise<void> | void)[] = [];
-const clients: NotesClient[] = [];
+const cluster = new ClusterFixture();
+const clients = cluster.clients;
 let instances: ServerProcess[] = [];
 let haproxy: Haproxy;
 let pgProxy: TcpProxy;
 let redisProxy: TcpProxy;
-let token: Awaited<ReturnType<typeof clusterTokens>>;
+const token = cluster.token.bind(cluster);
 
 const PG_OUTAGE_MS = 30_000;
 
 beforeAll(async () => {
-  const pgUrl = new URL(pg.url);
-  pgProxy = await TcpProxy.start({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
-  const redisUrl = new URL(REDIS_URL);
-  redisProxy = await TcpProxy.start({
-    host: redisUrl.hostname,
-    port: Number(redisUrl.port || 6379),
-  });
-  cleanups.push(
-    () => pgProxy.close(),
-    () => redisProxy.close(),
-  );
-  const viaProxy = new URL(pg.url);
-  viaProxy.port = String(pgProxy.port);
+  const viaPg = await TcpProxy.forUrl(pg.url, 5432);
+  const viaRedis = await TcpProxy.forUrl(REDIS_URL, 6379);
+  ({ proxy: pgProxy } = viaPg);
+  ({ proxy: redisProxy } = viaRedis);
+  cluster.defer(() => pgProxy.close());
+  cluster.defer(() => redisProxy.close());
   const ports = await Promise.all([freePort(), freePort()]);
   const options = {
-    storage: viaProxy.toString(),
-    redis: `redis://127.0.0.1:${redisProxy.port}`,
+    storage: viaPg.url,
+    redis: viaRedis.url,
     redisPrefix: prefix,
     args: ['--gateway-probe-interval', '0'],
   };
-  instances = [];
-  for (const [i, p] of ports.entries())
-    instances.push(await startInstance(options, p, `${data.dir}/i${i}`));
-  haproxy = await startHaproxy(ports);
-  cleanups.push(() => haproxy.stop());
-  token = await clusterTokens(pg.url);
+  await cluster.start(options, ports, { tokenStorage: pg.url });
+  ({ instances, haproxy } = cluster);
 }, 90_000);
-
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  for (const i of instances) i.child.kill('SIGKILL');
-  await Promise.all(instances.map((i) => i.exited));
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  data.cleanup();
-});
 
 /** One client on each instance, directly (not through HAProxy), so the fan-out is what carries. */
 async function clientPerInstance(): Promise<NotesClient[]> {

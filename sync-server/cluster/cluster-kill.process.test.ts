@@ -6,38 +6,30 @@
  */
 import { Pool } from 'pg';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../domain/protocol';
 import { REDIS_URL } from '../test-support/local-redis';
-import { eventually, tempDataDir, type ServerProcess } from '../test-support/server-process';
+import { eventually, type ServerProcess } from '../test-support/server-process';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
-import {
-  api,
-  clusterTokens,
-  freePort,
-  startHaproxy,
-  startInstance,
-  type Haproxy,
-} from '../test-support/cluster-harness';
+import { api, freePort, type Haproxy } from '../test-support/cluster-harness';
+import { ClusterFixture } from './test-support/cluster-fixture';
 import {
   changeablePayments,
   changeCommand,
   followFeed,
   notesClient,
   sendWithRetry,
-  tally,
   writeNotes,
-  type NotesClient,
 } from './test-support/cluster-load';
 
 const pg = throwawayPostgres({ databasePrefix: 'fd_cluster_kill', schemaPrefix: 'unused' });
 const prefix = `fd-test-kill-${process.pid}-${Date.now()}:`;
-const data = tempDataDir();
+const cluster = new ClusterFixture();
 let instances: ServerProcess[] = [];
 let haproxy: Haproxy;
 let admin: Pool;
-const cleanups: (() => Promise<void> | void)[] = [];
-let token: (user: string, role: 'agent' | 'fleet-manager' | 'supervisor') => string;
-const clients: NotesClient[] = [];
+const token = (user: string, role: Role): string => cluster.token(user, role);
+const clients = cluster.clients;
 
 const readyzInstance = async (url: string): Promise<string> =>
   ((await api(url, '/readyz')).body as { instance: string }).instance;
@@ -53,24 +45,12 @@ beforeAll(async () => {
     args: ['--gateway-latency', '300-600', '--payment-sweep-ms', '300', '--hz', '2'],
   };
   // All three at once: migrations and the seed must each happen exactly once.
-  instances = await Promise.all(
-    ports.map((p, i) => startInstance(options, p, `${data.dir}/i${i}`)),
-  );
-  haproxy = await startHaproxy(ports);
-  cleanups.push(() => haproxy.stop());
+  await cluster.start(options, ports, { together: true });
+  ({ instances, haproxy } = cluster);
   admin = new Pool({ connectionString: pg.url, max: 2 });
   admin.on('error', () => undefined);
-  cleanups.push(() => admin.end());
-  token = await clusterTokens(pg.url);
+  cluster.defer(() => admin.end());
 }, 90_000);
-
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  for (const i of instances) i.child.kill('SIGKILL');
-  await Promise.all(instances.map((i) => i.exited));
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  data.cleanup();
-});
 
 describe('three instances behind HAProxy', () => {
   it('migrate once and seed once when started together, and share one token key', async () => {
@@ -148,7 +128,7 @@ describe('three instances behind HAProxy', () => {
   it('relays presence (Yjs awareness) between clients on different instances', async () => {
     const [a, b] = instances.slice(0, 2).map((i, n) => {
       const c = notesClient(i.url.replace('http', 'ws'), token(`agent-p${n}`, 'agent'));
-      cleanups.push(() => {
+      cluster.defer(() => {
         c.destroy();
       });
       return c;
@@ -248,35 +228,11 @@ describe('three instances behind HAProxy', () => {
     );
 
     // Clients converge: each holds every id written by any client, once.
-    const syncedAfterMs = await eventually(
-      () =>
-        clients.every((c) => tally(written, c.ops.toArray()).lost === 0)
-          ? Date.now() - killedAt
-          : undefined,
-      30_000,
-      'clients to converge',
-    );
-    const fresh = notesClient(ws, token('agent-check', 'agent'));
-    clients.push(fresh);
-    await eventually(() => (fresh.provider.synced ? true : undefined), 10_000, 'fresh client');
-    const stored = tally(written, fresh.ops.toArray());
+    const syncedAfterMs = await cluster.converged(written, killedAt);
+    const stored = await cluster.freshTally(ws, written);
 
     // Payment changes: each ends done, and its new card is held exactly once.
-    const statuses = await eventually(
-      async () => {
-        const all = await Promise.all(
-          keys.map(
-            async (k) =>
-              (await api(haproxy.url, `/api/commands/${k}`, { token: agent })).body as {
-                status?: string;
-              },
-          ),
-        );
-        return all.every((s) => s.status === 'done') ? all : undefined;
-      },
-      30_000,
-      'payment changes to finish',
-    );
+    const statuses = await cluster.commandsDone(keys, agent);
     let doubled = 0;
     for (const p of picks) {
       const { rows } = await admin.query<{ n: string }>(

@@ -4,38 +4,24 @@
  * agent sends payment changes. Figures: notes written, lost, duplicated; reconnects per client;
  * commands, retries, final states.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../test-support/local-redis';
-import { eventually, tempDataDir, type ServerProcess } from '../test-support/server-process';
+import { eventually } from '../test-support/server-process';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
-import {
-  api,
-  clusterTokens,
-  freePort,
-  startHaproxy,
-  startInstance,
-  type ClusterOptions,
-  type Haproxy,
-} from '../test-support/cluster-harness';
+import { freePort, startInstance, type ClusterOptions } from '../test-support/cluster-harness';
+import { ClusterFixture } from './test-support/cluster-fixture';
 import {
   changeablePayments,
   changeCommand,
-  notesClient,
   sendWithRetry,
-  tally,
   writeNotes,
-  type NotesClient,
 } from './test-support/cluster-load';
 
 const pg = throwawayPostgres({ databasePrefix: 'fd_cluster_roll', schemaPrefix: 'unused' });
-const data = tempDataDir();
-const cleanups: (() => Promise<void> | void)[] = [];
-const clients: NotesClient[] = [];
+const cluster = new ClusterFixture();
+const clients = cluster.clients;
 let ports: number[] = [];
-let instances: ServerProcess[] = [];
 let options: ClusterOptions;
-let haproxy: Haproxy;
-let token: Awaited<ReturnType<typeof clusterTokens>>;
 
 beforeAll(async () => {
   ports = await Promise.all([freePort(), freePort(), freePort()]);
@@ -46,26 +32,15 @@ beforeAll(async () => {
     args: ['--gateway-latency', '100-300', '--gateway-probe-interval', '0'],
   };
   // One after another: starting together is the kill test's subject; here it only adds load.
-  instances = [];
-  for (const [i, p] of ports.entries())
-    instances.push(await startInstance(options, p, `${data.dir}/i${i}`));
-  haproxy = await startHaproxy(ports);
-  cleanups.push(() => haproxy.stop());
-  token = await clusterTokens(pg.url);
+  await cluster.start(options, ports);
 }, 90_000);
-
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  for (const i of instances) i.child.kill('SIGKILL');
-  await Promise.all(instances.map((i) => i.exited));
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  data.cleanup();
-});
 
 describe('rolling restart of three instances', () => {
   it('loses and doubles nothing, and each client only reconnects', async () => {
+    const { haproxy, instances } = cluster;
+    const token = cluster.token.bind(cluster);
     const ws = haproxy.url.replace('http', 'ws');
-    for (let i = 0; i < 6; i += 1) clients.push(notesClient(ws, token(`agent-r${i}`, 'agent')));
+    for (let i = 0; i < 6; i += 1) cluster.client(ws, `agent-r${i}`);
     await eventually(
       () => (clients.every((c) => c.provider.synced) ? true : undefined),
       15_000,
@@ -105,39 +80,16 @@ describe('rolling restart of three instances', () => {
             changeCommand(keys[n * 2 + 1] ?? '', 'agent-roll', second.payment, second.newToken),
           ),
         );
-      instances[n] = await startInstance(options, port, `${data.dir}/i${n}`);
+      instances[n] = await startInstance(options, port, cluster.instanceDir(n));
       // Back in HAProxy's rotation (1 good check) before the next one goes.
       await new Promise((r) => setTimeout(r, 1500));
     }
     const replies = await Promise.all(sends);
     await new Promise((r) => setTimeout(r, 1000));
     const written = stop();
-    await eventually(
-      () => (clients.every((c) => tally(written, c.ops.toArray()).lost === 0) ? true : undefined),
-      30_000,
-      'clients to converge',
-    );
-    const fresh = notesClient(ws, token('agent-check', 'agent'));
-    clients.push(fresh);
-    await eventually(() => (fresh.provider.synced ? true : undefined), 10_000, 'fresh client');
-    const stored = tally(written, fresh.ops.toArray());
-    const finals = await eventually(
-      async () => {
-        const all = await Promise.all(
-          keys.map(
-            async (k) =>
-              (
-                (await api(haproxy.url, `/api/commands/${k}`, { token: agent })).body as {
-                  status?: string;
-                }
-              ).status,
-          ),
-        );
-        return all.every((s) => s === 'done') ? all : undefined;
-      },
-      30_000,
-      'payment changes to finish',
-    );
+    await cluster.converged(written);
+    const stored = await cluster.freshTally(ws, written);
+    const finals = await cluster.commandsDone(keys, agent);
     console.log(
       `[cluster] rolling restart of 3: ${stored.written} notes by 6 clients, lost ${stored.lost}, duplicated ${stored.duplicated}; ` +
         `reconnects per client ${reconnects.join(',')}; ${finals.length} payment changes done, ` +

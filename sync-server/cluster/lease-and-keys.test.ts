@@ -38,16 +38,10 @@ afterAll(async () => {
 
 describe('leases', () => {
   it('one holder at a time; the job moves when the holder cannot renew, and the old holder is fenced out', async () => {
-    const target = new URL(pg.url);
-    const proxy = await TcpProxy.start({
-      host: target.hostname,
-      port: Number(target.port || 5432),
-    });
+    const { proxy, url: viaProxy } = await TcpProxy.forUrl(pg.url, 5432);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(pg.url);
-    viaProxy.port = String(proxy.port);
     const poolA = new Pool({
-      connectionString: viaProxy.toString(),
+      connectionString: viaProxy,
       max: 2,
       connectionTimeoutMillis: 1000,
     });

@@ -11,7 +11,7 @@ import {
 } from '../records';
 import { openPostgresPool } from '../storage';
 import type { TelemetryTuple } from '../telemetry';
-import { PostgresDocStore, RedisDocFanout, type DocFanout, type DocStore } from '../yjs';
+import { PostgresDocStore, RedisDocFanout, type DocFanout } from '../yjs';
 import { PostgresAccessStore } from './access-store.postgres';
 import { migrateCluster } from './cluster-migrations';
 import { fencedRecordStore } from './fenced-record-store';
@@ -36,7 +36,11 @@ export interface ScaleOutOptions {
 /** A job as the composition root defines it (same shape as the server's BackgroundJob). */
 export interface ScaleOutJob {
   readonly name: string;
-  start(ctx: { store: RecordStorePort; leased: boolean }): Promise<() => Promise<void> | void>;
+  start(ctx: {
+    store: RecordStorePort;
+    leased: boolean;
+    fenceYjsDoc: (docName: string) => () => void;
+  }): Promise<() => Promise<void> | void>;
 }
 
 /** Hub compaction is off in scale-out (this large): the leased job below compacts instead. */
@@ -67,7 +71,7 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
     });
     if (applied.length > 0) log.info({ applied }, 'applied cluster schema migrations');
     const records = await PostgresRecordStore.open(pool, { schema: opts.schema });
-    const docStore: DocStore = await PostgresDocStore.open(pool, { schema: opts.schema });
+    const docStore = await PostgresDocStore.open(pool, { schema: opts.schema });
     closers.push(
       () => docStore.close(),
       () => records.close(),
@@ -169,6 +173,7 @@ export async function openScaleOutBackend(opts: ScaleOutOptions) {
             job.start({
               store: fencedRecordStore(records, lease, (seq) => notifier.publish(seq)),
               leased: true,
+              fenceYjsDoc: (docName) => docStore.guardDoc(docName, (client) => lease.fence(client)),
             }),
         }));
         leased.push({

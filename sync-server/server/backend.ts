@@ -70,4 +70,11 @@ export interface JobContext {
   readonly store: RecordStorePort;
   /** Whether this runs under a lease (then it may run on another instance next). */
   readonly leased: boolean;
+  /**
+   * Fences the job's server writes to the Yjs document `docName` until the returned function is
+   * called. Scale-out: each store append to it checks the job's lease token in its own
+   * transaction, so a former holder's late write is refused (never stored, never broadcast).
+   * Embedded: one process, nothing to fence.
+   */
+  readonly fenceYjsDoc: (docName: string) => () => void;
 }

@@ -10,7 +10,7 @@ import { DroneSimulator } from '../simulation';
 import { FleetSummary, GatewayProber, RegionStatusPublisher, type GatewayHealth } from '../status';
 import type { TelemetryTuple } from '../telemetry';
 import type { YjsHub } from '../yjs';
-import type { BackgroundJob } from './backend';
+import type { BackgroundJob, JobContext } from './backend';
 import type { ServerConfig } from './server-config';
 
 /** How often the leased payment sweeper looks for changes other instances left unfinished. */
@@ -111,16 +111,18 @@ export function backgroundJobs(deps: JobDeps): BackgroundJob[] {
         return Promise.resolve(() => pruner.stop());
       },
     });
-  jobs.push({ name: 'region-status', start: ({ store }) => startRegionStatus(deps, store) });
+  jobs.push({ name: 'region-status', start: (ctx) => startRegionStatus(deps, ctx) });
   return jobs;
 }
 
 async function startRegionStatus(
   deps: JobDeps,
-  store: Parameters<BackgroundJob['start']>[0]['store'],
+  { store, fenceYjsDoc }: JobContext,
 ): Promise<() => Promise<void>> {
   const { config, log, metrics } = deps;
   const statusDoc = regionStatusDocName(CITY.region);
+  // Scale-out: a former holder (paused past its lease) cannot overwrite the new holder's status.
+  const unfence = fenceYjsDoc(statusDoc);
   const fleetSummary = new FleetSummary(store);
   const regionStatus = new RegionStatusPublisher({
     region: CITY.region,
@@ -153,11 +155,17 @@ async function startRegionStatus(
             metrics.gatewayProbeSeconds.observe({ result }, ms / 1000);
           },
         });
-  await regionStatus.start();
+  try {
+    await regionStatus.start();
+  } catch (error) {
+    unfence(); // the next holder's (or this instance's next) start fences it again
+    throw error;
+  }
   prober?.start();
   return async () => {
     prober?.stop();
     deps.setGatewayChanged(() => undefined);
     await regionStatus.stop(); // its last write lands before the hub closes
+    unfence();
   };
 }

@@ -12,6 +12,7 @@ import {
   tempDataDir,
   type ServerProcess,
 } from '../test-support/server-process';
+import { changeMethodCommand, snapshotAll as feedSnapshotAll } from '../test-support/feed-helpers';
 
 interface Rec<B = unknown> {
   kind: string;
@@ -27,40 +28,16 @@ const data = tempDataDir();
 let keyN = 0;
 const newKey = (): string => `test-${Date.now().toString(36)}-${(keyN += 1)}`;
 
-async function snapshotAll(token: string): Promise<{ upTo: number; records: Rec[] }> {
-  const records: Rec[] = [];
-  let after: string | null = null;
-  let upTo: number | null = null;
-  do {
-    const q = new URLSearchParams({
-      limit: '50',
-      ...(after ? { after } : {}),
-      ...(upTo !== null ? { upTo: String(upTo) } : {}),
-    });
-    const { body } = await server.api(`/api/feed/snapshot?${q.toString()}`, { token });
-    const page = body as { upTo: number; records: Rec[]; nextCursor: string | null };
-    upTo = page.upTo;
-    records.push(...page.records);
-    after = page.nextCursor;
-  } while (after !== null);
-  return { upTo, records };
-}
+// Pages of 50: the seed spans several, so paging at one feed position is exercised too.
+const snapshotAll = async (token: string): Promise<{ upTo: number; records: Rec[] }> =>
+  feedSnapshotAll(server, token, 50);
 
-function changeCommand(
+const changeCommand = (
   payment: Rec<PaymentSnapshot>,
   token: string,
   key = newKey(),
   user = 'agent-1',
-) {
-  return {
-    name: 'payments.changeMethod',
-    schemaVersion: 1,
-    idempotencyKey: key,
-    issuedAt: Date.now(),
-    issuedBy: { userId: user, role: 'agent', desktopId: 'desk-1' },
-    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: token },
-  };
-}
+) => changeMethodCommand(key, user, payment, token);
 
 /** An authorized payment whose customer has another approvable card, and a decline card if asked. */
 async function pickPayment(

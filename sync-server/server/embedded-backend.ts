@@ -45,7 +45,8 @@ export function openEmbeddedBackend(config: ServerConfig): Backend {
     },
     async runJobs(jobs: readonly BackgroundJob[]) {
       // In order, each awaited: the same start order as before there were leases.
-      for (const job of jobs) stops.push(await job.start({ store, leased: false }));
+      for (const job of jobs)
+        stops.push(await job.start({ store, leased: false, fenceYjsDoc: () => () => undefined }));
     },
     async stopJobs() {
       // Together, as before: each stop() only ends timers and awaits what is in flight.

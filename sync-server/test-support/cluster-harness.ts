@@ -21,6 +21,8 @@ export interface ClusterOptions {
   /** Extra CLI flags for every instance. */
   readonly args?: readonly string[];
   readonly simulate?: boolean;
+  /** How long an instance may take to listen (seeding a large demo set takes a while). */
+  readonly startTimeoutMs?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,7 +56,10 @@ export function startInstance(
       ...(options.args ?? []),
     ],
     port,
-    { simulate: options.simulate ?? false },
+    {
+      simulate: options.simulate ?? false,
+      ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    },
   );
 }
 
@@ -85,7 +90,10 @@ export async function startHaproxy(
   );
   const child = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  const started: { error?: Error } = {};
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Not installed: a clear error below instead of an unhandled 'error' event.
+  child.once('error', (e) => (started.error = e));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
@@ -95,8 +103,10 @@ export async function startHaproxy(
       () => false,
     );
     if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`HAProxy did not come up (is it installed?)\n${stderr}`);
+    if (started.error !== undefined || child.exitCode !== null || Date.now() > deadline)
+      throw new Error(
+        `HAProxy did not come up (is it installed? .ci/run installs Debian's haproxy)\n${started.error?.message ?? ''}${stderr}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -14,17 +14,18 @@ export interface FeedRecord<B = unknown> {
   readonly body: B;
 }
 
-/** Every record the token's role replicates, paged at one feed position. */
+/** Every record the token's role replicates, paged (`limit` a page) at one feed position. */
 export async function snapshotAll(
   server: Api,
   token: string,
+  limit = 500,
 ): Promise<{ upTo: number; records: FeedRecord[] }> {
   const records: FeedRecord[] = [];
   let after: string | null = null;
   let upTo: number | null = null;
   do {
     const q = new URLSearchParams({
-      limit: '500',
+      limit: String(limit),
       ...(after ? { after } : {}),
       ...(upTo !== null ? { upTo: String(upTo) } : {}),
     });
@@ -73,4 +74,22 @@ export async function reschedule(
     },
   });
   return body;
+}
+
+/** A payments.changeMethod command as a desk sends it (the body of POST /api/commands). */
+export function changeMethodCommand(
+  key: string,
+  user: string,
+  payment: { readonly id: string; readonly version: number },
+  newToken: string,
+  desktopId = 'desk-1',
+) {
+  return {
+    name: 'payments.changeMethod',
+    schemaVersion: 1,
+    idempotencyKey: key,
+    issuedAt: Date.now(),
+    issuedBy: { userId: user, role: 'agent', desktopId },
+    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: newToken },
+  };
 }

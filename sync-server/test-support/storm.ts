@@ -7,6 +7,9 @@
  */
 import type { ServerProcess } from './server-process';
 
+/** What a storm needs of a server: one process, or a deployment behind a load balancer. */
+export type StormServer = Pick<ServerProcess, 'url' | 'token' | 'api'>;
+
 export interface StormTarget {
   readonly id: string;
   readonly version: number;
@@ -65,7 +68,7 @@ export const percentile = (sorted: readonly number[], p: number): number =>
  * interactive agent (one per interactive command, taken from the end).
  */
 export async function runStorm(
-  server: ServerProcess,
+  server: StormServer,
   targets: readonly StormTarget[],
   o: StormOptions,
 ): Promise<StormResult> {
@@ -193,7 +196,7 @@ export async function runStorm(
 
 /** Every `created` delivery as a supervisor sees it (enough for a storm). */
 export async function cancellableDeliveries(
-  server: ServerProcess,
+  server: StormServer,
 ): Promise<(StormTarget & { stage: string })[]> {
   const token = server.token('storm-admin', 'supervisor');
   const out: (StormTarget & { stage: string })[] = [];

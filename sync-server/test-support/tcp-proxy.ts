@@ -19,6 +19,17 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** A proxy to the host and port of `url` (`defaultPort` if it names none), and `url` through it. */
+  static async forUrl(url: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = await TcpProxy.start({
+      host: target.hostname,
+      port: Number(target.port || defaultPort),
+    });
+    target.port = String(proxy.port);
+    return { proxy, url: target.toString() };
+  }
+
   get port(): number {
     return this.listenPort;
   }

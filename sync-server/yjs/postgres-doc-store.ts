@@ -1,4 +1,4 @@
-import { escapeIdentifier, type Pool } from 'pg';
+import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import { checkSchemaName, inPostgresTransaction, openPostgresPool } from '../storage';
 import type { DocStore, DocUpdate } from './doc-store.port';
 
@@ -18,6 +18,10 @@ import type { DocStore, DocUpdate } from './doc-store.port';
  *
  * Compaction deletes the rows <= uptoSeq and inserts the merged one at uptoSeq in one
  * transaction. It takes no counter lock: appends only insert above the head, which is >= uptoSeq.
+ *
+ * Fenced documents (`guardDoc`): an append touching one runs its guard first, in the append's own
+ * transaction, so a leased job's write (the region-status publisher's) commits only while its
+ * lease is held; a refused guard rejects the whole call and stores nothing.
  *
  * `doc` is COLLATE "C" (byte order, whatever the database's default collation), rows are
  * `bytea`. Statements are plain parameterized queries; every write call is one transaction on
@@ -121,6 +125,7 @@ export class PostgresDocStore implements DocStore {
   readonly #pool: Pool;
   readonly #sql: Sql;
   readonly #ownsPool: boolean;
+  readonly #guards = new Map<string, (client: PoolClient) => Promise<void>>();
   #closed = false;
   #closing: Promise<void> | null = null;
   // Calls under way, so that close() ends the pool only after them.
@@ -139,6 +144,20 @@ export class PostgresDocStore implements DocStore {
     });
   }
 
+  /**
+   * Until the returned function is called, every append to `docName` first awaits
+   * `guard(client)` inside its transaction; if that rejects, the call rejects with its error and
+   * nothing of the batch is stored (the hub's group commit then retries the other documents on
+   * their own). Leased jobs fence their Yjs writes with it (`HeldLease.fence`).
+   */
+  guardDoc(docName: string, guard: (client: PoolClient) => Promise<void>): () => void {
+    if (this.#guards.has(docName)) throw new Error(`${docName} is already guarded`);
+    this.#guards.set(docName, guard);
+    return () => {
+      if (this.#guards.get(docName) === guard) this.#guards.delete(docName);
+    };
+  }
+
   async append(docName: string, update: Uint8Array): Promise<number> {
     const [seq] = await this.appendBatch([{ docName, update }]);
     if (seq === undefined) throw new Error('appendBatch returned no seq');
@@ -152,8 +171,11 @@ export class PostgresDocStore implements DocStore {
     const counts = new Map<string, number>();
     for (const { docName } of entries) counts.set(docName, (counts.get(docName) ?? 0) + 1);
     const docs = [...counts.keys()].sort();
+    // Taken now: the guard (and lease token) in force when the write was made is the one checked.
+    const guards = docs.flatMap((doc) => this.#guards.get(doc) ?? []);
     return this.#track(() =>
       inPostgresTransaction(this.#pool, async (client) => {
+        for (const guard of guards) await guard(client);
         const { rows } = await client.query<{ doc: string; seq: string }>(this.#sql.bump, [
           docs,
           docs.map((doc) => counts.get(doc) ?? 0),

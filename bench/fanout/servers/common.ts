@@ -4,8 +4,9 @@
  * once accepting connections; exit on SIGTERM/SIGINT, or when stdin closes (the orchestrator
  * died), so no launcher outlives the benchmark.
  */
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export function announce(port: number): void {
   console.log(`bench-server listening http://127.0.0.1:${port}`);
@@ -51,4 +52,32 @@ export function run(main: () => Promise<void>): void {
     console.error(error);
     process.exit(1);
   });
+}
+
+/**
+ * A plain http + ws server on 127.0.0.1 (404 for plain HTTP) that hands every upgraded socket
+ * to `onConnection`, stops on the orchestrator's word and announces its port.
+ */
+export async function serveWebSockets(
+  onConnection: (ws: WebSocket, req: IncomingMessage) => void,
+): Promise<void> {
+  const http = createServer((_req, res) => {
+    res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  http.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      onConnection(ws, req);
+    });
+  });
+  const port = await listenLocal(http);
+  exitWhenTold(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => {
+      http.close(() => {
+        resolve();
+      });
+    });
+  });
+  announce(port);
 }

@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import type { AccountSnapshot } from '../../../domain/accounts';
 import type { PaymentSnapshot } from '../../../domain/payments';
 import { api } from '../../test-support/cluster-harness';
+import { changeMethodCommand, snapshotAll } from '../../test-support/feed-helpers';
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const BOARD = (): string => `board/berlin/${today()}`;
@@ -88,21 +89,10 @@ export async function changeablePayments(
   token: string,
   want: number,
 ): Promise<{ payment: Rec<PaymentSnapshot>; newToken: string }[]> {
-  const records: Rec[] = [];
-  let after: string | null = null;
-  let upTo: number | null = null;
-  do {
-    const q = new URLSearchParams({
-      limit: '500',
-      ...(after ? { after } : {}),
-      ...(upTo !== null ? { upTo: String(upTo) } : {}),
-    });
-    const { body } = await api(base, `/api/feed/snapshot?${q.toString()}`, { token });
-    const page = body as { upTo: number; records: Rec[]; nextCursor: string | null };
-    upTo = page.upTo;
-    records.push(...page.records);
-    after = page.nextCursor;
-  } while (after !== null);
+  const { records } = (await snapshotAll(
+    { api: (path, init) => api(base, path, init) },
+    token,
+  )) as { records: Rec[] };
   const accounts = new Map(
     records.filter((r) => r.kind === 'account').map((r) => [r.id, r as Rec<AccountSnapshot>]),
   );
@@ -129,21 +119,12 @@ export async function changeablePayments(
   return picked;
 }
 
-export function changeCommand(
+export const changeCommand = (
   key: string,
   user: string,
   payment: Rec<PaymentSnapshot>,
   newToken: string,
-) {
-  return {
-    name: 'payments.changeMethod',
-    schemaVersion: 1,
-    idempotencyKey: key,
-    issuedAt: Date.now(),
-    issuedBy: { userId: user, role: 'agent', desktopId: 'desk-load' },
-    payload: { paymentId: payment.id, expectedVersion: payment.version, newMethodToken: newToken },
-  };
-}
+) => changeMethodCommand(key, user, payment, newToken, 'desk-load');
 
 /** Sends until the server answers 200/202 (as a desk's outbox does); counts the retries. */
 export async function sendWithRetry(
