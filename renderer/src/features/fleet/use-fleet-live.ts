@@ -1,11 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DroneSnapshot } from '../../../../domain/fleet';
-import type { DroneFixView } from '../../../../app/contract';
+import type { DeliveryDetail } from '../../../../app/contract';
 import type { OperatorClient } from '../../api/operator-client';
 import { useOperator } from '../../shared/operator-context';
 import { useAppDispatch } from '../../app/store';
 import { DroneLayer } from './drone-layer';
-import type { Depot, Zone } from './fleet-model';
 import {
   deliveryEtasLoaded,
   droneSummariesChanged,
@@ -17,11 +15,6 @@ import {
 } from './fleet-slice';
 
 const TICK_MS = 1000;
-
-interface Snapshot {
-  drones: { drone: DroneSnapshot; fix: DroneFixView | null }[];
-  asOf: number | null;
-}
 
 /**
  * Owns the live fleet: positions in a DroneLayer (plain Map, pushed to maplibre once
@@ -75,7 +68,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
     const loadSnapshot = async () => {
       const r = await client.call('fleet.snapshot', {});
       if (!r.ok || stopped) return;
-      const snap = r.value as Snapshot;
+      const snap = r.value;
       layer.load(
         snap.drones.map(({ drone, fix }) => {
           const at = fix?.at ?? drone.lastFix?.at ?? null;
@@ -104,8 +97,7 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
 
     const loadPlaces = async () => {
       const r = await client.call('fleet.places', {});
-      if (r.ok && !stopped)
-        dispatch(fleetPlacesLoaded(r.value as { depots: Depot[]; zones: Zone[] }));
+      if (r.ok && !stopped) dispatch(fleetPlacesLoaded(r.value));
     };
 
     let newestFix = 0;
@@ -190,7 +182,6 @@ export interface DeliveryBody {
 }
 
 /** The delivery record's body from a 'deliveries.get' answer. */
-export function deliveryBody(value: unknown): DeliveryBody | null {
-  const v = value as { delivery?: { body?: DeliveryBody } } | null;
-  return v?.delivery?.body ?? null;
+export function deliveryBody(value: DeliveryDetail): DeliveryBody {
+  return value.delivery.body;
 }
