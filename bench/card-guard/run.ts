@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
-import { applyCheckedUpdate } from '../../sync-server/yjs/card-data.guard';
+import { applyCheckedUpdate } from '../../sync-server/yjs/access/card-data.guard';
 
 const ORIGIN = { peer: 'bench' };
 

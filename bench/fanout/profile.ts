@@ -10,10 +10,10 @@ import * as Y from 'yjs';
 import { createLogger } from '../../sync-server/observability';
 import { openServerDatabase } from '../../sync-server/storage';
 import { MemoryDocStore, SqliteDocStore, type DocStore } from '../../sync-server/yjs';
-import { GroupCommit } from '../../sync-server/yjs/group-commit';
-import { HubDoc, type DocPeer } from '../../sync-server/yjs/hub-doc';
-import { encodeSyncUpdate, parseClientMessage } from '../../sync-server/yjs/yjs-protocol';
-import { noopYjsMetrics } from '../../sync-server/yjs/yjs-metrics';
+import { GroupCommit } from '../../sync-server/yjs/hub/group-commit';
+import { HubDoc, type DocPeer } from '../../sync-server/yjs/hub/hub-doc';
+import { encodeSyncUpdate, parseClientMessage } from '../../sync-server/yjs/hub/yjs-protocol';
+import { noopYjsMetrics } from '../../sync-server/yjs/hub/yjs-metrics';
 import { summarize } from './stats';
 
 export interface ComponentTiming {

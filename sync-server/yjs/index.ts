@@ -1,6 +1,6 @@
 /** Yjs sync endpoint of the sync server (y-websocket protocol on y-protocols). */
-export { createYjsHub } from './yjs-hub';
-export type { AuthResult, YjsHub, YjsHubOptions } from './yjs-hub';
+export { createYjsHub } from './hub/yjs-hub';
+export type { AuthResult, YjsHub, YjsHubOptions } from './hub/yjs-hub';
 export {
   defaultDocAccess,
   isKnownDocName,
@@ -9,21 +9,24 @@ export {
   type DocKind,
   type ParsedDocName,
   type Principal,
-} from './doc-access.policy';
-export type { DocStore, DocUpdate } from './doc-store.port';
-export type { CompactionResult, DocCompactor } from './doc-compactor.port';
-export { SqliteCompactionWorker, type CompactionWorkerOptions } from './sqlite-compaction-worker';
+} from './access/doc-access.policy';
+export type { DocStore, DocUpdate } from './store/doc-store.port';
+export type { CompactionResult, DocCompactor } from './compaction/doc-compactor.port';
+export {
+  SqliteCompactionWorker,
+  type CompactionWorkerOptions,
+} from './compaction/sqlite-compaction-worker';
 export {
   singleInstanceFanout,
   type DocFanout,
   type DocFanoutSubscription,
   type RemoteUpdateHandlers,
-} from './doc-fanout.port';
-export { MemoryDocFanoutBus } from './memory-doc-fanout';
-export { RedisDocFanout, type RedisDocFanoutOptions } from './redis-doc-fanout';
-export { MemoryDocStore } from './memory-doc-store';
-export { SqliteDocStore, YJS_UPDATES_DDL } from './sqlite-doc-store';
-export { PostgresDocStore, type PostgresDocStoreOptions } from './postgres-doc-store';
-export { CLOSE as YJS_CLOSE_CODES } from './yjs-connection';
-export { TokenBucket } from './token-bucket';
-export type { RejectReason } from './yjs-metrics';
+} from './fanout/doc-fanout.port';
+export { MemoryDocFanoutBus } from './fanout/memory-doc-fanout';
+export { RedisDocFanout, type RedisDocFanoutOptions } from './fanout/redis-doc-fanout';
+export { MemoryDocStore } from './store/memory-doc-store';
+export { SqliteDocStore, YJS_UPDATES_DDL } from './store/sqlite-doc-store';
+export { PostgresDocStore, type PostgresDocStoreOptions } from './store/postgres-doc-store';
+export { CLOSE as YJS_CLOSE_CODES } from './hub/yjs-connection';
+export { TokenBucket } from './hub/token-bucket';
+export type { RejectReason } from './hub/yjs-metrics';

@@ -9,8 +9,8 @@
  */
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
-import { SqliteCompactionWorker } from '../sqlite-compaction-worker';
-import { SqliteDocStore } from '../sqlite-doc-store';
+import { SqliteCompactionWorker } from '../compaction/sqlite-compaction-worker';
+import { SqliteDocStore } from '../store/sqlite-doc-store';
 
 const KILL_DOC = 'board/berlin/2026-11-22';
 

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import type { DocFanout } from '../doc-fanout.port';
-import type { DocStore } from '../doc-store.port';
+import type { DocFanout } from '../fanout/doc-fanout.port';
+import type { DocStore } from '../store/doc-store.port';
 import { BOARD, HubHarness, STATUS, synced, waitFor, type HarnessOptions } from './hub-harness';
 
 /** What one instance runs on: its view of the shared store, its fan-out endpoint. */

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import type { DocStore } from '../doc-store.port';
-import { GroupCommit } from '../group-commit';
-import type { HubDocDeps } from '../hub-doc';
-import { noopYjsMetrics } from '../yjs-metrics';
+import type { DocStore } from '../store/doc-store.port';
+import { GroupCommit } from '../hub/group-commit';
+import type { HubDocDeps } from '../hub/hub-doc';
+import { noopYjsMetrics } from '../hub/yjs-metrics';
 
 /**
  * What a `HubDoc` needs in a test without a hub: silent log, no metrics, the production

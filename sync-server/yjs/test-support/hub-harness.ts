@@ -11,10 +11,10 @@ import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { Principal } from '../doc-access.policy';
-import type { DocStore } from '../doc-store.port';
-import { SqliteDocStore } from '../sqlite-doc-store';
-import { createYjsHub, type YjsHub, type YjsHubOptions } from '../yjs-hub';
+import type { Principal } from '../access/doc-access.policy';
+import type { DocStore } from '../store/doc-store.port';
+import { SqliteDocStore } from '../store/sqlite-doc-store';
+import { createYjsHub, type YjsHub, type YjsHubOptions } from '../hub/yjs-hub';
 
 export const DAY = '2024-05-31';
 export const BOARD = `board/north/${DAY}`;
