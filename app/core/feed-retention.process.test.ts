@@ -19,6 +19,8 @@ import { openProfileReplica } from '../test-support/profile-replica';
 import { startCore } from './start-core';
 
 const KEEP = 3;
+/** A reschedule's feed entries: the delivery, the command's record, the audit line. */
+const FEED_ENTRIES_PER_RESCHEDULE = 3;
 const RESNAPSHOTS = 'fleetdesk_rejected_requests_total{reason="FEED.RESNAPSHOT"}';
 const scope = deskTestScope();
 
@@ -42,7 +44,7 @@ function replicaFacts(dbPath: string): { since: number; phase: string; records: 
   }
 }
 
-/** Deliveries an agent may reschedule without touching a drone (two feed entries each). */
+/** Deliveries an agent may reschedule without touching a drone. */
 const reschedulable = (records: readonly FeedRecord[]) =>
   records
     .filter((r): r is FeedRecord<DeliverySnapshot> => r.kind === 'delivery')
@@ -79,7 +81,7 @@ it('a desk that fell behind the retained feed re-snapshots and ends with the ser
       status: 'accepted',
     });
   const hwm = (await snapshotAll(server, desk)).upTo;
-  expect(hwm).toBe(left + 2 * movable.length);
+  expect(hwm).toBe(left + FEED_ENTRIES_PER_RESCHEDULE * movable.length);
   await eventually(
     async () =>
       (await metricValue(server, 'fleetdesk_feed_oldest_retained_seq')) === hwm - KEEP + 1
