@@ -1,6 +1,7 @@
 import type { WritableDb } from './db-handles';
 import { keyingOf, keyPragmas } from './replica-cipher';
 import { SEARCH_SCHEMA, searchIndexPathFor } from './search-schema';
+import { siblingModule } from '../threads';
 import { coreSqliteModule, SqliteThread } from './sqlite-thread';
 
 const searchAttached = (db: WritableDb): boolean =>
@@ -20,6 +21,17 @@ export interface BulkSqlJob {
   readonly after: readonly string[];
 }
 
+/** What the replica worker's thread (replica-worker.thread.ts) is started with. */
+export interface ReplicaWorkerData {
+  readonly path: string;
+  /** The profile key's pragmas (replica-cipher.ts): the attached search file takes it too. */
+  readonly keyPragmas: readonly string[];
+  readonly searchPath: string | null;
+  readonly checkpointEveryMs: number;
+  /** The SQLite build the core resolved, so both sides open the files with the same one. */
+  readonly sqlitePath: string;
+}
+
 /** Runs a bulk job somewhere; resolves when it committed, rejects with its error. */
 export type BulkSqlRunner = (job: BulkSqlJob) => Promise<void>;
 
@@ -36,47 +48,6 @@ export function runBulkSqlHere(db: WritableDb): BulkSqlRunner {
     return Promise.resolve();
   };
 }
-
-// CommonJS source for `new Worker(..., { eval: true })`: no TypeScript loader is
-// needed in the thread, so it runs the same under tsx, plain Node and Electron's
-// utility process. It checkpoints on a timer and executes the jobs it is handed.
-const WORKER_SOURCE = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  const Database = require(workerData.sqlitePath);
-  const db = new Database(workerData.path, { fileMustExist: true });
-  // The profile key (replica-cipher.ts): the search file attached below takes it too.
-  for (const pragma of workerData.keyPragmas) db.pragma(pragma);
-  db.pragma('busy_timeout = 10000');
-  db.pragma('synchronous = NORMAL');
-  // The search file too: the core's connection writes it (triggers) with auto-checkpoints off.
-  if (workerData.searchPath) db.prepare('ATTACH DATABASE ? AS fts').run(workerData.searchPath);
-  const checkpoint = () => {
-    for (const schema of workerData.searchPath ? ['main', 'fts'] : ['main']) {
-      try { db.pragma(schema + '.wal_checkpoint(PASSIVE)'); } catch { /* busy: next round */ }
-    }
-  };
-  const timer = setInterval(checkpoint, workerData.checkpointEveryMs);
-  parentPort.on('message', (m) => {
-    if (m.type === 'stop') {
-      clearInterval(timer);
-      checkpoint();
-      db.close();
-      process.exit(0);
-    }
-    try {
-      const job = m.job;
-      for (const sql of job.before) db.exec(sql);
-      const ranged = job.ranged.map((sql) => db.prepare(sql));
-      const window = db.transaction((from, to) => { for (const s of ranged) s.run(from, to); });
-      for (let from = 0; from < job.maxRowid; from += job.rangeRows) window(from, from + job.rangeRows);
-      for (const sql of job.after) db.exec(sql);
-      parentPort.postMessage({ id: m.id, ok: true });
-    } catch (error) {
-      parentPort.postMessage({ id: m.id, ok: false, message: String((error && error.message) || error) });
-    }
-    checkpoint();
-  });
-`;
 
 /**
  * The replica's helper thread, on its own connection to the same file:
@@ -105,14 +76,14 @@ export class ReplicaWorker {
     db.pragma('wal_autocheckpoint = 0');
     this.#thread = new SqliteThread(
       'replica worker',
-      WORKER_SOURCE,
+      siblingModule(import.meta.url, 'replica-worker.thread'),
       {
         path: db.name,
         keyPragmas: keyPragmas(keyingOf(db)),
         searchPath: searchAttached(db) ? searchIndexPathFor(db.name) : null,
         checkpointEveryMs,
         sqlitePath: sqliteModule,
-      },
+      } satisfies ReplicaWorkerData,
       // The core's connection checkpoints itself again, so the WAL never grows without bound.
       () => {
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');

@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../threads';
 import type { WritableDb } from './db-handles';
 
 const require = createRequire(import.meta.url);
 
 /**
  * The replica's SQLite build (better-sqlite3-multiple-ciphers: better-sqlite3's
- * API over SQLite3MultipleCiphers) as the core resolves it: an eval'd worker
- * would resolve from the process's cwd.
+ * API over SQLite3MultipleCiphers) as the core resolves it, handed to the threads so
+ * both sides open the files with the same build (tests hand them another to fail).
  */
 export const coreSqliteModule = (): string => require.resolve('better-sqlite3-multiple-ciphers');
 
@@ -19,9 +20,8 @@ interface Reply {
 
 /**
  * The plumbing shared by the replica's helper threads (ReplicaWorker,
- * SearchBuilder): an eval'd CommonJS worker (no TypeScript loader needed in
- * the thread, so it runs the same under tsx, plain Node and Electron's utility
- * process), requests matched to replies by id, and a clean failure mode —
+ * SearchBuilder): a worker thread running a TypeScript module (`*.thread.ts`,
+ * see app/threads), requests matched to replies by id, and a clean failure mode —
  * once the thread dies or fails to start, every pending and later request
  * rejects and `onDied` runs once.
  *
@@ -37,11 +37,11 @@ export class SqliteThread {
 
   constructor(
     readonly name: string,
-    source: string,
-    workerData: Record<string, unknown>,
+    entry: URL,
+    workerData: object,
     private readonly onDied: () => void = () => undefined,
   ) {
-    this.#worker = new Worker(source, { eval: true, workerData });
+    this.#worker = startModuleWorker(entry, workerData);
     this.#worker.on('message', (m: Reply) => {
       const waiting = this.#pending.get(m.id);
       this.#pending.delete(m.id);

@@ -1,9 +1,6 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../threads';
 import { timerDelay } from '../timers';
-
-// Resolved here: an eval'd worker resolves modules from the process's cwd, not this file.
-const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
+import type { CheckpointWorkerData } from './checkpoint.thread';
 
 /**
  * WAL checkpoints off the event loop. SQLite normally checkpoints inside
@@ -24,29 +21,9 @@ const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
  * to copy neither copies nor fsyncs.
  */
 export function startCheckpointWorker(path: string, intervalMs: number): { stop(): Promise<void> } {
-  const code = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    const Database = require(workerData.sqliteModule);
-    const db = new Database(workerData.path);
-    db.pragma('busy_timeout = 1000');
-    const timer = setInterval(() => {
-      try {
-        // A pass reports the WAL's frame count as it found it: once it equals the last pass's,
-        // nothing was written in between and every frame is copied (a smaller count: the WAL
-        // has already started over).
-        let frames = -1;
-        for (let pass = 0; pass < 20; pass += 1) {
-          const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-          if (r === undefined || r.busy !== 0 || r.log <= frames) break;
-          frames = r.log;
-        }
-      } catch { /* busy: next round */ }
-    }, workerData.intervalMs);
-    parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); });
-  `;
   // A configured interval: capped at what setInterval holds (see timers).
-  const workerData = { path, intervalMs: timerDelay(intervalMs), sqliteModule };
-  const worker = new Worker(code, { eval: true, workerData });
+  const workerData: CheckpointWorkerData = { path, intervalMs: timerDelay(intervalMs) };
+  const worker = startModuleWorker(siblingModule(import.meta.url, 'checkpoint.thread'), workerData);
   worker.unref();
   return {
     stop: () =>

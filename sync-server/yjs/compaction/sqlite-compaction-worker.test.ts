@@ -326,6 +326,9 @@ describe('hub with a compaction worker, through stock providers', () => {
       inlineCompactMaxBytes: 0,
     });
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // The thread starts from TypeScript source here (tsx registers first: a few hundred ms).
+    // Wait until it answers, so the edits below reach it as several jobs, not one late one.
+    expect(await compactor.compact('board/none/2026-01-01', 0)).toEqual({ compacted: false });
     const a = first.provider(BOARD, 'agent-token');
     const b = first.provider(BOARD, 'fm-token');
     await Promise.all([synced(a.provider), synced(b.provider)]);

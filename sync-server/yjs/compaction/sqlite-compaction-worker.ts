@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../../threads';
 import type { CompactionResult, DocCompactor } from './doc-compactor.port';
-
-const require = createRequire(import.meta.url);
+import type { CompactionThreadData } from './sqlite-compaction.thread';
 
 interface Reply {
   readonly id: number;
@@ -18,58 +17,6 @@ export interface CompactionWorkerOptions {
   /** How long either side waits for the other's write lock. Default 5 s, as the server's. */
   readonly busyTimeoutMs?: number;
 }
-
-// CommonJS in an eval'd worker: no TypeScript loader needed in the thread. Module paths come
-// resolved from here, because an eval'd worker would resolve them from the process's cwd.
-//
-// Why replay into a Y.Doc rather than Y.mergeUpdates: mergeUpdates keeps the content of
-// deleted items (2,000 overwrites of one map key: 140 KB merged, 97 bytes encoded from a
-// doc), and `status/<region>` is overwritten every few seconds for ever. A doc with gc on
-// drops it, so the merged row is what a load of these rows holds, as the inline path stores.
-//
-// The merge runs before BEGIN: the write lock is held only for a row count, the delete and
-// one insert. BEGIN IMMEDIATE takes the lock up front (a read upgraded to a write could fail
-// with SQLITE_BUSY_SNAPSHOT, which no busy timeout retries). If the count of rows <= upto
-// changed since they were read, someone else compacted them: write nothing.
-const WORKER_SOURCE = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  const Database = require(workerData.sqlite);
-  const Y = require(workerData.yjs);
-  const db = new Database(workerData.path);
-  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-  db.pragma('synchronous = ' + workerData.synchronous);
-  db.pragma('wal_autocheckpoint = 0'); // checkpoints are the checkpoint worker's
-  const select = db.prepare('SELECT data FROM yjs_updates WHERE doc = ? AND seq <= ? ORDER BY seq');
-  const count = db.prepare('SELECT COUNT(*) AS n, MAX(seq) AS top FROM yjs_updates WHERE doc = ? AND seq <= ?');
-  const remove = db.prepare('DELETE FROM yjs_updates WHERE doc = ? AND seq <= ?');
-  const insert = db.prepare('INSERT INTO yjs_updates (doc, seq, data) VALUES (?, ?, ?)');
-  const replace = db.transaction((doc, upto, merged, rows) => {
-    const now = count.get(doc, upto);
-    if (now.n !== rows || now.top !== upto) return false;
-    remove.run(doc, upto);
-    insert.run(doc, upto, merged);
-    return true;
-  });
-  function compact(doc, upto) {
-    const rows = select.all(doc, upto);
-    if (rows.length < 2) return { replaced: 0, bytes: 0 };
-    const ydoc = new Y.Doc();
-    ydoc.transact(() => { for (const row of rows) Y.applyUpdate(ydoc, row.data); });
-    const merged = Y.encodeStateAsUpdate(ydoc);
-    ydoc.destroy();
-    const bytes = Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength);
-    const done = replace.immediate(doc, upto, bytes, rows.length);
-    return { replaced: done ? rows.length : 0, bytes: bytes.length };
-  }
-  parentPort.on('message', (m) => {
-    if (m.type === 'stop') { db.close(); process.exit(0); }
-    try {
-      parentPort.postMessage({ id: m.id, ok: true, ...compact(m.doc, m.upto) });
-    } catch (e) {
-      parentPort.postMessage({ id: m.id, ok: false, message: String(e && e.message) });
-    }
-  });
-`;
 
 /**
  * Compaction on a worker thread with its own connection to the server's database file, so
@@ -89,16 +36,15 @@ export class SqliteCompactionWorker implements DocCompactor {
   #stopping = false;
 
   constructor(path: string, options: CompactionWorkerOptions) {
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        path,
-        sqlite: require.resolve('better-sqlite3'),
-        yjs: require.resolve('yjs'),
-        synchronous: options.synchronous,
-        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-      },
-    });
+    const workerData: CompactionThreadData = {
+      path,
+      synchronous: options.synchronous,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    };
+    this.#worker = startModuleWorker(
+      siblingModule(import.meta.url, 'sqlite-compaction.thread'),
+      workerData,
+    );
     // Idle, it must not keep the process alive; stop() waits for the jobs it still has.
     this.#worker.unref();
     this.#worker.on('message', (reply: Reply) => {
