@@ -1,7 +1,7 @@
 /** Payments context: one Payment per delivery order, and the change-payment-method process. */
 export * from './payment-gateway.port';
-export * from './change-method.process';
+export * from './change-method.workflow';
 export * from './payment.aggregate';
-export * from './release.process';
+export * from './release.workflow';
 export * from './payment-identity';
 export * from './escalation';

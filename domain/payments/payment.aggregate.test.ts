@@ -26,7 +26,7 @@ import {
   type PaymentMethodRef,
   type Result,
 } from '../shared';
-import { isFinalStep, type ChangeInput, type ChangeStep } from './change-method.process';
+import { isFinalStep, type ChangeInput, type ChangeStep } from './change-method.workflow';
 import { DECLINE_MESSAGES, type DeclineCode } from './payment-gateway.port';
 import { Payment, type PaymentSnapshot } from './payment.aggregate';
 

@@ -21,8 +21,8 @@ import {
   isFinalStep,
   startChange,
   type ChangeInput,
-  type ChangeMethodProcess,
-} from './change-method.process';
+  type ChangeMethodWorkflow,
+} from './change-method.workflow';
 import { DECLINE_MESSAGES, type DeclineCode } from './payment-gateway.port';
 import type { GatewayAction, PaymentEvent, PaymentSnapshot } from './payment.types';
 import { escalationOf, resolveEscalation, retryReleaseVoid, type Escalation } from './escalation';
@@ -32,7 +32,7 @@ import {
   retryRelease,
   startRelease,
   type ReleaseOutcome,
-} from './release.process';
+} from './release.workflow';
 
 export type { GatewayAction, PaymentEvent, PaymentSnapshot, PaymentStatus } from './payment.types';
 
@@ -112,7 +112,7 @@ export class Payment extends AggregateRoot<PaymentEvent> {
     newMethod: PaymentMethodRef;
     expectedVersion: number | undefined;
     at: Instant;
-  }): Result<ChangeMethodProcess> {
+  }): Result<ChangeMethodWorkflow> {
     const s = this.state;
     if (s.status === 'settled') {
       return err(
@@ -205,7 +205,7 @@ export class Payment extends AggregateRoot<PaymentEvent> {
    * authorization is held; the method in force is the old one unless the new
    * one was authorized.
    */
-  applyGatewayOutcome(input: ChangeInput, at: Instant): Result<ChangeMethodProcess> {
+  applyGatewayOutcome(input: ChangeInput, at: Instant): Result<ChangeMethodWorkflow> {
     const current = this.state.change;
     if (current === null || !this.changeInProgress) {
       return err(
@@ -405,7 +405,7 @@ export class Payment extends AggregateRoot<PaymentEvent> {
     return this.state.change?.decline ?? null;
   }
 
-  private failed(change: ChangeMethodProcess, code: string, message: string, at: Instant): void {
+  private failed(change: ChangeMethodWorkflow, code: string, message: string, at: Instant): void {
     const methodInForce = this.state.status === 'authorized' ? this.state.method : null;
     this.emit('PaymentMethodChangeFailed', at, {
       commandId: change.commandId,

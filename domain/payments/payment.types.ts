@@ -11,8 +11,8 @@ import type {
   PaymentMethodRef,
   UserId,
 } from '../shared';
-import type { ChangeMethodProcess } from './change-method.process';
-import type { PaymentRelease } from './release.process';
+import type { ChangeMethodWorkflow } from './change-method.workflow';
+import type { PaymentRelease } from './release.workflow';
 
 /** The Payment aggregate's state, events and gateway calls, as plain serializable data. */
 
@@ -50,7 +50,7 @@ export interface PaymentSnapshot {
   readonly authorizationId: AuthorizationId | null;
   readonly status: PaymentStatus;
   /** The change in progress, or the last one (kept so its outcome can be shown). */
-  readonly change: ChangeMethodProcess | null;
+  readonly change: ChangeMethodWorkflow | null;
   /** Set once the delivery order was cancelled (absent in records written before releases existed). */
   readonly release?: PaymentRelease | null;
   /** A supervisor's resolution of the last escalation (absent until the first one). */

@@ -10,7 +10,7 @@ import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readRegionStatus, REGION_STATUS_MAP, type RegionStatus } from '../../domain/protocol';
-import { GatewayHealth, RegionStatusPublisher } from '../status';
+import { GatewayHealth, RegionStatusPublisher } from '../region-status';
 import { eventually } from '../test-support/server-process';
 import { TcpProxy } from '../test-support/tcp-proxy';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';

@@ -19,7 +19,7 @@ import {
 } from '../payments';
 import { seedDemoDataset } from '../seed';
 import { assignDroneHandler, cancelDeliveryHandler, rescheduleDeliveryHandler } from '../shipping';
-import { GatewayHealth } from '../status';
+import { GatewayHealth } from '../region-status';
 import { TelemetryHub } from '../telemetry';
 import { createYjsHub } from '../yjs';
 import { Admission, DEFAULT_ADMISSION } from './admission';

@@ -40,7 +40,7 @@ export const FINAL_CHANGE_STEPS: readonly ChangeStep[] = [
   'failed-restore',
 ];
 
-export interface ChangeMethodProcess {
+export interface ChangeMethodWorkflow {
   readonly commandId: CommandId;
   readonly step: ChangeStep;
   readonly previousMethod: PaymentMethodRef;
@@ -64,9 +64,9 @@ export type ChangeInput =
   | { readonly type: 'old-restore-declined' };
 
 type Transition = (
-  p: ChangeMethodProcess,
+  p: ChangeMethodWorkflow,
   input: ChangeInput,
-) => Partial<ChangeMethodProcess> | null;
+) => Partial<ChangeMethodWorkflow> | null;
 
 // Each step lists the inputs it accepts; anything else is an invalid transition.
 const TRANSITIONS: Readonly<Record<ChangeStep, Transition>> = {
@@ -101,7 +101,7 @@ export function startChange(input: {
   previousAuthorizationId: AuthorizationId;
   newMethod: PaymentMethodRef;
   at: Instant;
-}): ChangeMethodProcess {
+}): ChangeMethodWorkflow {
   return {
     commandId: input.commandId,
     step: 'requested',
@@ -118,10 +118,10 @@ export function startChange(input: {
 
 /** Invariant: a process only moves along the arrows above; final steps accept nothing. */
 export function advanceChange(
-  process: ChangeMethodProcess,
+  process: ChangeMethodWorkflow,
   input: ChangeInput,
   at: Instant,
-): Result<ChangeMethodProcess> {
+): Result<ChangeMethodWorkflow> {
   const patch = TRANSITIONS[process.step](process, input);
   if (patch === null) {
     return err(

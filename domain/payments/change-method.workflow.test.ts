@@ -16,9 +16,9 @@ import {
   isFinalStep,
   startChange,
   type ChangeInput,
-  type ChangeMethodProcess,
+  type ChangeMethodWorkflow,
   type ChangeStep,
-} from './change-method.process';
+} from './change-method.workflow';
 
 const INPUTS: readonly ChangeInput[] = [
   { type: 'old-voided' },
@@ -30,7 +30,7 @@ const INPUTS: readonly ChangeInput[] = [
   { type: 'old-restore-declined' },
 ];
 
-/** The arrows of the diagram in change-method.process.ts: step → input type → next step. */
+/** The arrows of the diagram in change-method.workflow.ts: step → input type → next step. */
 const ARROWS: Record<ChangeStep, Partial<Record<ChangeInput['type'], ChangeStep>>> = {
   requested: { 'old-voided': 'old-voided', 'old-void-refused': 'failed-void-refused' },
   'old-voided': { 'new-approved': 'new-authorized', 'new-declined': 'restoring-old' },
@@ -42,7 +42,7 @@ const ARROWS: Record<ChangeStep, Partial<Record<ChangeInput['type'], ChangeStep>
   'failed-restore': {},
 };
 
-const started = (): ChangeMethodProcess =>
+const started = (): ChangeMethodWorkflow =>
   startChange({
     commandId: commandId(),
     previousMethod: VISA_4242,
@@ -51,7 +51,7 @@ const started = (): ChangeMethodProcess =>
     at: NOW,
   });
 
-const inStep = (step: ChangeStep): ChangeMethodProcess => ({ ...started(), step });
+const inStep = (step: ChangeStep): ChangeMethodWorkflow => ({ ...started(), step });
 
 describe('startChange', () => {
   it('starts at "requested" with nothing authorized or declined yet', () => {

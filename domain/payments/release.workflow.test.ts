@@ -9,7 +9,7 @@ import {
   outcome,
 } from '../test-support/fixtures';
 import { asId, expectOk } from '../shared';
-import type { ChangeInput } from './change-method.process';
+import type { ChangeInput } from './change-method.workflow';
 import { Payment } from './payment.aggregate';
 import { paymentIdForDelivery } from './payment-identity';
 
