@@ -7,7 +7,12 @@ import type { createMetrics } from '../observability';
 import { PaymentChangeProcessor, type SandboxGatewayAdapter } from '../payments';
 import { CITY } from '../seed';
 import { DroneSimulator } from '../simulation';
-import { FleetSummary, GatewayProber, RegionStatusPublisher, type GatewayHealth } from '../region-status';
+import {
+  FleetSummary,
+  GatewayProber,
+  RegionStatusPublisher,
+  type GatewayHealth,
+} from '../region-status';
 import type { TelemetryTuple } from '../telemetry';
 import type { YjsHub } from '../yjs';
 import type { BackgroundJob, JobContext } from './backend';
