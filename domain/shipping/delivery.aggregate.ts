@@ -117,6 +117,19 @@ export class Delivery extends AggregateRoot<DeliveryEvent> {
    * Returns the drone it released, for the caller to free in the same transaction.
    */
   reassign(droneId: DroneId, eta: Eta, at: Instant): Result<{ releasedDroneId: DroneId }> {
+    const allowed = this.canReassignTo(droneId);
+    if (!allowed.ok) return allowed;
+    const current = allowed.value;
+    this.apply({ droneId, eta }, at);
+    this.emit('DeliveryReassigned', at, { droneId, eta, releasedDroneId: current });
+    return ok({ releasedDroneId: current });
+  }
+
+  /**
+   * The stage rule of `reassign` alone, without changing anything: the server asks it before
+   * the scheduler, so a refusal names the real obstacle. Answers the drone that would be released.
+   */
+  canReassignTo(droneId: DroneId): Result<DroneId> {
     const { stage, droneId: current } = this.state;
     if (isTerminal(stage)) return this.alreadyEnded();
     if (stage === 'created' || current === null) return noDrone();
@@ -129,9 +142,7 @@ export class Delivery extends AggregateRoot<DeliveryEvent> {
     if (current === droneId) {
       return err('DELIVERY.SAME_DRONE', 'That drone is already assigned to this delivery.');
     }
-    this.apply({ droneId, eta }, at);
-    this.emit('DeliveryReassigned', at, { droneId, eta, releasedDroneId: current });
-    return ok({ releasedDroneId: current });
+    return ok(current);
   }
 
   /** The assigned drone took off towards the pickup point. */
