@@ -41,7 +41,7 @@ beforeEach(async () => {
     store,
     {
       'shipping.assignDrone': assignDroneHandler(() => [DEPOT]),
-      'shipping.cancelDelivery': cancelDeliveryHandler(async () => null),
+      'shipping.cancelDelivery': cancelDeliveryHandler(() => Promise.resolve(null)),
       'shipping.rescheduleDelivery': rescheduleDeliveryHandler,
       // The payment handlers are real too; no payment is touched here, so nothing to kick.
       'payments.changeMethod': changeMethodHandler(() => undefined),
