@@ -195,11 +195,11 @@ export class CommandBuilder {
       ctx.depots(),
       ctx.now,
     );
-    if (d.body.stage !== 'created')
-      return err(
-        'DELIVERY.INVALID_STAGE',
-        'Only a delivery waiting for a drone can be assigned one.',
-      );
+    // A delivery with a drone is reassigned, under the domain's rule the server applies too.
+    if (d.body.stage !== 'created') {
+      const allowed = Delivery.fromSnapshot(d.body).canReassignTo(s.id);
+      if (!allowed.ok) return allowed;
+    }
     if (plan.assignments.length === 0)
       return err(
         `SCHEDULER.${plan.unassigned[0]?.reason ?? 'NO_DRONE_FREE'}`,

@@ -14,7 +14,11 @@ const alertKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$/, 'not a 
 const cause = z.string().min(1).max(120);
 
 export const FLEET_MANAGER_API = {
-  'dispatch.queue': z.object({ limit: z.number().int().min(1).max(1000).optional() }),
+  'dispatch.queue': z.object({
+    limit: z.number().int().min(1).max(1000).optional(),
+    /** `waiting` (default): no drone yet; `scheduled`: a drone assigned, not yet left (reassignable). */
+    show: z.enum(['waiting', 'scheduled']).optional(),
+  }),
   'dispatch.candidates': z.object({ deliveryId: id }),
   'collab.claim': z.object({ deliveryId: id }),
   'collab.release': z.object({ deliveryId: id }),
@@ -56,7 +60,10 @@ export interface PendingCommandView {
   readonly state: string;
 }
 
-/** A delivery waiting for a drone (stage `created`), or one this desk's assignment waits on. */
+/**
+ * A delivery waiting for a drone (stage `created`), or one this desk's assignment waits on; in
+ * the `scheduled` list, one with a drone that has not left yet (it can be reassigned).
+ */
 export interface DispatchQueueEntry {
   readonly deliveryId: string;
   readonly customerId: string;
@@ -74,7 +81,7 @@ export interface DispatchQueueEntry {
 export interface DispatchQueueView {
   /** Earliest window first. */
   readonly entries: readonly DispatchQueueEntry[];
-  /** Waiting deliveries on this desk (entries may be limited). */
+  /** Deliveries in this list on this desk (entries may be limited). */
   readonly total: number;
 }
 

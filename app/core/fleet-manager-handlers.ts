@@ -90,12 +90,15 @@ export function createFleetManagerHandlers(d: FleetHandlerDeps): FleetManagerHan
     d.reader.list<{ position: Location }>('depot').map((r) => r.body.position);
 
   return {
-    'dispatch.queue': ({ limit }) => {
+    'dispatch.queue': ({ limit, show }) => {
       const zones = d.reader.list<ZoneBody>('zone').map((r) => r.body);
+      const inList = show === 'scheduled' ? isReassignable : isWaiting;
       const waiting = d.reader
         .list<DeliverySnapshot>('delivery')
-        .map((r) => d.view.overlay(r))
-        .filter(isWaiting)
+        .flatMap((r) => {
+          const effective = d.view.overlay(r);
+          return inList(effective, r.body.stage) ? [effective] : [];
+        })
         .sort((a, b) => a.body.window.start - b.body.window.start || cmp(a.id, b.id));
       const entries = waiting
         .slice(0, limit ?? DEFAULT_QUEUE_LIMIT)
@@ -140,15 +143,19 @@ export function createFleetManagerHandlers(d: FleetHandlerDeps): FleetManagerHan
           dropoff: b.dropoff,
           windowStart: b.window.start,
         },
-        d.reader.list<DroneSnapshot>('drone').map(({ body: s }) => ({
-          id: s.id,
-          model: s.model,
-          status: s.status,
-          batteryPct: s.batteryPct,
-          // The fallback the server's handler uses for a drone that never reported.
-          position: s.lastFix?.location ?? b.pickup,
-          assignedDeliveryId: promised.has(s.id) ? b.id : s.assignedDeliveryId,
-        })),
+        // The drone already on the delivery is no candidate for it (reassignment picks another).
+        d.reader
+          .list<DroneSnapshot>('drone')
+          .filter(({ body: s }) => s.id !== b.droneId)
+          .map(({ body: s }) => ({
+            id: s.id,
+            model: s.model,
+            status: s.status,
+            batteryPct: s.batteryPct,
+            // The fallback the server's handler uses for a drone that never reported.
+            position: s.lastFix?.location ?? b.pickup,
+            assignedDeliveryId: promised.has(s.id) ? b.id : s.assignedDeliveryId,
+          })),
         depots(),
         instant(at),
       );
@@ -209,9 +216,20 @@ interface ZoneBody {
   readonly polygon: readonly (readonly [number, number])[];
 }
 
-/** Waiting for a drone, or waiting on this desk's own assignment. */
-function isWaiting(r: EffectiveRecord<DeliverySnapshot>): boolean {
-  return r.body.stage === 'created' || r.pending.some((p) => p.name === 'shipping.assignDrone');
+/**
+ * Waiting for a drone, or waiting on this desk's own assignment (not a reassignment: the server
+ * has a drone on that one, so it stays in the scheduled list).
+ */
+function isWaiting(r: EffectiveRecord<DeliverySnapshot>, serverStage: string): boolean {
+  return (
+    r.body.stage === 'created' ||
+    (serverStage === 'created' && r.pending.some((p) => p.name === 'shipping.assignDrone'))
+  );
+}
+
+/** A drone assigned on the server that has not left yet, so it can be reassigned. */
+function isReassignable(r: EffectiveRecord<DeliverySnapshot>, serverStage: string): boolean {
+  return serverStage === 'scheduled' && r.body.stage === 'scheduled';
 }
 
 /** The first zone whose polygon holds the point (ray casting; zones are small, planar is fine). */

@@ -51,6 +51,7 @@ const ACTIONS = {
   cancel: (d: Delivery) => d.cancel('customer-request', T),
   reschedule: (d: Delivery) => d.reschedule(NEW_WINDOW, T),
   updateEta: (d: Delivery) => d.updateEta(sampleEta(5 * MINUTE, T), T),
+  reassign: (d: Delivery) => d.reassign(droneId(3), sampleEta(15 * MINUTE, T), T),
 } satisfies Record<string, (d: Delivery) => Result<unknown>>;
 type Action = keyof typeof ACTIONS;
 const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
@@ -65,6 +66,7 @@ const EVENT_OF: Record<Action, DeliveryEventType> = {
   cancel: 'DeliveryCancelled',
   reschedule: 'DeliveryRescheduled',
   updateEta: 'DeliveryEtaUpdated',
+  reassign: 'DeliveryReassigned',
 };
 
 const BAD = 'DELIVERY.INVALID_STAGE';
@@ -72,13 +74,16 @@ const ENDED = 'DELIVERY.ALREADY_ENDED';
 const PICKED = 'DELIVERY.ALREADY_PICKED_UP';
 const CANCELLED = 'DELIVERY.ALREADY_CANCELLED';
 const GROUNDED = 'DELIVERY.NOT_IN_FLIGHT';
+const NO_DRONE = 'DELIVERY.NO_DRONE';
+const LEFT = 'DELIVERY.DRONE_LEFT';
 
 /**
  * Stage × action → the stage it leads to, or the error code. Columns in the order of
- * ACTIONS: schedule, dispatch, pickUp, headToDropoff, complete, fail, cancel, reschedule, updateEta.
+ * ACTIONS: schedule, dispatch, pickUp, headToDropoff, complete, fail, cancel, reschedule, updateEta,
+ * reassign.
  */
 const EXPECTED: Record<DeliveryStage, readonly string[]> = {
-  created: ['scheduled', BAD, BAD, BAD, BAD, 'failed', 'cancelled', 'created', GROUNDED],
+  created: ['scheduled', BAD, BAD, BAD, BAD, 'failed', 'cancelled', 'created', GROUNDED, NO_DRONE],
   scheduled: [
     BAD,
     'en-route-to-pickup',
@@ -88,6 +93,7 @@ const EXPECTED: Record<DeliveryStage, readonly string[]> = {
     'failed',
     'cancelled',
     'created',
+    'scheduled',
     'scheduled',
   ],
   'en-route-to-pickup': [
@@ -100,8 +106,20 @@ const EXPECTED: Record<DeliveryStage, readonly string[]> = {
     'cancelled',
     'created',
     'en-route-to-pickup',
+    LEFT,
   ],
-  'picked-up': [BAD, BAD, BAD, 'headed-to-dropoff', BAD, 'failed', PICKED, PICKED, 'picked-up'],
+  'picked-up': [
+    BAD,
+    BAD,
+    BAD,
+    'headed-to-dropoff',
+    BAD,
+    'failed',
+    PICKED,
+    PICKED,
+    'picked-up',
+    LEFT,
+  ],
   'headed-to-dropoff': [
     BAD,
     BAD,
@@ -112,10 +130,11 @@ const EXPECTED: Record<DeliveryStage, readonly string[]> = {
     PICKED,
     PICKED,
     'headed-to-dropoff',
+    LEFT,
   ],
-  completed: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, GROUNDED],
-  cancelled: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, CANCELLED, CANCELLED, GROUNDED],
-  failed: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, GROUNDED],
+  completed: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, GROUNDED, ENDED],
+  cancelled: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, CANCELLED, CANCELLED, GROUNDED, ENDED],
+  failed: [ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, ENDED, GROUNDED, ENDED],
 };
 
 const TRANSITIONS = DELIVERY_STAGES.flatMap((stage) =>
@@ -394,6 +413,39 @@ describe('Delivery cancel and reschedule (only before pickup; they release the d
   it('after pickup the stage is refused before the window is even looked at', () => {
     const bad = { start: at(0), end: at(0) };
     expect(outcome(deliveryIn('picked-up').reschedule(bad, T))).toBe(PICKED);
+  });
+});
+
+describe('Delivery.reassign (only while scheduled; it names the drone it released)', () => {
+  it('moves a scheduled delivery to another drone with its new ETA', () => {
+    const d = deliveryIn('scheduled');
+    d.pullEvents();
+    const eta = sampleEta(12 * MINUTE, T);
+    expect(d.reassign(droneId(9), eta, T)).toEqual({
+      ok: true,
+      value: { releasedDroneId: 'drone-1' },
+    });
+    expect(d.toSnapshot()).toMatchObject({ stage: 'scheduled', droneId: 'drone-9', eta });
+    expect(d.pullEvents().map((e) => [e.type, e.data])).toEqual([
+      ['DeliveryReassigned', { droneId: 'drone-9', eta, releasedDroneId: 'drone-1' }],
+    ]);
+  });
+
+  it('refuses once the drone has left, and says why', () => {
+    const d = deliveryIn('en-route-to-pickup');
+    expect(failure(d.reassign(droneId(9), sampleEta(), T))).toEqual({
+      code: 'DELIVERY.DRONE_LEFT',
+      message:
+        'Its drone has already left (the delivery is en route to pickup), so it can no longer be reassigned.',
+    });
+    expect(d.toSnapshot().droneId).toBe('drone-1');
+  });
+
+  it('refuses the drone it already has, and a delivery without a drone', () => {
+    expect(outcome(deliveryIn('scheduled').reassign(droneId(1), sampleEta(), T))).toBe(
+      'DELIVERY.SAME_DRONE',
+    );
+    expect(outcome(newDelivery().reassign(droneId(1), sampleEta(), T))).toBe('DELIVERY.NO_DRONE');
   });
 });
 

@@ -111,6 +111,40 @@ export class Delivery extends AggregateRoot<DeliveryEvent> {
     return ok(undefined);
   }
 
+  /**
+   * Invariant: only a scheduled delivery (drone assigned, not yet taken off) moves to another
+   * drone. Once the drone has left, the parcel is its job: fail or cancel the delivery instead.
+   * Returns the drone it released, for the caller to free in the same transaction.
+   */
+  reassign(droneId: DroneId, eta: Eta, at: Instant): Result<{ releasedDroneId: DroneId }> {
+    const allowed = this.canReassignTo(droneId);
+    if (!allowed.ok) return allowed;
+    const current = allowed.value;
+    this.apply({ droneId, eta }, at);
+    this.emit('DeliveryReassigned', at, { droneId, eta, releasedDroneId: current });
+    return ok({ releasedDroneId: current });
+  }
+
+  /**
+   * The stage rule of `reassign` alone, without changing anything: the server asks it before
+   * the scheduler, so a refusal names the real obstacle. Answers the drone that would be released.
+   */
+  canReassignTo(droneId: DroneId): Result<DroneId> {
+    const { stage, droneId: current } = this.state;
+    if (isTerminal(stage)) return this.alreadyEnded();
+    if (stage === 'created' || current === null) return noDrone();
+    if (stage !== 'scheduled') {
+      return err(
+        'DELIVERY.DRONE_LEFT',
+        `Its drone has already left (the delivery is ${stage.replace(/-/g, ' ')}), so it can no longer be reassigned.`,
+      );
+    }
+    if (current === droneId) {
+      return err('DELIVERY.SAME_DRONE', 'That drone is already assigned to this delivery.');
+    }
+    return ok(current);
+  }
+
   /** The assigned drone took off towards the pickup point. */
   dispatch(at: Instant): Result<void> {
     const droneId = this.state.droneId;

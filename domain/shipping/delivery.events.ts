@@ -15,6 +15,7 @@ export type DeliveryEvent =
       }
     >
   | DomainEvent<'DeliveryScheduled', { droneId: DroneId; eta: Eta }>
+  | DomainEvent<'DeliveryReassigned', { droneId: DroneId; eta: Eta; releasedDroneId: DroneId }>
   | DomainEvent<'DeliveryRescheduled', { window: TimeWindow; releasedDroneId: DroneId | null }>
   | DomainEvent<'DeliveryCancelled', { reason: CancelReason; releasedDroneId: DroneId | null }>
   | DomainEvent<'DeliveryDispatched', { droneId: DroneId }>

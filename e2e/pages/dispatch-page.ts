@@ -110,10 +110,26 @@ export class DispatchPage {
     await this.page.keyboard.press('Enter');
   }
 
-  /** The assignment's progress line ("Assign drone: Done"). */
-  assignStatus(): Promise<string> {
+  /** Keyboard only: switch the queue to the waiting or the scheduled (reassignable) list. */
+  async showList(list: 'Waiting for a drone' | 'Scheduled (drone not yet left)'): Promise<void> {
+    const button = this.page
+      .getByRole('group', { name: 'Which deliveries' })
+      .getByRole('button', { name: list, exact: true });
+    await button.focus();
+    await this.page.keyboard.press('Enter');
+    await expect.poll(() => button.getAttribute('aria-pressed')).toBe('true');
+  }
+
+  /** Keyboard only: focus "Reassign to <drone>" and press Enter. */
+  async reassign(droneId: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Reassign to ${droneId}`, exact: true }).focus();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The assignment's progress line ("Assign drone: Done"), or the reassignment's. */
+  assignStatus(label: 'Assign drone' | 'Reassign drone' = 'Assign drone'): Promise<string> {
     return this.page
-      .getByRole('group', { name: 'Assign drone', exact: true })
+      .getByRole('group', { name: label, exact: true })
       .getByRole('status')
       .textContent()
       .then((t) => t ?? '')

@@ -13,7 +13,17 @@ const MAX_ROWS = 12;
  * The scheduler's candidates for one delivery (the domain's rule, the one the server applies),
  * and the assignment once sent: saved → sent → done, or the server's reason for refusing it.
  */
-export function CandidatesPanel({ deliveryId, waiting }: { deliveryId: string; waiting: boolean }) {
+export function CandidatesPanel({
+  deliveryId,
+  waiting,
+  reassign,
+}: {
+  deliveryId: string;
+  waiting: boolean;
+  /** The delivery has a drone: the same command moves it to the chosen one (server: assignDrone). */
+  reassign: boolean;
+}) {
+  const verb = reassign ? 'Reassign' : 'Assign';
   const client = useOperator();
   const view = useCandidates(deliveryId);
   const [sent, setSent] = useState<{ deliveryId: string; entry: OutboxEntryView } | null>(null);
@@ -28,8 +38,10 @@ export function CandidatesPanel({ deliveryId, waiting }: { deliveryId: string; w
   const progress = sent?.deliveryId === deliveryId ? sent.entry : null;
   return (
     <section aria-labelledby="candidates-h" className="card">
-      <h3 id="candidates-h">Drones for this delivery</h3>
-      {progress && <CommandProgress entry={progress} label="Assign drone" />}
+      <h3 id="candidates-h">
+        {reassign ? 'Other drones for this delivery' : 'Drones for this delivery'}
+      </h3>
+      {progress && <CommandProgress entry={progress} label={`${verb} drone`} />}
       {error && (
         <p role="alert" className="error">
           {error}
@@ -46,7 +58,7 @@ export function CandidatesPanel({ deliveryId, waiting }: { deliveryId: string; w
               <th scope="col">Payload</th>
               <th scope="col">Distance</th>
               <th scope="col">ETA</th>
-              <th scope="col">Assign</th>
+              <th scope="col">{verb}</th>
             </tr>
           </thead>
           <tbody>
@@ -66,7 +78,7 @@ export function CandidatesPanel({ deliveryId, waiting }: { deliveryId: string; w
                 <td>
                   {c.eligible ? (
                     <button type="button" onClick={() => void assign(c.droneId)}>
-                      Assign {c.droneId}
+                      {reassign ? `Reassign to ${c.droneId}` : `Assign ${c.droneId}`}
                     </button>
                   ) : (
                     <span>{c.reason ? REASON_LABEL[c.reason] : 'not available'}</span>

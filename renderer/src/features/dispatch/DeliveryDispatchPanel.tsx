@@ -10,12 +10,15 @@ export function DeliveryDispatchPanel({
   deliveryId,
   entry,
   waiting,
+  reassign,
 }: {
   deliveryId: string;
   /** Its queue entry, or the last one seen after it left the queue. */
   entry: DispatchQueueEntry | null;
   /** Still in the queue; once assigned the panel stays to show how that went. */
   waiting: boolean;
+  /** It has a drone that has not left: the candidates offer another one. */
+  reassign: boolean;
 }) {
   const { board, setBoard } = useDeliveryBoard(deliveryId);
   return (
@@ -27,11 +30,17 @@ export function DeliveryDispatchPanel({
           {kg(entry.parcel.weightGrams)} · customer {entry.customerId}
         </p>
       )}
-      {!waiting && <p role="status">No longer waiting for a drone.</p>}
+      {reassign && entry?.droneId && <p>Assigned to {entry.droneId}; it has not left yet.</p>}
+      {!waiting && (
+        <p role="status">
+          {reassign ? 'No longer reassignable (its drone left).' : 'No longer waiting for a drone.'}
+        </p>
+      )}
       <BoardPanel deliveryId={deliveryId} board={board} onChanged={setBoard} />
       <CandidatesPanel
         deliveryId={deliveryId}
         waiting={waiting && entry !== null && entry.pending.length === 0}
+        reassign={reassign}
       />
       <NotesPanel deliveryId={deliveryId} notes={board?.notes ?? null} onAdded={() => undefined} />
     </section>

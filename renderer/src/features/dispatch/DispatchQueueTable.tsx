@@ -1,17 +1,28 @@
 import type { DispatchQueueEntry } from '../../../../app/contract';
 import { PRIORITY_LABEL, kg, markText, windowText } from './dispatch-format';
+import type { QueueShow } from './use-dispatch';
 
 /** The queue as a table: one button per delivery, so it works from the keyboard alone. */
 export function DispatchQueueTable({
   entries,
+  show,
   selected,
   onSelect,
 }: {
   entries: readonly DispatchQueueEntry[];
+  show: QueueShow;
   selected: string | null;
   onSelect: (deliveryId: string) => void;
 }) {
-  if (entries.length === 0) return <p>No delivery is waiting for a drone.</p>;
+  if (entries.length === 0)
+    return (
+      <p>
+        {show === 'waiting'
+          ? 'No delivery is waiting for a drone.'
+          : 'No scheduled delivery is waiting for its drone to leave.'}
+      </p>
+    );
+  const reassigning = show === 'scheduled';
   return (
     <table aria-label="Dispatch queue">
       <thead>
@@ -19,6 +30,7 @@ export function DispatchQueueTable({
           <th scope="col">Parcel</th>
           <th scope="col">Window</th>
           <th scope="col">Zone</th>
+          {reassigning && <th scope="col">Drone</th>}
           <th scope="col">Payload</th>
           <th scope="col">Flags</th>
           <th scope="col">Handled by</th>
@@ -36,11 +48,14 @@ export function DispatchQueueTable({
                 {e.parcel.tag}
               </button>
               {e.pending.length > 0 && (
-                <span className="badge state-queued"> assignment pending</span>
+                <span className="badge state-queued">
+                  {reassigning ? ' reassignment pending' : ' assignment pending'}
+                </span>
               )}
             </th>
             <td>{windowText(e.window)}</td>
             <td>{e.zone?.name ?? 'outside every zone'}</td>
+            {reassigning && <td>{e.droneId ?? '—'}</td>}
             <td>
               {kg(e.parcel.weightGrams)} ({e.parcel.size})
             </td>

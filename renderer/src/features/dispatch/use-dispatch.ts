@@ -6,6 +6,9 @@ import type {
 } from '../../../../app/contract';
 import { useOperator } from '../../shared/operator-context';
 
+/** Deliveries waiting for a drone, or scheduled ones (drone assigned, not yet left) to reassign. */
+export type QueueShow = 'waiting' | 'scheduled';
+
 /** Coalesces bursts of change events (the simulator moves many deliveries at once). */
 const RELOAD_DELAY_MS = 300;
 
@@ -13,18 +16,22 @@ const RELOAD_DELAY_MS = 300;
  * The dispatch queue, kept current by the core's pushes: records (deliveries, drones), this
  * desk's outbox, and board changes from any desk. No polling.
  */
-export function useDispatchQueue(): { queue: DispatchQueueView | null; error: string | null } {
+export function useDispatchQueue(show: QueueShow): {
+  queue: DispatchQueueView | null;
+  error: string | null;
+} {
   const client = useOperator();
-  const [queue, setQueue] = useState<DispatchQueueView | null>(null);
+  // Tagged with its list, so switching lists never shows the other list's rows for a moment.
+  const [queue, setQueue] = useState<(DispatchQueueView & { show: QueueShow }) | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const load = (): void => {
-      void client.call('dispatch.queue', {}).then((r) => {
+      void client.call('dispatch.queue', { show }).then((r) => {
         if (!live) return;
         if (r.ok) {
-          setQueue(r.value);
+          setQueue({ ...r.value, show });
           setError(null);
         } else setError(r.error.message);
       });
@@ -48,8 +55,8 @@ export function useDispatchQueue(): { queue: DispatchQueueView | null; error: st
       if (timer) clearTimeout(timer);
       offs.forEach((off) => off());
     };
-  }, [client]);
-  return { queue, error };
+  }, [client, show]);
+  return { queue: queue?.show === show ? queue : null, error };
 }
 
 /** One delivery's board state, live (collab.changed from any desk). */
