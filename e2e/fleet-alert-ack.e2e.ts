@@ -31,9 +31,11 @@ const taken = (page: Page, key: string) => page.locator(`.alerts-taken li[data-a
 
 /** Keyboard only: focus the alert's Acknowledge button and press Enter. */
 async function acknowledge(page: Page, key: string): Promise<void> {
-  await open(page, key)
-    .getByRole('button', { name: /^Acknowledge / })
-    .focus();
+  const button = open(page, key).getByRole('button', { name: /^Acknowledge / });
+  await button.focus();
+  // Enter goes to whatever has focus: press it only once the button holds it (a busy page
+  // may still be rendering the list).
+  await expect.poll(() => button.evaluate((el) => el === document.activeElement)).toBe(true);
   await page.keyboard.press('Enter');
 }
 
