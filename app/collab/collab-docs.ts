@@ -131,12 +131,24 @@ export class CollabDocs {
   /**
    * Opens (and so connects) every document holding local edits the server has not
    * confirmed, so work done offline is uploaded as soon as the desktop is back,
-   * not only when someone next looks at that delivery. Returns their names.
+   * not only when someone next looks at that delivery. `mayUpload` leaves out documents the
+   * signed-in operator could not upload to (another role's offline work waits for that
+   * role). Returns their names.
    */
-  openUnconfirmed(): string[] {
-    const names = this.store.docsWithUnconfirmedEdits();
+  openUnconfirmed(mayUpload: (docName: string) => boolean = () => true): string[] {
+    const names = this.store.docsWithUnconfirmedEdits().filter(mayUpload);
     for (const name of names) this.open(name);
     return names;
+  }
+
+  /**
+   * Closes every open document but stays usable (a sign-out: the next operator opens what
+   * they need with their own token and role). Edits are on disk already; unconfirmed ones are
+   * uploaded when a later `openUnconfirmed` opens their document again.
+   */
+  closeAll(): void {
+    for (const doc of [...this.docs.values()]) doc.close();
+    this.docs.clear();
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { DeliverySnapshot } from '../../domain/shipping';
-import { boardDocName, type Note } from '../../domain/protocol';
+import { boardDocName, docAccessFor, type Note, type Role } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
 import {
   addNote,
@@ -37,6 +37,8 @@ export interface CollabContext {
   readonly onRegionStatus: (status: WatchedRegionStatus) => void;
   /** An alert acknowledgement changed in today's dispatch document (any desk). */
   readonly onAlertAcks?: () => void;
+  /** Every document was closed (sign-out): forget their statuses. */
+  readonly onDocumentsClosed?: () => void;
 }
 
 /**
@@ -60,7 +62,8 @@ export function createCollabFacade(
   region: string,
 ): CollabFacade & {
   close(): void;
-  resume(): void;
+  resume(role: Role): void;
+  suspend(): void;
   regionStatus(): WatchedRegionStatus | null;
 } {
   const docs = new CollabDocs({
@@ -79,9 +82,12 @@ export function createCollabFacade(
     now: Date.now,
     changed: ctx.onRegionStatus,
   });
+  /** The signed-in operator's role (from resume); null while signed out. */
+  let role: Role | null = null;
   docs.onStatus((name, s) => {
-    // Read-only is a loss only where this operator expected to write; status/ is read-only by design.
-    const limited = s.access === 'read' && !name.startsWith('status/');
+    // Read-only is a loss only where this operator's role should write (docAccessFor): an agent
+    // reading the dispatch document, or anyone the status document, is as designed.
+    const limited = s.access === 'read' && role !== null && docAccessFor(role, name) === 'write';
     ctx.onStatus(name, {
       state: s.state === 'online' ? (limited ? 'degraded' : 'online') : 'offline',
       lastConfirmedAt: s.lastSyncedAt,
@@ -122,11 +128,28 @@ export function createCollabFacade(
       const doc = docOf(deliveryId);
       return doc ? readBoardView(doc, deliveryId) : null;
     },
-    /** Signed in (again): use the current token, upload edits made offline, follow the status. */
-    resume: () => {
+    /**
+     * Signed in (again): use the current token, upload edits made offline that this role may
+     * upload, follow the status.
+     */
+    resume: (signedIn) => {
+      role = signedIn;
       docs.tokenChanged();
-      docs.openUnconfirmed();
+      docs.openUnconfirmed((name) => docAccessFor(signedIn, name) === 'write');
       regionStatus.start();
+    },
+    /**
+     * Signed out: close every document, so none reconnects with the next operator's token (an
+     * agent after a fleet manager would be read-only on the dispatch document and the desk
+     * would read "Degraded" with nothing to show for it).
+     */
+    suspend: () => {
+      role = null;
+      regionStatus.stop();
+      docs.closeAll();
+      watched.clear();
+      watchedDispatch.clear();
+      ctx.onDocumentsClosed?.();
     },
     regionStatus: () => regionStatus.current(),
     close: () => {

@@ -184,6 +184,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
             onChanged: (deliveryId) => emit('collab.changed', { deliveryId }),
             onRegionStatus: (s) => emit('region.statusChanged', s),
             onAlertAcks: () => emit('alerts.acksChanged', {}),
+            onDocumentsClosed: () => status.forgetDocuments(),
           },
           new RecordReader(db),
           config.region ?? 'berlin',
@@ -271,7 +272,8 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
   const startLoops = (): void => {
     loops.start();
     void access.refresh();
-    collab?.resume();
+    const role = session.current(Date.now())?.role;
+    if (role) collab?.resume(role);
   };
 
   let signedOutReason: string | null = null;
@@ -303,6 +305,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     onLogout: () => {
       access.clear();
       loops.stop('signed out');
+      collab?.suspend();
       emit('session.changed', null);
     },
   });
@@ -312,6 +315,7 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     loops.stop('revoked');
     if (notice.kind === 'user' || !signIn) {
       session.clear();
+      collab?.suspend();
       signedOutReason = 'Your access was revoked by an administrator; ask your supervisor.';
       emit('desk.changed', { dataProtection: protection, revoked: null, signedOutReason });
       emit('session.changed', null);

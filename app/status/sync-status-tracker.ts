@@ -160,6 +160,12 @@ export class SyncStatusTracker {
     this.refresh();
   }
 
+  /** The documents were closed (sign-out): the next operator's documents are their own. */
+  forgetDocuments(): void {
+    this.#documents.clear();
+    this.refresh();
+  }
+
   /** Re-derive now and tell the listener if anything it shows changed. */
   refresh(): void {
     const next = this.snapshot();

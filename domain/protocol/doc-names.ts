@@ -10,6 +10,8 @@
  * the server answers it with 404 before the upgrade, a desk refuses to open it.
  */
 
+import type { Role } from './roles';
+
 /** The three document families. */
 export type DocKind = 'board' | 'dispatch' | 'status';
 
@@ -54,3 +56,31 @@ export const isDocName = (docName: string): boolean => parseDocName(docName) !==
 
 /** The board of a region for one day (`day` = yyyy-mm-dd, UTC). */
 export const boardDocName = (region: string, day: string): string => `board/${region}/${day}`;
+
+/** What a role may do with one document: sync and edit, only receive, or nothing. */
+export type DocAccess = 'write' | 'read' | 'none';
+
+/**
+ * The role matrix, defined once: the server enforces it (sync-server/yjs/access) and a desk
+ * uses it to open, after a sign-in, only the documents its operator may upload to.
+ *
+ * | document                  | agent | fleet-manager | supervisor |
+ * |---------------------------|-------|---------------|------------|
+ * | board/<region>/<day>      | write | write         | write      |
+ * | dispatch/<region>/<day>   | read  | write         | write      |
+ * | status/<region>           | read  | read          | read       |
+ *
+ * `status/` documents are written only by the server. Unknown names get `none`.
+ */
+export function docAccessFor(role: Role, docName: string): DocAccess {
+  const parsed = parseDocName(docName);
+  if (parsed === null) return 'none';
+  switch (parsed.kind) {
+    case 'board':
+      return 'write';
+    case 'dispatch':
+      return role === 'agent' ? 'read' : 'write';
+    case 'status':
+      return 'read';
+  }
+}
