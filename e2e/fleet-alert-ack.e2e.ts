@@ -39,12 +39,9 @@ async function acknowledge(page: Page, key: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-// Retried: in two full e2e runs in CI the first acknowledgement never showed as taken within
-// 30 s (it passes alone in ~25 s, and every later run of it here did). Not yet understood; see
-// the README's known issues. Each attempt opens fresh desks.
 it(
   'acknowledgements are shared (also from an offline desk), critical ones need a reason, and a new cause nags again',
-  { retry: 2, timeout: 300_000 },
+  { timeout: 300_000 },
   async () => {
     const a = (await stack.desk('fm-1', 'fleet-manager')).page;
     const b = (await stack.desk('fm-2', 'fleet-manager', `http://127.0.0.1:${String(proxy.port)}`))

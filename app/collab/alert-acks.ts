@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type * as Y from 'yjs';
 import { validateNoteText } from '../../domain/contact-center';
-import { err, ok, parseId, type Result } from '../../domain/shared';
+import { err, findCardData, ok, parseId, type Result } from '../../domain/shared';
 import type { BoardDoc } from './board-model';
 import { LOCAL_ORIGIN } from './transaction-origins';
 
@@ -58,6 +58,13 @@ export function acknowledgeAlert(
     const valid = validateNoteText(reason);
     if (!valid.ok) return valid;
   }
+  // The server refuses a document update holding anything card-shaped (card-data.guard.ts), in
+  // any field. Refuse it here too, so the desk never shows as taken what would never leave it.
+  if (findCardData(input.alertKey) !== null || findCardData(input.cause) !== null)
+    return err(
+      'ALERT.CAUSE_INVALID',
+      'This alert cannot be acknowledged: its key or cause looks like card data.',
+    );
   const ack: AlertAck = {
     alertKey: input.alertKey,
     cause: input.cause,

@@ -89,6 +89,27 @@ describe('alert acknowledgements', () => {
     ]);
   });
 
+  it('refuses a card-shaped key or cause, as the server would (the desk never shows it taken)', () => {
+    const doc = board();
+    // 1764777600008 passes the Luhn check: as raw digits in a cause the server refused it.
+    for (const input of [
+      { alertKey: 'drone-1:lost', cause: 'lost@1764777600008' },
+      { alertKey: 'drone-4111111111111111:lost', cause: 'lost' },
+    ]) {
+      const r = acknowledgeAlert(doc, { ...input, critical: false }, 'fm-1', 1);
+      expect(!r.ok && r.error.code).toBe('ALERT.CAUSE_INVALID');
+    }
+    expect(readAlertAcks(doc)).toEqual([]);
+    const ok = acknowledgeAlert(
+      doc,
+      // Spelled as the fleet screen does (renderer/src/features/fleet/alert-cause.ts).
+      { alertKey: 'drone-1:lost', cause: 'lost@2025-12-03T16:00:00.008Z', critical: false },
+      'fm-1',
+      1,
+    );
+    expect(ok.ok).toBe(true);
+  });
+
   it('skips malformed acknowledgements written by a faulty client', () => {
     const doc = board();
     doc.ydoc.getMap('alert-acks').set('x', { alertKey: 'x', cause: 5 });

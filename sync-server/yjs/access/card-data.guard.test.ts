@@ -64,6 +64,28 @@ describe('applyCheckedUpdate', () => {
     }
   });
 
+  it('accepts every alert acknowledgement a desk writes, whatever time its cause names (property)', () => {
+    // Causes once held raw epoch milliseconds: one in ten passed the Luhn check and the whole
+    // acknowledgement was refused. Desks now spell the time in ISO 8601.
+    expect(findCardData('down@1764777600008')).toBe('card-number');
+    fc.assert(
+      fc.property(fc.integer({ min: 1_500_000_000_000, max: 4_000_000_000_000 }), (since) => {
+        const server = new Y.Doc();
+        const ack = {
+          alertKey: 'region:payments',
+          // As the desk spells it (renderer/src/features/fleet/alert-cause.ts).
+          cause: `down@${new Date(since).toISOString()}`,
+          userId: 'fm-1',
+          at: since,
+          reason: 'Card company outage; agents told',
+        };
+        const update = edit(server, (d) => d.getMap('alert-acks').set(ack.alertKey, ack));
+        expect(applyCheckedUpdate(server, update, CLIENT)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('finds a PAN typed into a text over many updates, in any split (property)', () => {
     fc.assert(
       fc.property(

@@ -5,6 +5,7 @@ import {
   type PayloadAction,
 } from '@reduxjs/toolkit';
 import type { DroneStatus } from '../../../../domain/fleet';
+import { alertCause } from './alert-cause';
 import { LOW_BATTERY_PCT, STATUSES, type Depot, type Freshness, type Zone } from './fleet-model';
 
 /** What React renders about a drone: changes at most a few times a minute, never per fix. */
@@ -146,7 +147,7 @@ export const selectAlerts = createSelector(
           droneId: d.id,
           kind: 'lost-telemetry',
           text: `${d.id}: telemetry lost`,
-          cause: `lost@${String(d.lostSince ?? 0)}`,
+          cause: alertCause('lost', d.lostSince ?? 0),
           // A drone in the air that nobody hears is the one that cannot wait.
           critical: d.status === 'in-flight',
         });
@@ -167,7 +168,7 @@ export const selectAlerts = createSelector(
           droneId: d.id,
           kind: 'late-delivery',
           text: `${d.id}: delivery ${eta.deliveryId} is late`,
-          cause: `late:${eta.deliveryId}@${String(eta.arrivesAt)}`,
+          cause: alertCause(`late:${eta.deliveryId}`, eta.arrivesAt),
           critical: false,
         });
     }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { AlertAckView, RegionStatusView } from '../../../../app/contract';
+import { alertCause } from './alert-cause';
 import { useOperator } from '../../shared/operator-context';
 import { formatClock } from './fleet-model';
 
@@ -47,7 +48,7 @@ export function gatewayAlert(status: RegionStatusView | null): AlertItem | null 
     droneId: null,
     kind: 'gateway',
     text: `Card payments ${level === 'down' ? 'down' : 'degraded'} since ${formatClock(payments.since)}`,
-    cause: `${level}@${String(payments.since)}`,
+    cause: alertCause(level, payments.since),
     critical: level === 'down',
   };
 }
