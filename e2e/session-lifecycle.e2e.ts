@@ -92,4 +92,18 @@ it('a desk switched from agent to fleet manager connects telemetry and shows the
   await expect.poll(() => list.getByRole('row').count(), { timeout: 30_000 }).toBeGreaterThan(1);
   const offline = page.getByText(/Telemetry offline/);
   await expect.poll(() => offline.count(), { timeout: 15_000 }).toBe(0);
-}, 120_000);
+  await expect.poll(() => desk.statusText(), { timeout: 30_000 }).toMatch(/^Online/);
+
+  // The walkthrough's round (fleet manager → supervisor → agent): each sign-in reads Online. The
+  // fleet manager's dispatch document once stayed open and made the agent's bar read "Degraded".
+  for (const [user, role] of [
+    ['sup-3', 'supervisor'],
+    ['agent-3', 'agent'],
+  ] as const) {
+    await desk.signOut();
+    await desk.signIn(stack.server.token(user, role));
+    await expect.poll(() => desk.statusText(), { timeout: 30_000 }).toMatch(/^Online/);
+  }
+  await page.waitForTimeout(3000); // documents reconnect in the background: still Online after
+  expect(await desk.statusText()).toMatch(/^Online/);
+}, 180_000);
