@@ -11,11 +11,27 @@ const time = (ms: number | null): string =>
         second: '2-digit',
       });
 
+/**
+ * Why the shared documents (notes, board, dispatch) keep the desk from "Online", when the feed
+ * and the outbox do not: a degraded bar must always say why.
+ */
+function documentsReason(status: SyncStatus): string | null {
+  const docs = Object.values(status.documents);
+  if (docs.some((d) => d.state === 'degraded')) return 'Shared notes are read-only for you';
+  const offline = docs.filter((d) => d.state === 'offline').length;
+  if (offline > 0)
+    return offline === 1
+      ? 'A shared document is not synced'
+      : `${offline} shared documents are not synced`;
+  return null;
+}
+
 /** Why the desk is not online, in a few words (the core derives the detail from its loops). */
-function reason(status: SyncStatus | null): string | null {
+export function reason(status: SyncStatus | null): string | null {
   if (!status || status.overall === 'online') return null;
   const { feed, outbox } = status;
   if (outbox.detail === 'stalled') return 'Sending has stalled';
+  if (feed.state === 'online' && outbox.state === 'online') return documentsReason(status);
   switch (feed.detail) {
     case 'connecting':
       return 'Connecting…';
