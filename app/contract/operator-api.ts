@@ -144,7 +144,11 @@ export type ApiResult<T> =
 export interface OperatorEvents {
   'sync.statusChanged': SyncStatus;
   'feed.progress': { phase: 'snapshot' | 'live'; received: number };
-  'records.changed': { kinds: string[]; ids: string[] };
+  /**
+   * Records the feed applied: their kinds, and the first 200 ids. `truncated`: the batch held
+   * more, so a screen that follows particular ids must reload rather than trust `ids`.
+   */
+  'records.changed': { kinds: string[]; ids: string[]; truncated: boolean };
   'outbox.changed': OutboxEntryView;
   'fleet.fixes': { at: number; fixes: readonly DroneFixView[] };
   'collab.changed': { deliveryId: string };

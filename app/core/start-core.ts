@@ -47,6 +47,9 @@ import {
   type OperatorHandlers,
 } from './operator-handlers';
 
+/** Ids named per `records.changed` event; a bigger batch says `truncated` (listeners reload). */
+const MAX_CHANGED_IDS = 200;
+
 export interface CoreConfig {
   /** One sync server origin, or several comma-separated (HostConfig.syncServerUrl). */
   readonly syncServerUrl: string;
@@ -218,7 +221,8 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
               settler.reconcile(records);
               emit('records.changed', {
                 kinds: [...new Set(records.map((r) => r.kind))],
-                ids: records.slice(0, 200).map((r) => r.id),
+                ids: records.slice(0, MAX_CHANGED_IDS).map((r) => r.id),
+                truncated: records.length > MAX_CHANGED_IDS,
               });
             },
             progress: (p) => {

@@ -54,7 +54,7 @@ export function useOperatorQuery<M extends OperatorMethod>(
   useEffect(() => {
     const offs = [
       client.on('records.changed', (e) => {
-        if (e.ids.some((id) => ids.current.has(id))) load();
+        if (e.truncated || e.ids.some((id) => ids.current.has(id))) load();
       }),
       client.on('outbox.changed', (e) => {
         if (e.target && ids.current.has(e.target.id)) load();

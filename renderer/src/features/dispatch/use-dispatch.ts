@@ -100,7 +100,12 @@ export function useCandidates(deliveryId: string): DispatchCandidatesView | null
     load();
     const offs = [
       client.on('records.changed', (e) => {
-        if (e.kinds.includes('drone') || e.ids.includes(deliveryId)) load();
+        if (
+          e.kinds.includes('drone') ||
+          e.ids.includes(deliveryId) ||
+          (e.truncated && e.kinds.includes('delivery'))
+        )
+          load();
       }),
       client.on('outbox.changed', load),
     ];

@@ -111,8 +111,8 @@ export function useFleetLive(): { layer: DroneLayer; tick: number } {
       if (c.kinds.includes('drone')) scheduleSnapshot();
       else if (c.kinds.includes('delivery')) {
         const mine = assignedIds(assigned);
-        // The core names at most 200 ids per batch; a full list may have left some out.
-        const changed = c.ids.length >= 200 ? mine : c.ids.filter((id) => mine.includes(id));
+        // The core names at most 200 ids per batch; a truncated list may have left some out.
+        const changed = c.truncated ? mine : c.ids.filter((id) => mine.includes(id));
         if (changed.length > 0)
           void loadEtas(client, changed, etas).then(() => {
             if (!stopped) dispatch(deliveryEtasLoaded([...etas.values()]));
