@@ -20,7 +20,8 @@ const STEP_LABEL: Record<string, string> = {
 const RELEASE_LABEL: Record<string, string> = {
   requested: 'Releasing the hold (order cancelled); waiting for the card company',
   released: 'Hold released',
-  'void-refused': 'The card company would not release the hold; a supervisor must review it',
+  'void-refused':
+    "The card company would not release the hold; it is on the supervisors' escalation list",
 };
 
 /** Why the change button is off, as a sentence the agent can read out; null when it is on. */
