@@ -92,4 +92,12 @@ it('a revoked desk removes its data, reports the offline note it could not send,
     .poll(async () => page.getByRole('alert').textContent(), { timeout: 30_000 })
     .toMatch(/Laptop reported stolen/);
   expect(existsSync(join(desk.profileDir, 'replica.sqlite'))).toBe(false);
+
+  // Someone else's valid token does not sign in on it either; the page says why.
+  await page.getByLabel('Access token').fill(stack.server.token('agent-9', 'agent'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('form', { name: 'Sign in' }).getByRole('alert').textContent())
+    .toMatch(/nobody can sign in on it again/);
+  expect(existsSync(join(desk.profileDir, 'replica.sqlite'))).toBe(false);
 });

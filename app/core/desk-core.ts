@@ -97,7 +97,7 @@ export async function startDesk(
         if (method === 'session.get') return { ok: true, value: null };
         return fail(
           'DESK.REVOKED',
-          'This desk was revoked by an administrator; its data was removed.',
+          'This desk was revoked by an administrator and its data removed: nobody can sign in on it again. Ask your administrator to set it up anew.',
         );
       }
       if (method === 'session.logout' && (input as { removeData?: boolean }).removeData === true) {

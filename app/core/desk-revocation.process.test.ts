@@ -133,6 +133,12 @@ describe('revocation and sign-out', () => {
       'Laptop reported stolen',
     );
     expect(existsSync(join(dir, 'replica.sqlite'))).toBe(false); // never recreated
+    // A new operator cannot sign in on it either (a valid token for someone else), and trying
+    // recreates nothing.
+    expect(await again.call('session.login', { token: s.token('agent-2', 'agent') })).toMatchObject(
+      { ok: false, error: { code: 'DESK.REVOKED' } },
+    );
+    expect(existsSync(join(dir, 'replica.sqlite'))).toBe(false);
   }, 90_000);
 
   it('a revoked user is signed out within one access-token lifetime, keeping the data; a new token works again', async () => {

@@ -33,7 +33,8 @@ export function DeskNotice() {
           This desk was revoked by an administrator{when(revoked.revokedAt)}
           {revoked.reason ? ` (${revoked.reason})` : ''}. Its data was removed from this computer;{' '}
           {revoked.reportedCommands} unsent change(s) and {revoked.unsentDocumentEdits} note edit(s)
-          were reported to the server as not done.
+          were reported to the server as not done. Nobody can sign in on this desk again; ask your
+          administrator to set it up anew.
         </p>
       )}
       {!revoked && status.signedOutReason && (
