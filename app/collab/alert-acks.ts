@@ -86,6 +86,20 @@ export function readAlertAcks(doc: BoardDoc): AlertAck[] {
     .sort((a, b) => (a.alertKey < b.alertKey ? -1 : a.alertKey > b.alertKey ? 1 : 0));
 }
 
+/**
+ * The acknowledgements in force across several days' documents (oldest first): a later day's
+ * ack of an alert replaces an earlier one. An outage acknowledged at 23:50 UTC is still
+ * acknowledged at 00:10, in the new day's document; its cause (which names when it began)
+ * decides, as always, whether the ack still covers the alert.
+ */
+export function readAlertAcksAcross(docs: readonly BoardDoc[]): AlertAck[] {
+  const byKey = new Map<string, AlertAck>();
+  for (const doc of docs) for (const ack of readAlertAcks(doc)) byKey.set(ack.alertKey, ack);
+  return [...byKey.values()].sort((a, b) =>
+    a.alertKey < b.alertKey ? -1 : a.alertKey > b.alertKey ? 1 : 0,
+  );
+}
+
 /** Calls `listener` after every transaction (local or remote) that changed an acknowledgement. */
 export function observeAlertAcks(doc: BoardDoc, listener: () => void): () => void {
   const acks = acksOf(doc);

@@ -5,6 +5,7 @@ import {
   observeAlertAcks,
   observeDelivery,
   readAlertAcks,
+  readAlertAcksAcross,
   readBoardView,
   setFlagMarked,
   type BoardDoc,
@@ -108,6 +109,35 @@ describe('alert acknowledgements', () => {
       1,
     );
     expect(ok.ok).toBe(true);
+  });
+
+  it("yesterday's acknowledgements still count after midnight; the new day's replace them", () => {
+    const yesterday = board();
+    const today = board();
+    acknowledgeAlert(
+      yesterday,
+      { alertKey: 'region:payments', cause: 'down@x', critical: true, reason: 'Told agents' },
+      'fm-1',
+      1,
+    );
+    acknowledgeAlert(
+      yesterday,
+      { alertKey: 'drone-1:lost', cause: 'lost@x', critical: false },
+      'fm-1',
+      2,
+    );
+    acknowledgeAlert(
+      today,
+      { alertKey: 'drone-1:lost', cause: 'lost@y', critical: false },
+      'fm-2',
+      3,
+    );
+    expect(
+      readAlertAcksAcross([yesterday, today]).map((a) => [a.alertKey, a.userId, a.cause]),
+    ).toEqual([
+      ['drone-1:lost', 'fm-2', 'lost@y'],
+      ['region:payments', 'fm-1', 'down@x'],
+    ]);
   });
 
   it('skips malformed acknowledgements written by a faulty client', () => {

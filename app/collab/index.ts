@@ -32,5 +32,6 @@ export {
   MIN_ACK_REASON,
   observeAlertAcks,
   readAlertAcks,
+  readAlertAcksAcross,
   type AlertAck,
 } from './alert-acks';

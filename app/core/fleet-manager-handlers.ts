@@ -5,7 +5,7 @@ import {
   acknowledgeAlert,
   addChecklistItem,
   claim,
-  readAlertAcks,
+  readAlertAcksAcross,
   readBoardView,
   releaseClaim,
   setFlagMarked,
@@ -49,6 +49,7 @@ export interface FleetHandlerDeps {
 
 /** Minutes of trail answered when the caller names none. */
 const DEFAULT_TRAIL_MINUTES = 10;
+const DAY_MS = 86_400_000;
 
 type FleetMethod = keyof FleetManagerOutputs;
 export type FleetManagerHandlers = {
@@ -189,8 +190,13 @@ export function createFleetManagerHandlers(d: FleetHandlerDeps): FleetManagerHan
       },
     }),
     'alerts.acks': () => {
-      const doc = d.collab.dispatchDoc(d.now());
-      return { ok: true, value: doc ? readAlertAcks(doc) : [] };
+      // Yesterday's document too: acknowledgements live in the day's document, and an alert
+      // taken before midnight UTC must not nag again at midnight.
+      const now = d.now();
+      const docs = [d.collab.dispatchDoc(now - DAY_MS), d.collab.dispatchDoc(now)].filter(
+        (doc) => doc !== null,
+      );
+      return { ok: true, value: readAlertAcksAcross(docs) };
     },
     'alerts.acknowledge': (input) => {
       const s = d.session.current(d.now());
