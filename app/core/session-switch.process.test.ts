@@ -130,3 +130,24 @@ it("a fleet manager's offline acknowledgement waits through an agent's shift and
   const after = await online(c, 'fleet manager online again');
   expect(Object.values(after.documents).every((d) => d.pending === 0)).toBe(true);
 }, 120_000);
+
+it("a supervisor signed in right after a fleet manager gets the supervisor's feed, not the fleet manager's", async () => {
+  const server = await setup();
+  const c = await desk(server);
+  // The fleet manager's access-token refresh is still on its way at the sign-out.
+  await signIn(c, server, 'fm-1', 'fleet-manager');
+  expect((await c.call('session.logout', {})).ok).toBe(true);
+  await signIn(c, server, 'sup-1', 'supervisor');
+  await online(c, 'supervisor online');
+  // Accounts reach agents and supervisors only: a fleet manager's feed has none.
+  const hits = await eventually(
+    async () => {
+      const r = await c.call('search.query', { text: 'cus-0' });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.some((h) => h.kind === 'account') ? r.value : undefined;
+    },
+    30_000,
+    "the supervisor's replica has customer accounts",
+  );
+  expect(hits.length).toBeGreaterThan(0);
+}, 120_000);

@@ -303,6 +303,8 @@ export async function startCore(config: CoreConfig): Promise<ReplicaCore> {
     trail: (droneId, since) => readTrail(db, droneId, since),
     onLogin: () => {
       signedOutReason = null;
+      // A sign-in over a sign-in: the previous operator's access token must not serve this one.
+      access.clear();
       startLoops();
       emit('session.changed', session.current(Date.now()));
     },

@@ -43,6 +43,14 @@ export class AccessTokens {
   #refusedAt = -Infinity;
   #legacyServer = false;
   #revoked = false;
+  /**
+   * Counts sign-outs. A refresh answers for the sign-in it started under: one still in flight at a
+   * sign-out (sent with the previous operator's sign-in token) must neither hand its access
+   * token to the next operator nor be reused by the next sign-in's refresh. Found when a
+   * supervisor signed in right after a fleet manager got the fleet manager's token, and with it
+   * the fleet manager's feed.
+   */
+  #signIns = 0;
 
   constructor(
     private readonly deps: {
@@ -76,6 +84,8 @@ export class AccessTokens {
 
   /** Forget the access token (sign-out): the next sign-in starts afresh. */
   clear(): void {
+    this.#signIns += 1;
+    this.#inflight = null;
     this.#current = null;
     this.#revoked = false;
     this.#retryAt = 0;
@@ -83,10 +93,12 @@ export class AccessTokens {
 
   /** Refresh now (sign-in, start); resolves once the server answered or could not be reached. */
   refresh(): Promise<void> {
-    this.#inflight ??= this.#refresh().finally(() => {
-      this.#inflight = null;
+    if (this.#inflight) return this.#inflight;
+    const inflight = this.#refresh(this.#signIns).finally(() => {
+      if (this.#inflight === inflight) this.#inflight = null;
     });
-    return this.#inflight;
+    this.#inflight = inflight;
+    return inflight;
   }
 
   #valid(): string | null {
@@ -98,7 +110,7 @@ export class AccessTokens {
     return t && t.expiresAt > now ? t.value : null;
   }
 
-  async #refresh(): Promise<void> {
+  async #refresh(signIns: number): Promise<void> {
     const signIn = this.deps.signInToken();
     if (!signIn || this.#revoked) return;
     const reply = await this.deps.server.withToken(signIn).request<{
@@ -108,6 +120,8 @@ export class AccessTokens {
       reason?: unknown;
       revokedAt?: unknown;
     }>('POST', '/api/access/refresh', { deskId: this.deps.deskId });
+    // Signed out (and perhaps in as someone else) meanwhile: this answer is not theirs.
+    if (signIns !== this.#signIns) return;
     const body = reply.body as Record<string, unknown> | null;
     if (reply.status === 200 && body) {
       const { accessToken, expiresInMs } = body;
