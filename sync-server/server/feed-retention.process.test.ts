@@ -182,5 +182,5 @@ describe('change-feed retention (real server process)', () => {
     expect(next.changes.map((c) => c.seq)).toEqual([last + 1, last + 2]);
     await new Promise((r) => setTimeout(r, 300)); // retention is off: nothing is pruned
     expect(await oldestRetained()).toBe(oldest);
-  });
+  }, 60_000);
 });
