@@ -64,7 +64,7 @@ const QUERIES: Record<string, AuditQuery> = {
   'no filter': {},
 };
 
-async function median(run: () => Promise<unknown> | unknown): Promise<number> {
+async function median(run: () => unknown): Promise<number> {
   const times: number[] = [];
   await run(); // warm-up: statement preparation, caches
   for (let i = 0; i < RUNS; i += 1) {
