@@ -43,8 +43,9 @@ function ddlFor(schema: string): string {
 
 /**
  * The audit trail's indexes (SQLite migration 4 has the same): partial, on the expressions
- * audit-sql.ts queries with. IF NOT EXISTS also upgrades a schema from an earlier build;
- * the build reads only the audit lines' bodies, once.
+ * audit-sql.ts queries with. IF NOT EXISTS also upgrades a schema from an earlier build: that
+ * first build scans `records` once and, being a plain CREATE INDEX (CONCURRENTLY cannot run
+ * in this bootstrap transaction), holds writes to `records` until it ends.
  */
 function auditIndexes(s: string): string {
   return Object.entries(auditIndexColumns(POSTGRES_AUDIT))
