@@ -1,11 +1,5 @@
 import { escalationOf, Payment, type PaymentSnapshot } from '../../domain/payments';
-import {
-  auditCsv,
-  MAX_AUDIT_ROWS,
-  parseAuditQuery,
-  searchAudit,
-  type AuditEntry,
-} from '../../domain/protocol';
+import { auditCsv, MAX_AUDIT_ROWS, parseAuditQuery } from '../../domain/protocol';
 import type { Result } from '../../domain/shared';
 import type { BuiltCommand, CommandBuilder, EffectiveView, IssueContext } from '../commands';
 import type { ServerClient } from '../net';
@@ -31,6 +25,8 @@ const PAYMENT_ESCALATION_CODES = new Set([
 ]);
 /** Failed agent commands stay listed this long. */
 const FAILED_COMMANDS_FOR_MS = 24 * 3_600_000;
+/** The most audit lines of that day the escalation list reads (the cap the full scan had). */
+const RECENT_AUDIT_CAP = 200_000;
 
 /** What these handlers use of the core (operator-handlers.ts's HandlerDeps has it all). */
 export interface SupervisorDeps {
@@ -73,8 +69,6 @@ export function createSupervisorHandlers(d: SupervisorDeps, issue: Issue): Handl
 
   const subject = subjectOf(d.reader);
 
-  const audit = (): AuditEntry[] => d.reader.list<AuditEntry>('audit', 200_000).map((r) => r.body);
-
   const auditRows = (
     input: OperatorInput<'audit.search'>,
   ): ApiResult<{ rows: AuditRowView[]; truncated: boolean }> => {
@@ -86,7 +80,8 @@ export function createSupervisorHandlers(d: SupervisorDeps, issue: Issue): Handl
       to: input.to === undefined ? undefined : String(input.to),
     });
     if (!query.ok) return fail(query.error.code, query.error.message);
-    const hits = searchAudit(audit(), query.value);
+    // Bounded and indexed (replica migration 9): a keystroke reads the rows it shows.
+    const hits = d.reader.searchAudit(query.value, MAX_AUDIT_ROWS);
     const rows = hits.map((e) => ({
       ...e,
       ...subject(e.customerId, e.deliveryId, e.paymentId),
@@ -140,10 +135,14 @@ export function createSupervisorHandlers(d: SupervisorDeps, issue: Issue): Handl
           ...subject(p.customerId, p.deliveryId, p.id),
         });
       }
-      for (const e of audit()) {
+      // Only the last day's lines, newest first, through the time index: not the whole trail.
+      const recent = d.reader.searchAudit(
+        { from: now - FAILED_COMMANDS_FOR_MS + 1 },
+        RECENT_AUDIT_CAP,
+      );
+      for (const e of recent) {
         const failed =
           e.role === 'agent' &&
-          now - e.at < FAILED_COMMANDS_FOR_MS &&
           ((e.event === 'command' && e.outcome === 'rejected') ||
             (e.event === 'gateway-step' &&
               e.code !== null &&

@@ -2,6 +2,7 @@
 export * from './replica-db';
 export * from './replica-migrations';
 export * from './record-repository';
+export * from './audit-search';
 export * from './search-index';
 export * from './time-sliced-writes';
 export * from './replica-worker';

@@ -1,4 +1,6 @@
+import type { AuditEntry, AuditQuery } from '../../domain/protocol';
 import type { RecordView } from '../contract';
+import { AuditSearch } from './audit-search';
 import type { ReadableDb, WritableDb } from './replica-db';
 
 /** One authoritative record as replicated from the server's change feed (its wire form is the contract's). */
@@ -59,8 +61,10 @@ export class RecordReader {
   private readonly byKind;
   private readonly byCustomer;
   private readonly paymentByDelivery;
+  readonly #audit: AuditSearch;
 
   constructor(db: ReadableDb) {
+    this.#audit = new AuditSearch(db);
     this.byId = db.prepare<[string, string], Row>(
       'SELECT kind, id, version, seq, body FROM records WHERE kind = ? AND id = ?',
     );
@@ -87,6 +91,11 @@ export class RecordReader {
 
   deliveriesOf<B>(customerId: string): ReplicaRecord<B>[] {
     return this.byCustomer.all(customerId, 'delivery').map((r) => parse<B>(r));
+  }
+
+  /** Replicated audit lines matching `query`, newest first, at most `limit` (see AuditSearch). */
+  searchAudit(query: AuditQuery, limit: number): AuditEntry[] {
+    return this.#audit.search(query, limit);
   }
 
   paymentOf<B>(deliveryId: string): ReplicaRecord<B> | undefined {

@@ -53,6 +53,17 @@ describe('audit trail search and CSV', () => {
     ]);
   });
 
+  it('orders lines of the same millisecond by id, and pages after a position', () => {
+    const lines = ['a', 'b', 'c', 'd'].map((id, i) => entry({ id, at: i < 2 ? 10 : 20 }));
+    expect(searchAudit(lines, {}).map((e) => e.id)).toEqual(['d', 'c', 'b', 'a']);
+    const first = searchAudit(lines, {}, { limit: 3 });
+    expect(first.map((e) => e.id)).toEqual(['d', 'c', 'b']);
+    const last = first.at(-1);
+    expect(last && searchAudit(lines, {}, { before: last, limit: 3 }).map((e) => e.id)).toEqual([
+      'a',
+    ]);
+  });
+
   it('quotes CSV cells and defuses spreadsheet formulas', () => {
     const csv = auditCsv([entry({ detail: '=HYPERLINK("x"), said "hi"' })]);
     const [header, row] = csv.split('\r\n');

@@ -83,12 +83,42 @@ export function matchesAudit(e: AuditEntry, q: AuditQuery): boolean {
   );
 }
 
-/** Newest first, at most MAX_AUDIT_ROWS. */
-export function searchAudit(entries: Iterable<AuditEntry>, q: AuditQuery): AuditEntry[] {
+/**
+ * Where a page of the trail ended: the next page holds only lines strictly older in the
+ * trail's order (newest first: `at` descending, then `id` descending, so lines of the same
+ * millisecond still have one stable order and paging neither repeats nor skips one).
+ */
+export interface AuditPosition {
+  readonly at: number;
+  readonly id: string;
+}
+
+/** Sort comparator of the trail's order (see AuditPosition). */
+export function newestFirst(a: AuditPosition, b: AuditPosition): number {
+  return b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** True when `e` comes after `position` in the trail's order (belongs to the next page). */
+export function isAfterPosition(e: AuditPosition, position: AuditPosition): boolean {
+  return newestFirst(position, e) < 0;
+}
+
+/**
+ * The reference search, over lines already in memory (the in-memory record store; the
+ * SQLite and PostgreSQL stores run the same query on their indexes): newest first, after
+ * `before` when given, at most `limit` (default MAX_AUDIT_ROWS).
+ */
+export function searchAudit(
+  entries: Iterable<AuditEntry>,
+  q: AuditQuery,
+  page: { readonly before?: AuditPosition | null; readonly limit?: number } = {},
+): AuditEntry[] {
   const hits: AuditEntry[] = [];
-  for (const e of entries) if (matchesAudit(e, q)) hits.push(e);
-  hits.sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1));
-  return hits.slice(0, MAX_AUDIT_ROWS);
+  const before = page.before ?? null;
+  for (const e of entries)
+    if (matchesAudit(e, q) && (before === null || isAfterPosition(e, before))) hits.push(e);
+  hits.sort(newestFirst);
+  return hits.slice(0, page.limit ?? MAX_AUDIT_ROWS);
 }
 
 /** UTC ISO-8601 of epoch ms, without Date (the domain has no clock; this is arithmetic). */

@@ -52,6 +52,8 @@ export async function auditCommand(
   outcome: CommandOutcome,
   target: { readonly kind: string; readonly id: string } | null,
   acceptedAt: number,
+  /** From the handler, when it knows more than the command says (see HandlerResult). */
+  detail?: string,
 ): Promise<void> {
   const entry: AuditEntry = {
     id: commandEntryId(command.idempotencyKey),
@@ -66,7 +68,7 @@ export async function auditCommand(
     acceptedAt,
     outcome: outcome.status,
     code: outcome.status === 'rejected' ? outcome.code : null,
-    detail: detailOf(command),
+    detail: detail ?? detailOf(command),
     ...(await subjectOf(tx, target)),
   };
   await tx.put('audit', entry.id, 1, entry, null);

@@ -26,6 +26,7 @@ import {
   DEFAULT_CONFIG,
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_FEED_RETENTION,
+  DEFAULT_AUDIT_RETENTION,
   startSyncServer,
   type ServerConfig,
 } from '../server';
@@ -130,6 +131,16 @@ const FLAGS = {
     type: 'string',
     env: 'FLEETDESK_FEED_PRUNE_INTERVAL',
     help: 'pause between feed prune passes, e.g. 5m, 30s, 500ms (default 5m)',
+  },
+  'audit-retention': {
+    type: 'string',
+    env: 'FLEETDESK_AUDIT_RETENTION',
+    help: 'keep audit-trail lines this long, e.g. 400d, 90d; "off" keeps all (default 400d)',
+  },
+  'audit-prune-interval': {
+    type: 'string',
+    env: 'FLEETDESK_AUDIT_PRUNE_INTERVAL',
+    help: 'pause between audit prune passes, e.g. 1h, 10m, 500ms (default 1h)',
   },
   'feed-prune-batch': {
     type: 'string',
@@ -271,6 +282,20 @@ function feedRetentionFrom(
   };
 }
 
+function auditRetentionFrom(
+  str: (name: FlagName) => string | undefined,
+): ServerConfig['auditRetention'] {
+  const age = str('audit-retention');
+  if (age?.trim() === 'off') return null;
+  const d = DEFAULT_AUDIT_RETENTION;
+  return {
+    ...d,
+    maxAgeMs: duration(age, 'audit-retention', d.maxAgeMs),
+    // A floor, as for the feed: a typo cannot turn the prune into a busy loop on the writer.
+    intervalMs: duration(str('audit-prune-interval'), 'audit-prune-interval', d.intervalMs, 10),
+  };
+}
+
 /** 0 (with or without a unit) turns the probe off. */
 function gatewayProbeIntervalFrom(value: string | undefined): number {
   const text = value?.trim() === '0' ? '0ms' : value;
@@ -328,6 +353,7 @@ function configFrom(get: (name: FlagName) => string | boolean | undefined): Serv
       100,
     ),
     feedRetention: feedRetentionFrom(get, str),
+    auditRetention: auditRetentionFrom(str),
     scaleOut: scaleOutFrom(str, () =>
       duration(str('lease-ttl'), 'lease-ttl', DEFAULT_LEASE_TTL_MS, 300),
     ),

@@ -77,6 +77,7 @@ describe('three instances behind HAProxy', () => {
       'SELECT name, holder FROM fleetdesk.leases WHERE expires_at > now() ORDER BY name',
     );
     expect(rows.map((r) => r.name)).toEqual([
+      'audit-pruner',
       'drone-simulator',
       'feed-pruner',
       'payment-sweep',

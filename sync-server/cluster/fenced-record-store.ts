@@ -4,8 +4,8 @@ import type { HeldLease } from './lease';
 /**
  * The record store as a leased job sees it: every write transaction first checks the job's
  * lease token under the writer lock (`PostgresRecordStore.transactGuarded`), so a former holder
- * writes nothing once its lease moved. Reads are unfenced. Feed pruning takes no transaction;
- * it checks the lease just before (a prune that runs twice only deletes less the second time).
+ * writes nothing once its lease moved. Reads are unfenced. Feed and audit pruning take no
+ * transaction; each checks the lease just before (a prune that runs twice only deletes less the second time).
  */
 export function fencedRecordStore(
   store: PostgresRecordStore,
@@ -43,6 +43,15 @@ export function fencedRecordStore(
         () => Promise.resolve(),
       );
       return store.pruneFeed(retention);
+    },
+    searchAudit: (search) => store.searchAudit(search),
+    // Like pruneFeed: the lease is checked just before; a second prune deletes nothing new.
+    async pruneAudit(retention) {
+      await store.transactGuarded(
+        (client) => lease.fence(client),
+        () => Promise.resolve(),
+      );
+      return store.pruneAudit(retention);
     },
     // The shared store is closed by its owner, never by a job.
     close: () => Promise.resolve(),

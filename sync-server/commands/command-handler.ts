@@ -12,6 +12,11 @@ export interface HandlerResult {
   readonly target: { readonly kind: RecordKind; readonly id: string } | null;
   /** Runs after the transaction committed (e.g. start the payment processor). */
   readonly afterCommit?: () => void;
+  /**
+   * The audit line's detail when the command alone cannot tell it (a reassignment names the
+   * drone it released, which only the handler knows); otherwise the writer derives one.
+   */
+  readonly auditDetail?: string;
 }
 
 /**

@@ -132,7 +132,7 @@ export class CommandService {
       target: result.target,
     };
     await tx.put('command', command.idempotencyKey, 1, record, principal.userId);
-    await auditCommand(tx, command, result.outcome, result.target, now);
+    await auditCommand(tx, command, result.outcome, result.target, now, result.auditDetail);
     return {
       reply: reply200(result.outcome, false),
       ...(result.afterCommit ? { afterCommit: result.afterCommit } : {}),

@@ -88,6 +88,8 @@ describe('FeedService after retention pruned the feed', () => {
       snapshotPage: (...args) => store.snapshotPage(...args),
       oldestRetainedSeq: () => store.oldestRetainedSeq(),
       pruneFeed: (retention) => store.pruneFeed(retention),
+      searchAudit: (search) => store.searchAudit(search),
+      pruneAudit: (retention) => store.pruneAudit(retention),
       close: () => store.close(),
       changesSince: async (...args) => {
         if (pruneNext) {

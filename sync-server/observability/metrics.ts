@@ -86,6 +86,16 @@ export function createMetrics(sources: {
       help: 'Change-feed prune passes that failed',
       registers: [registry],
     }),
+    auditPrunedLines: new Counter({
+      name: 'fleetdesk_audit_pruned_lines_total',
+      help: 'Audit-trail lines removed by retention',
+      registers: [registry],
+    }),
+    auditPruneFailures: new Counter({
+      name: 'fleetdesk_audit_prune_failures_total',
+      help: 'Audit-trail prune passes that failed',
+      registers: [registry],
+    }),
     telemetryFrames: new Counter({
       name: 'fleetdesk_telemetry_frames_sent_total',
       help: 'Telemetry frames sent to fleet managers',

@@ -1,4 +1,5 @@
 export * from './record-store.port';
+export * from './audit-trail.port';
 export * from './sqlite-record-store';
 export * from './memory-record-store';
 export * from './change-notifier.port';

@@ -1,3 +1,10 @@
+import { newestFirst, searchAudit, type AuditEntry } from '../../domain/protocol';
+import {
+  auditArgumentError,
+  type AuditPruneResult,
+  type AuditRetention,
+  type AuditSearch,
+} from './audit-trail.port';
 import { planPrune, pruneCeiling, retentionError } from './feed-prune';
 import type {
   FeedPruneResult,
@@ -101,6 +108,39 @@ export class MemoryRecordStore implements RecordStorePort {
         more: plan.more,
       });
     });
+  }
+
+  searchAudit(search: AuditSearch): Promise<AuditEntry[]> {
+    const invalid = auditArgumentError(search);
+    if (invalid) return Promise.reject(invalid);
+    return Promise.resolve(
+      searchAudit(this.#auditLines(), search.query, {
+        before: search.before,
+        limit: search.limit,
+      }),
+    );
+  }
+
+  pruneAudit(retention: AuditRetention): Promise<AuditPruneResult> {
+    const invalid = auditArgumentError(retention);
+    if (invalid) return Promise.reject(invalid);
+    return this.#serialized(() => {
+      const old = this.#auditLines()
+        .filter((e) => e.at < retention.before)
+        .sort((a, b) => newestFirst(b, a));
+      for (const e of old.slice(0, retention.maxEntries)) this.#records.delete(key('audit', e.id));
+      return Promise.resolve({
+        pruned: Math.min(old.length, retention.maxEntries),
+        more: old.length > retention.maxEntries,
+      });
+    });
+  }
+
+  #auditLines(): AuditEntry[] {
+    const lines: AuditEntry[] = [];
+    for (const r of this.#records.values())
+      if (r.kind === 'audit') lines.push(r.body as AuditEntry);
+    return lines;
   }
 
   #oldest(): number {

@@ -30,6 +30,9 @@ export function withChangeNotifications(
     oldestRetainedSeq: () => store.oldestRetainedSeq(),
     // Pruning adds nothing to the feed, so there is nothing to publish.
     pruneFeed: (retention) => store.pruneFeed(retention),
+    searchAudit: (search) => store.searchAudit(search),
+    // Deleting audit lines writes no feed entry either.
+    pruneAudit: (retention) => store.pruneAudit(retention),
     close: () => store.close(),
   };
 }

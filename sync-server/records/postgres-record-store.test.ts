@@ -7,7 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { escapeIdentifier, Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { AuditQuery } from '../../domain/protocol';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
+import { auditSearchSql, POSTGRES_AUDIT } from './audit-sql';
+import { auditTrailContract } from './audit-trail.contract';
 import { withChangeNotifications } from './notifying-record-store';
 import { PostgresRecordStore } from './postgres-record-store';
 import { recordStoreContract } from './record-store.contract';
@@ -39,6 +42,43 @@ const open = (schema = nextSchema(), now?: () => number): Promise<PostgresRecord
   });
 
 recordStoreContract('postgres', ({ now }) => open(nextSchema(), now));
+
+auditTrailContract('postgres', () => open());
+
+describe('PostgresRecordStore audit search uses its indexes', () => {
+  it('plans an index range read newest first for each filter, with no sort', async () => {
+    const schema = nextSchema();
+    const store = await open(schema);
+    const pool = new Pool({ connectionString: pg.url, max: 1 });
+    try {
+      // Enough lines that a planner with statistics prefers the indexes over a scan + sort.
+      await pool.query(`
+        INSERT INTO ${escapeIdentifier(schema)}.records (kind, id, version, body, owner, updated_seq)
+        SELECT 'audit', 'line-' || n, 1, json_build_object('id', 'line-' || n, 'at', n * 1000,
+          'customerId', 'cust-' || (n % 3000), 'deliveryId', 'del-' || (n % 20000),
+          'userId', 'agent-' || (n % 40))::text, NULL, n
+        FROM generate_series(1, 50000) n;
+        ANALYZE ${escapeIdentifier(schema)}.records;`);
+      const plan = async (query: AuditQuery): Promise<string> => {
+        const { sql, params } = auditSearchSql(
+          POSTGRES_AUDIT,
+          `${escapeIdentifier(schema)}.records`,
+          { query, before: { at: 40_000_000, id: 'line-40000' }, limit: 50 },
+        );
+        const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      };
+      expect(await plan({})).toMatch(/Index Scan Backward using records_audit_at/);
+      expect(await plan({ customerId: 'cust-7' })).toMatch(/records_audit_customer/);
+      expect(await plan({ deliveryId: 'del-7' })).toMatch(/records_audit_order/);
+      expect(await plan({ userId: 'agent-7', from: 1000 })).toMatch(/records_audit_agent/);
+      expect(await plan({ userId: 'agent-7' })).not.toMatch(/Sort/);
+    } finally {
+      await pool.end();
+      await store.close();
+    }
+  });
+});
 
 /** Closes every store at the end of a test, even a failing one. */
 async function withStores<T>(

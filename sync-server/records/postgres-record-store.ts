@@ -1,5 +1,13 @@
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import type { AuditEntry } from '../../domain/protocol';
 import { inPostgresTransaction, openPostgresPool } from '../storage';
+import { auditPruneCandidatesSql, auditSearchSql, POSTGRES_AUDIT } from './audit-sql';
+import {
+  auditArgumentError,
+  type AuditPruneResult,
+  type AuditRetention,
+  type AuditSearch,
+} from './audit-trail.port';
 import { keptNewest, planPrune, retentionError } from './feed-prune';
 import { checkSchemaName, ensureSchema } from './postgres-schema';
 import type {
@@ -103,6 +111,9 @@ interface Sql {
   readonly changes: string;
   readonly pruneWindow: string;
   readonly pruneUpTo: string;
+  readonly records: string;
+  readonly auditPruneCandidates: string;
+  readonly auditDelete: string;
 }
 
 function sqlFor(schema: string): Sql {
@@ -153,6 +164,9 @@ function sqlFor(schema: string): Sql {
       WHERE seq <= (SELECT seq FROM ${head} WHERE id = 1) - $1::bigint
       ORDER BY seq LIMIT $2`,
     pruneUpTo: `DELETE FROM ${feed} WHERE seq <= $1::bigint`,
+    records,
+    auditPruneCandidates: auditPruneCandidatesSql(POSTGRES_AUDIT, records),
+    auditDelete: `DELETE FROM ${records} WHERE kind = 'audit' AND id = ANY($1::text[])`,
   };
 }
 
@@ -335,6 +349,32 @@ export class PostgresRecordStore implements RecordStorePort {
       oldestRetainedSeq: await this.oldestRetainedSeq(),
       more: plan.more,
     };
+  }
+
+  async searchAudit(search: AuditSearch): Promise<AuditEntry[]> {
+    const invalid = auditArgumentError(search);
+    if (invalid) throw invalid;
+    const { sql, params } = auditSearchSql(POSTGRES_AUDIT, this.#sql.records, search);
+    const { rows } = await this.#pool.query<{ body: string }>(sql, params);
+    return rows.map((r) => JSON.parse(r.body) as AuditEntry);
+  }
+
+  /**
+   * Takes no writer lock, like pruneFeed: audit lines are written once and never updated, so
+   * a delete cannot race a read-modify-write, and two instances deleting the same old lines
+   * only make one DELETE count fewer.
+   */
+  async pruneAudit(retention: AuditRetention): Promise<AuditPruneResult> {
+    const invalid = auditArgumentError(retention);
+    if (invalid) throw invalid;
+    const { rows } = await this.#pool.query<{ id: string }>(this.#sql.auditPruneCandidates, [
+      retention.before,
+      retention.maxEntries + 1,
+    ]);
+    const doomed = rows.slice(0, retention.maxEntries).map((r) => r.id);
+    const deleted =
+      doomed.length > 0 ? await this.#pool.query(this.#sql.auditDelete, [doomed]) : null;
+    return { pruned: deleted?.rowCount ?? 0, more: rows.length > retention.maxEntries };
   }
 
   /** Lets queued transactions finish, then ends the pool if `open` created it. */

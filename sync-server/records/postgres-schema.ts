@@ -1,4 +1,5 @@
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import { auditIndexColumns, POSTGRES_AUDIT } from './audit-sql';
 
 /*
  * Tables of PostgresRecordStore, created idempotently by every instance that
@@ -36,7 +37,24 @@ function ddlFor(schema: string): string {
       id  smallint PRIMARY KEY CHECK (id = 1),
       seq bigint   NOT NULL
     );
-    INSERT INTO ${s}.feed_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`;
+    INSERT INTO ${s}.feed_head (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+    ${auditIndexes(s)}`;
+}
+
+/**
+ * The audit trail's indexes (SQLite migration 4 has the same): partial, on the expressions
+ * audit-sql.ts queries with. IF NOT EXISTS also upgrades a schema from an earlier build: that
+ * first build scans `records` once and, being a plain CREATE INDEX (CONCURRENTLY cannot run
+ * in this bootstrap transaction), holds writes to `records` until it ends.
+ */
+function auditIndexes(s: string): string {
+  return Object.entries(auditIndexColumns(POSTGRES_AUDIT))
+    .map(
+      ([name, columns]) =>
+        `CREATE INDEX IF NOT EXISTS records_audit_${name} ON ${s}.records (${columns})
+           WHERE kind = 'audit';`,
+    )
+    .join('\n    ');
 }
 
 /** Creates the schema and tables if missing; safe to run concurrently from several instances. */

@@ -9,6 +9,9 @@
  * scale-out mode) can implement the same contract; the SQLite implementation
  * completes synchronously underneath.
  */
+import type { AuditEntry } from '../../domain/protocol';
+import type { AuditPruneResult, AuditRetention, AuditSearch } from './audit-trail.port';
+
 export const RECORD_KINDS = [
   'account',
   'delivery',
@@ -116,6 +119,19 @@ export interface RecordStorePort {
    * positive integer or `keepNewest` not an integer.
    */
   pruneFeed(retention: FeedRetention): Promise<FeedPruneResult>;
+  /**
+   * One page of the audit trail (records of kind "audit"), newest first, through indexes on
+   * customer, order, agent and time. Sees committed lines only. Rejects with a RangeError
+   * when `limit` is not a positive integer.
+   */
+  searchAudit(search: AuditSearch): Promise<AuditEntry[]>;
+  /**
+   * Deletes the oldest audit lines written before `retention.before`, at most `maxEntries`
+   * (one short write). Only the records go: their feed entries age out with the feed's own
+   * retention (which is shorter). Rejects with a RangeError when `maxEntries` is not a
+   * positive integer.
+   */
+  pruneAudit(retention: AuditRetention): Promise<AuditPruneResult>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditPosition, AuditQuery } from '../../domain/protocol';
 import { migrate, MIGRATIONS, openServerDatabase } from '../storage';
+import { auditTrailContract } from './audit-trail.contract';
+import { auditSearchSql, SQLITE_AUDIT } from './audit-sql';
 import { MemoryRecordStore } from './memory-record-store';
 import { recordStoreContract } from './record-store.contract';
 import { SqliteRecordStore } from './sqlite-record-store';
@@ -22,6 +25,45 @@ recordStoreContract('sqlite', ({ now }) => {
     db.close();
   };
   return store;
+});
+
+auditTrailContract('memory', () => new MemoryRecordStore());
+auditTrailContract('sqlite', () => {
+  const db = openServerDatabase(join(dir, `audit${(n += 1)}.sqlite`));
+  const store = new SqliteRecordStore(db);
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    db.close();
+  };
+  return store;
+});
+
+describe('SqliteRecordStore audit search uses its indexes', () => {
+  it('reads one index range per filter, never the whole records table', () => {
+    const db = openServerDatabase(join(dir, 'audit-plan.sqlite'));
+    const plan = (query: AuditQuery, before: AuditPosition | null = null): string => {
+      const { sql, params } = auditSearchSql(SQLITE_AUDIT, 'records', {
+        query,
+        before,
+        limit: 50,
+      });
+      return db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => r.detail)
+        .join(' | ');
+    };
+    expect(plan({})).toMatch(/USING INDEX records_audit_at/);
+    expect(plan({ customerId: 'c', from: 1, to: 2 })).toMatch(/USING INDEX records_audit_customer/);
+    expect(plan({ deliveryId: 'd' }, { at: 5, id: 'x' })).toMatch(
+      /USING INDEX records_audit_order/,
+    );
+    expect(plan({ userId: 'u' })).toMatch(/USING INDEX records_audit_agent/);
+    // No sort step: the index already yields newest first.
+    expect(plan({ userId: 'u' })).not.toMatch(/TEMP B-TREE/);
+    db.close();
+  });
 });
 
 describe('SqliteRecordStore durability', () => {

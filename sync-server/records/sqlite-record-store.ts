@@ -1,4 +1,13 @@
+import type { Statement } from 'better-sqlite3';
+import type { AuditEntry } from '../../domain/protocol';
 import type { ServerDatabase } from '../storage';
+import { auditPruneCandidatesSql, auditSearchSql, SQLITE_AUDIT } from './audit-sql';
+import {
+  auditArgumentError,
+  type AuditPruneResult,
+  type AuditRetention,
+  type AuditSearch,
+} from './audit-trail.port';
 import { planPrune, pruneCeiling, retentionError, type FeedEntryAge } from './feed-prune';
 import type {
   FeedPruneResult,
@@ -74,6 +83,10 @@ export class SqliteRecordStore implements RecordStorePort {
          FROM feed WHERE seq <= ? ORDER BY seq LIMIT ?`,
       ),
       pruneUpTo: db.prepare<[number]>('DELETE FROM feed WHERE seq <= ?'),
+      auditPruneCandidates: db.prepare<[number, number], { id: string }>(
+        auditPruneCandidatesSql(SQLITE_AUDIT, 'records'),
+      ),
+      auditDelete: db.prepare<[string]>("DELETE FROM records WHERE kind = 'audit' AND id = ?"),
     };
   }
 
@@ -119,6 +132,48 @@ export class SqliteRecordStore implements RecordStorePort {
               oldestRetainedSeq: this.stmts.oldest.get()?.seq ?? 0,
               more: plan.more,
             };
+          })
+          .immediate(),
+      ),
+    );
+  }
+
+  searchAudit(search: AuditSearch): Promise<AuditEntry[]> {
+    const invalid = auditArgumentError(search);
+    if (invalid) return Promise.reject(invalid);
+    const { sql, params } = auditSearchSql(SQLITE_AUDIT, 'records', search);
+    // One statement per combination of filters (at most 2^6); better-sqlite3 caches none itself.
+    const rows = this.#auditStatement(sql).all(...params);
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as AuditEntry));
+  }
+
+  readonly #auditStatements = new Map<string, Statement<unknown[], { body: string }>>();
+
+  #auditStatement(sql: string): Statement<unknown[], { body: string }> {
+    let stmt = this.#auditStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare<unknown[], { body: string }>(sql);
+      this.#auditStatements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  pruneAudit(retention: AuditRetention): Promise<AuditPruneResult> {
+    const invalid = auditArgumentError(retention);
+    if (invalid) return Promise.reject(invalid);
+    // Like pruneFeed: one synchronous write of at most maxEntries lines, queued with the
+    // transactions so it never lands inside one.
+    return this.#serialized(() =>
+      Promise.resolve(
+        this.db
+          .transaction((): AuditPruneResult => {
+            const ids = this.stmts.auditPruneCandidates.all(
+              retention.before,
+              retention.maxEntries + 1,
+            );
+            const doomed = ids.slice(0, retention.maxEntries);
+            for (const { id } of doomed) this.stmts.auditDelete.run(id);
+            return { pruned: doomed.length, more: ids.length > retention.maxEntries };
           })
           .immediate(),
       ),

@@ -2,6 +2,7 @@ import type { IPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { regionStatusDocName } from '../../domain/protocol';
 import type { Clock, Location } from '../../domain/shared';
+import { AuditPruner } from '../audit';
 import { FeedPruner } from '../feed';
 import type { createMetrics } from '../observability';
 import { PaymentChangeProcessor, type SandboxGatewayAdapter } from '../payments';
@@ -110,6 +111,29 @@ export function backgroundJobs(deps: JobDeps): BackgroundJob[] {
           failed: (error) => {
             metrics.feedPruneFailures.inc();
             pruneLog.error({ err: error }, 'change-feed prune failed');
+          },
+        });
+        pruner.start();
+        return Promise.resolve(() => pruner.stop());
+      },
+    });
+  const auditRetention = config.auditRetention;
+  if (auditRetention)
+    // Scale-out: under its own lease, like the feed pruner; the fenced store checks the lease
+    // before each batch, so a former holder deletes nothing once the lease moved.
+    jobs.push({
+      name: 'audit-pruner',
+      start({ store }) {
+        const pruneLog = log.child({ part: 'audit-retention' });
+        const pruner = new AuditPruner(store, () => Date.now(), auditRetention, {
+          pruned: (lines) => metrics.auditPrunedLines.inc(lines),
+          passed: (pass) => {
+            if (pass.pruned > 0) pruneLog.info(pass, 'pruned audit trail');
+            else pruneLog.debug(pass, 'audit trail: nothing to prune');
+          },
+          failed: (error) => {
+            metrics.auditPruneFailures.inc();
+            pruneLog.error({ err: error }, 'audit-trail prune failed');
           },
         });
         pruner.start();

@@ -217,6 +217,44 @@ it('the audit trail has each command and gateway step with desk and both times; 
   expect((await snapshot(supervisor)).some((rec) => rec.kind === 'audit')).toBe(true);
 }, 60_000);
 
+it('pages the trail newest first with limit and cursor, in JSON and CSV alike', async () => {
+  const all = await server.api(`/api/audit?order=${deliveryId}`, { token: supervisor });
+  const everything = all.body as { entries: AuditEntry[]; nextCursor: string | null };
+  expect(everything.nextCursor).toBeNull();
+  expect(everything.entries.length).toBeGreaterThan(3);
+  const times = everything.entries.map((e) => e.at);
+  expect(times).toEqual([...times].sort((a, b) => b - a));
+
+  const paged: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await server.api(
+      `/api/audit?order=${deliveryId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      { token: supervisor },
+    );
+    expect(page.status).toBe(200);
+    const body = page.body as { entries: AuditEntry[]; nextCursor: string | null };
+    expect(body.entries.length).toBeLessThanOrEqual(2);
+    paged.push(...body.entries.map((e) => e.id));
+    cursor = body.nextCursor;
+  } while (cursor !== null);
+  expect(paged).toEqual(everything.entries.map((e) => e.id));
+
+  // The CSV export is the same query: same page, next cursor in a header.
+  const csv = await fetch(`${server.url}/api/audit?order=${deliveryId}&limit=2&format=csv`, {
+    headers: { authorization: `Bearer ${supervisor}` },
+  });
+  const rows = (await csv.text()).trim().split('\r\n');
+  expect(rows).toHaveLength(3);
+  expect(rows[1]).toContain(everything.entries[0]?.commandKey);
+  const next = csv.headers.get('fleetdesk-next-cursor');
+  expect(next).toBeTruthy();
+  const second = await server.api(`/api/audit?order=${deliveryId}&limit=2&cursor=${next ?? ''}`, {
+    token: supervisor,
+  });
+  expect((second.body as { entries: AuditEntry[] }).entries[0]?.id).toBe(everything.entries[2]?.id);
+}, 60_000);
+
 it('answers bad audit parameters with 400 and a clear code', async () => {
   for (const q of [
     'from=yesterday',
@@ -226,10 +264,20 @@ it('answers bad audit parameters with 400 and a clear code', async () => {
     'format=xml',
     'bogus=1',
     'from=20&to=10',
+    'limit=0',
+    'limit=5001',
+    'limit=ten',
+    'limit=1.5',
   ]) {
     const r = await server.api(`/api/audit?${q}`, { token: supervisor });
     expect(r.status, q).toBe(400);
     expect(r.body, q).toMatchObject({ code: 'AUDIT.BAD_PARAMETER' });
+  }
+  const garbage = Buffer.from('["soon","x"]').toString('base64url');
+  for (const cursor of ['not-a-cursor', '%00', garbage, 'A'.repeat(500)]) {
+    const r = await server.api(`/api/audit?cursor=${cursor}`, { token: supervisor });
+    expect(r.status, cursor).toBe(400);
+    expect(r.body, cursor).toMatchObject({ code: 'AUDIT.BAD_CURSOR' });
   }
   const badMode = await server.api('/api/admin/gateway-faults', {
     method: 'PUT',

@@ -1,3 +1,4 @@
+import type { AuditRetentionOptions } from '../audit';
 import type { FeedRetentionOptions } from '../feed';
 import type { AdmissionLimits } from './admission';
 
@@ -39,6 +40,8 @@ export interface ServerConfig {
   readonly accessTokenTtlMs?: number;
   /** Change-feed pruning (README: "Change feed retention"); null keeps every entry forever. */
   readonly feedRetention: FeedRetentionOptions | null;
+  /** Audit-trail pruning (README: "Audit trail retention"); null keeps every line forever. */
+  readonly auditRetention: AuditRetentionOptions | null;
   /** Admission control overrides (admission.ts has the defaults and what each bounds). */
   readonly admission?: Partial<AdmissionLimits>;
   /** Scale-out mode (PostgreSQL + Redis, README: "Scale-out"); null = embedded SQLite in `dataDir`. */
@@ -72,6 +75,16 @@ export const DEFAULT_FEED_RETENTION: FeedRetentionOptions = {
   intervalMs: 5 * 60_000,
 };
 
+/**
+ * 400 days: a year of lines plus a month's margin for a yearly audit or a dispute raised late.
+ * Hourly passes are plenty for a limit counted in days; 1000 lines per batch, as for the feed.
+ */
+export const DEFAULT_AUDIT_RETENTION: AuditRetentionOptions = {
+  maxAgeMs: 400 * 86_400_000,
+  batchSize: 1000,
+  intervalMs: 3_600_000,
+};
+
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 4100,
@@ -99,6 +112,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // fleetdesk-ckpt2s ablation); the WAL then peaks around 30 MB at 800 Yjs appends/s.
   checkpointIntervalMs: 10_000,
   feedRetention: DEFAULT_FEED_RETENTION,
+  auditRetention: DEFAULT_AUDIT_RETENTION,
   scaleOut: null,
 };
 

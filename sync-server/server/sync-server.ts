@@ -246,6 +246,7 @@ export async function startSyncServer(config: ServerConfig): Promise<RunningServ
       ...backend.describe(),
       simulate: config.simulate,
       feedRetention: config.feedRetention ?? 'off',
+      auditRetentionMs: config.auditRetention?.maxAgeMs ?? 'off',
       gatewayProbeIntervalMs: config.gatewayProbeIntervalMs,
     },
     'sync server listening',

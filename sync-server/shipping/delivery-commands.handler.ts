@@ -170,8 +170,14 @@ export function assignDroneHandler(
     const version = await saveDelivery(tx, delivery);
     const droneSnap = drone.toSnapshot();
     await tx.put('drone', droneSnap.id, droneSnap.version, droneSnap);
-    if (reassigning) await releaseDrone(tx, d.droneId, deliveryId, now);
-    return { outcome: { status: 'accepted', resultingVersion: version }, target };
+    if (!reassigning) return { outcome: { status: 'accepted', resultingVersion: version }, target };
+    await releaseDrone(tx, d.droneId, deliveryId, now);
+    return {
+      outcome: { status: 'accepted', resultingVersion: version },
+      target,
+      // An auditor must see which drone lost the delivery, not just which one got it.
+      auditDetail: `reassigned from ${d.droneId ?? 'no drone'} to ${droneId}`,
+    };
   };
 }
 

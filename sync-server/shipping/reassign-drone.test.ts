@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DRONE_MODELS, Drone, type DroneSnapshot } from '../../domain/fleet';
+import type { AuditEntry } from '../../domain/protocol';
 import { asId, expectOk, instant, location, type Instant } from '../../domain/shared';
 import { Delivery, parcel, type DeliverySnapshot } from '../../domain/shipping';
 import { CommandService, type CommandReply } from '../commands';
@@ -107,6 +108,15 @@ describe('shipping.assignDrone on a scheduled delivery reassigns it', () => {
     expect(await delivery()).toMatchObject({ stage: 'scheduled', droneId: 'drone-2' });
     expect(await holder('drone-1')).toBeNull();
     expect(await holder('drone-2')).toBe('del-1');
+  });
+
+  it('writes an audit line naming the released drone and the new one', async () => {
+    await assign('drone-1', 1, 'desk-1:first');
+    await assign('drone-2', 2, 'desk-1:second');
+    const detail = async (key: string) =>
+      (await store.get<AuditEntry>('audit', `${key}#command`))?.body.detail;
+    expect(await detail('desk-1:first')).toBe('drone drone-1');
+    expect(await detail('desk-1:second')).toBe('reassigned from drone-1 to drone-2');
   });
 
   it('a repeat of the same command is answered from the first outcome, not applied twice', async () => {

@@ -1,0 +1,104 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { RecordStorePort } from '../records';
+import { setLongTimeout, type LongTimeout } from '../timers';
+
+/** Audit-trail retention: how old a line may get, and how the periodic prune paces itself. */
+export interface AuditRetentionOptions {
+  /** Lines older than this go ("keep the trail 400 days"). */
+  readonly maxAgeMs: number;
+  /** Lines removed per batch; each batch is one short write. */
+  readonly batchSize: number;
+  /** From the end of one pass to the start of the next. */
+  readonly intervalMs: number;
+}
+
+/** What one pass did; counts only (it is logged). */
+export interface AuditPrunePass {
+  readonly pruned: number;
+  readonly batches: number;
+  /** Lines written before this instant were due (ms since the epoch). */
+  readonly cutoff: number;
+  readonly ms: number;
+}
+
+export interface AuditPrunerEvents {
+  /** After each batch that removed lines, so a counter moves while a long pass runs. */
+  pruned(lines: number): void;
+  /** After every finished pass, also one that found nothing to prune. */
+  passed(pass: AuditPrunePass): void;
+  /** A pass that threw; the next one still runs after the interval. */
+  failed(error: unknown): void;
+}
+
+/**
+ * Prunes the audit trail periodically, paced as FeedPruner paces the feed: batch by batch,
+ * yielding to the event loop between batches, so a first pass over years of lines (retention
+ * just turned on, or shortened) never holds the SQLite writer longer than one batch. The
+ * cutoff is fixed when a pass starts, so a pass always ends. Passes never overlap; `stop`
+ * waits for the batch in flight.
+ */
+export class AuditPruner {
+  #timer: LongTimeout | null = null;
+  #pass: Promise<void> | null = null;
+  #halted = false;
+
+  constructor(
+    private readonly store: Pick<RecordStorePort, 'pruneAudit'>,
+    private readonly now: () => number,
+    private readonly options: AuditRetentionOptions,
+    private readonly events: AuditPrunerEvents,
+  ) {}
+
+  /** First pass at once, then one every `intervalMs` after the previous one ends. */
+  start(): void {
+    if (this.#timer || this.#pass) return;
+    this.#halted = false;
+    this.#schedule(0);
+  }
+
+  /** No further batches or passes; resolves once the batch in flight (if any) has committed. */
+  async stop(): Promise<void> {
+    this.#halted = true;
+    this.#timer?.clear();
+    this.#timer = null;
+    await this.#pass;
+  }
+
+  /** One pass now. Rejects with the store's error (the periodic runner reports it). */
+  async runPass(): Promise<AuditPrunePass> {
+    const started = performance.now();
+    const cutoff = this.now() - this.options.maxAgeMs;
+    let pruned = 0;
+    let batches = 0;
+    for (;;) {
+      const batch = await this.store.pruneAudit({
+        before: cutoff,
+        maxEntries: this.options.batchSize,
+      });
+      batches += 1;
+      pruned += batch.pruned;
+      if (batch.pruned > 0) this.events.pruned(batch.pruned);
+      if (!batch.more || this.#halted)
+        return { pruned, batches, cutoff, ms: Math.round(performance.now() - started) };
+      await yieldToEventLoop();
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    // Unref'd, re-arming timer (intervals of days exceed what setTimeout holds).
+    this.#timer = setLongTimeout(() => {
+      this.#timer = null;
+      this.#pass = this.#tick();
+    }, delayMs);
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      this.events.passed(await this.runPass());
+    } catch (error) {
+      this.events.failed(error);
+    }
+    this.#pass = null;
+    if (!this.#halted) this.#schedule(this.options.intervalMs);
+  }
+}
