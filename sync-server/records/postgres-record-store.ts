@@ -1,7 +1,9 @@
-import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import { escapeIdentifier, type Pool, type PoolClient, type QueryConfig } from 'pg';
 import { inPostgresTransaction, openPostgresPool } from '../storage';
 import { keptNewest, planPrune, retentionError } from './feed-prune';
 import { checkSchemaName, ensureSchema } from './postgres-schema';
+import { PostgresWriteBuffer } from './postgres-write-buffer';
 import type {
   FeedPruneResult,
   FeedRetention,
@@ -20,7 +22,10 @@ import { InvalidCursorError } from './record-store.port';
  * across processes, not just inside one.
  *
  * Feed seqs: a single-row counter (`feed_head`), locked FOR UPDATE as the first
- * statement of every transaction and bumped with `UPDATE … RETURNING` per put.
+ * statement of every transaction. Under that lock nobody else can write, so the
+ * transaction numbers its puts itself (head + 1, + 2, …), keeps them in memory
+ * (postgres-write-buffer.ts: later gets in the same transaction see them) and sends
+ * them all, with the moved head, in one statement just before COMMIT.
  * Why not a SEQUENCE / BIGSERIAL: nextval() is non-transactional, so a rolled-back
  * transaction leaves a gap, and two concurrent writers can commit out of seq order
  * (seq 8 visible before seq 7). A reader that polled changesSince(6), saw 8 and
@@ -35,6 +40,9 @@ import { InvalidCursorError } from './record-store.port';
  * never runs concurrently with another one, on this or any other instance.
  * The cost is one writer at a time across the cluster, the same as SQLite's
  * BEGIN IMMEDIATE; transactions here are short and never span network calls.
+ * What keeps them short (issue 11): inside the lock a transaction makes one round trip
+ * per record it reads (each record once), one for all its writes and the COMMIT; the
+ * statements are prepared once per connection.
  *
  * Bodies: `text` holding JSON.stringify output, not `jsonb`. jsonb reorders and
  * de-duplicates object keys and rejects "\u0000" in strings, so a body could
@@ -76,6 +84,21 @@ const SEP = '\u0000';
 const COLUMNS = 'kind, id, version, body, owner';
 const DEFAULT_SCHEMA = 'fleetdesk';
 
+/**
+ * A named (server-side prepared) statement: PostgreSQL parses and plans it once per
+ * connection instead of on every call. Named by a hash of the text, so the statements of
+ * stores on different schemas that share a pool never collide.
+ */
+const preparedNames = new Map<string, string>();
+function prepared(text: string): QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `fd_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return { name, text };
+}
+
 export interface PostgresRecordStoreOptions {
   /** Schema holding the tables; lets several stores (or test runs) share one database. */
   readonly schema?: string;
@@ -96,7 +119,7 @@ interface Sql {
   readonly get: string;
   readonly list: string;
   readonly lock: string;
-  readonly put: string;
+  readonly flush: string;
   readonly hwm: string;
   readonly oldest: string;
   readonly snapshot: string;
@@ -115,26 +138,23 @@ function sqlFor(schema: string): Sql {
     get: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 AND id = $2`,
     list: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 ORDER BY id`,
     lock: `SELECT seq FROM ${head} WHERE id = 1 FOR UPDATE`,
-    // One round trip per put. All parts see the same snapshot (which includes this
-    // transaction's earlier puts); `next` yields no row when the version is stale,
-    // and then neither insert writes anything and the statement returns no row.
-    put: `
-      WITH next AS (
-        UPDATE ${head} SET seq = seq + 1
-        WHERE id = 1 AND NOT EXISTS (
-          SELECT 1 FROM ${records} WHERE kind = $1::text AND id = $2::text AND version >= $3::bigint
-        )
-        RETURNING seq
+    // Every put of a transaction in one statement, just before COMMIT (postgres-write-buffer.ts).
+    // The feed gets every entry; records only the newest version of each (kind, id): one
+    // INSERT … ON CONFLICT may not update the same row twice. Then the head moves once.
+    flush: `
+      WITH entry AS (
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+          $6::text[], $7::bigint[]) AS e(seq, kind, id, version, body, owner, written_at)
       ), logged AS (
         INSERT INTO ${feed} (seq, ${COLUMNS}, written_at)
-        SELECT seq, $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::bigint FROM next
+        SELECT seq, ${COLUMNS}, written_at FROM entry
       ), upserted AS (
         INSERT INTO ${records} (${COLUMNS}, updated_seq)
-        SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, seq FROM next
+        SELECT DISTINCT ON (kind, id) ${COLUMNS}, seq FROM entry ORDER BY kind, id, seq DESC
         ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body,
           owner = excluded.owner, updated_seq = excluded.updated_seq
       )
-      SELECT seq FROM next`,
+      UPDATE ${head} SET seq = $8::bigint WHERE id = 1`,
     // The counter is the committed high-water mark (MVCC: readers never wait on the lock).
     hwm: `SELECT seq FROM ${head} WHERE id = 1`,
     oldest: `SELECT COALESCE(MIN(seq), 0) AS seq FROM ${feed}`,
@@ -224,42 +244,72 @@ export class PostgresRecordStore implements RecordStorePort {
     fn: (tx: RecordTx) => Promise<T>,
   ): Promise<T> {
     return inPostgresTransaction(this.#pool, async (client) => {
-      await client.query(this.#sql.lock);
+      const locked = await client.query<{ seq: string }>(prepared(this.#sql.lock));
       if (guard) await guard(client);
+      const writes = new PostgresWriteBuffer(Number(locked.rows[0]?.seq ?? 0));
       let open = true;
+      let result: T;
       try {
-        return await fn(this.#tx(client, () => open));
+        result = await fn(this.#tx(client, writes, () => open));
       } finally {
         // Before COMMIT: after it the client is back in the pool, serving someone else.
         open = false;
       }
+      await this.#flush(client, writes);
+      return result;
     });
   }
 
-  #tx(client: PoolClient, isOpen: () => boolean): RecordTx {
+  /** Sends the buffered puts, still under the writer lock; COMMIT follows. */
+  async #flush(client: PoolClient, writes: PostgresWriteBuffer): Promise<void> {
+    const entries = writes.pending;
+    if (entries.length === 0) return;
+    await client.query(prepared(this.#sql.flush), [
+      entries.map((e) => e.seq),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.id),
+      entries.map((e) => e.version),
+      entries.map((e) => e.body),
+      entries.map((e) => e.owner),
+      entries.map((e) => e.writtenAt),
+      writes.head,
+    ]);
+  }
+
+  #tx(client: PoolClient, writes: PostgresWriteBuffer, isOpen: () => boolean): RecordTx {
     const check = (): void => {
       // After COMMIT/ROLLBACK the client is back in the pool, serving someone else.
       if (!isOpen()) throw new Error('RecordTx used after its transaction ended');
     };
+    // One stored read per record and transaction; later reads and puts use what it returned.
+    const learn = async (kind: RecordKind, id: string): Promise<void> => {
+      if (writes.has(kind, id)) return;
+      const { rows } = await client.query<Row>(prepared(this.#sql.get), [kind, id]);
+      const row = rows[0];
+      writes.remember(
+        kind,
+        id,
+        row
+          ? { version: Number(row.version), body: row.body, owner: row.owner, seq: Number(row.seq) }
+          : undefined,
+      );
+    };
     return {
       get: async <Body>(kind: RecordKind, id: string) => {
         check();
-        const { rows } = await client.query<Row>(this.#sql.get, [kind, id]);
-        return rows[0] ? (toRecord(rows[0]) as StoredRecord<Body>) : undefined;
+        await learn(kind, id);
+        return writes.read<Body>(kind, id);
       },
       put: async (kind, id, version, body, owner = null) => {
         check();
         if (!Number.isSafeInteger(version))
           throw new RangeError(`Record version must be an integer, got ${version}`);
-        const { rows } = await client.query<{ seq: string }>(this.#sql.put, [
-          kind,
-          id,
-          version,
-          JSON.stringify(body),
-          owner,
-          this.#now(),
-        ]);
-        return rows[0] ? Number(rows[0].seq) : null;
+        const text = JSON.stringify(body) as string | undefined;
+        if (text === undefined)
+          throw new TypeError(`Record body of ${kind}/${id} is not JSON (got ${typeof body})`);
+        await learn(kind, id);
+        check(); // the transaction may have ended while the read was in flight
+        return writes.put(kind, id, version, text, owner, this.#now());
       },
     };
   }
