@@ -31,7 +31,8 @@ function classOf(sql: string): string {
   if (s === 'ROLLBACK') return 'ROLLBACK';
   if (s.includes('FOR UPDATE') && s.includes('feed_head')) return 'writer lock';
   if (s.startsWith('WITH next AS')) return 'put (per entry)';
-  if (s.includes('unnest(')) return 'flush (all entries)';
+  if (s.startsWith('WITH entry AS')) return 'flush (all entries)';
+  if (s.includes('IN (SELECT * FROM unnest')) return 'prefetch';
   if (s.startsWith('SELECT version FROM')) return 'put version check';
   if (/FROM \S+\.records WHERE kind = \$1 AND id = \$2/.test(s)) return 'get';
   if (s.includes('lease')) return 'lease/fence';

@@ -57,6 +57,50 @@ describe('PostgresRecordStore buffered writes', () => {
     }
   });
 
+  it('prefetch answers gets and puts exactly as single reads would, never over its own puts', async () => {
+    const s = await open(pg.nextSchema());
+    try {
+      await s.transact(async (tx) => {
+        await tx.put('delivery', 'd1', 4, { v: 4 }, 'agent-1');
+        await tx.put('payment', 'p1', 2, { v: 2 });
+      });
+      const seen = await s.transact(async (tx) => {
+        const mine = await tx.put('payment', 'p1', 3, { v: 3, mine: true });
+        await tx.prefetch?.([
+          { kind: 'delivery', id: 'd1' },
+          { kind: 'payment', id: 'p1' }, // written above: the put wins over the stored row
+          { kind: 'command', id: 'absent' },
+          { kind: 'command', id: 'absent' }, // listed twice
+        ]);
+        return {
+          mine,
+          d1: await tx.get('delivery', 'd1'),
+          p1: await tx.get('payment', 'p1'),
+          absent: await tx.get('command', 'absent'),
+          staleD1: await tx.put('delivery', 'd1', 4, { v: 'stale' }),
+          freshAbsent: await tx.put('command', 'absent', 1, { first: true }),
+        };
+      });
+      expect(seen.mine).toBe(3);
+      expect(seen.d1).toMatchObject({ version: 4, body: { v: 4 }, owner: 'agent-1', seq: 1 });
+      expect(seen.p1).toMatchObject({ version: 3, body: { v: 3, mine: true }, seq: 3 });
+      expect(seen.absent).toBeUndefined();
+      expect(seen.staleD1).toBeNull();
+      expect(seen.freshAbsent).toBe(4);
+      expect(await s.get('command', 'absent')).toMatchObject({ version: 1, seq: 4 });
+      let leaked: Parameters<Parameters<PostgresRecordStore['transact']>[0]>[0] | undefined;
+      await s.transact(async (tx) => {
+        leaked = tx;
+        await tx.prefetch?.([]);
+      });
+      await expect(leaked?.prefetch?.([{ kind: 'delivery', id: 'd1' }])).rejects.toThrow(
+        'after its transaction ended',
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps bodies, ids and owners byte for byte through the one-statement flush', async () => {
     const s = await open(pg.nextSchema());
     try {

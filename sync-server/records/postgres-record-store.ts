@@ -41,8 +41,8 @@ import { InvalidCursorError } from './record-store.port';
  * The cost is one writer at a time across the cluster, the same as SQLite's
  * BEGIN IMMEDIATE; transactions here are short and never span network calls.
  * What keeps them short (issue 11): inside the lock a transaction makes one round trip
- * per record it reads (each record once), one for all its writes and the COMMIT; the
- * statements are prepared once per connection.
+ * per record it reads (each record once; `prefetch` reads many in one), one for all its
+ * writes and the COMMIT; the statements are prepared once per connection.
  *
  * Bodies: `text` holding JSON.stringify output, not `jsonb`. jsonb reorders and
  * de-duplicates object keys and rejects "\u0000" in strings, so a body could
@@ -119,6 +119,7 @@ interface Sql {
   readonly get: string;
   readonly list: string;
   readonly lock: string;
+  readonly getMany: string;
   readonly flush: string;
   readonly hwm: string;
   readonly oldest: string;
@@ -138,6 +139,10 @@ function sqlFor(schema: string): Sql {
     get: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 AND id = $2`,
     list: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 ORDER BY id`,
     lock: `SELECT seq FROM ${head} WHERE id = 1 FOR UPDATE`,
+    // Several records in one round trip ($1 kinds and $2 ids, pairwise).
+    getMany: `
+      SELECT ${COLUMNS}, updated_seq AS seq FROM ${records}
+      WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     // Every put of a transaction in one statement, just before COMMIT (postgres-write-buffer.ts).
     // The feed gets every entry; records only the newest version of each (kind, id): one
     // INSERT … ON CONFLICT may not update the same row twice. Then the head moves once.
@@ -281,20 +286,31 @@ export class PostgresRecordStore implements RecordStorePort {
       // After COMMIT/ROLLBACK the client is back in the pool, serving someone else.
       if (!isOpen()) throw new Error('RecordTx used after its transaction ended');
     };
+    const known = (row: Row) => ({
+      version: Number(row.version),
+      body: row.body,
+      owner: row.owner,
+      seq: Number(row.seq),
+    });
     // One stored read per record and transaction; later reads and puts use what it returned.
     const learn = async (kind: RecordKind, id: string): Promise<void> => {
       if (writes.has(kind, id)) return;
       const { rows } = await client.query<Row>(prepared(this.#sql.get), [kind, id]);
-      const row = rows[0];
-      writes.remember(
-        kind,
-        id,
-        row
-          ? { version: Number(row.version), body: row.body, owner: row.owner, seq: Number(row.seq) }
-          : undefined,
-      );
+      writes.remember(kind, id, rows[0] ? known(rows[0]) : undefined);
     };
     return {
+      prefetch: async (keys) => {
+        check();
+        const unseen = keys.filter((k) => !writes.has(k.kind, k.id));
+        if (unseen.length === 0) return;
+        const { rows } = await client.query<Row>(prepared(this.#sql.getMany), [
+          unseen.map((k) => k.kind),
+          unseen.map((k) => k.id),
+        ]);
+        for (const row of rows) writes.remember(row.kind, row.id, known(row));
+        // What the database did not return is absent (remember ignores what a put wrote meanwhile).
+        for (const k of unseen) writes.remember(k.kind, k.id, undefined);
+      },
       get: async <Body>(kind: RecordKind, id: string) => {
         check();
         await learn(kind, id);
