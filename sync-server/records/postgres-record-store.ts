@@ -3,6 +3,7 @@ import { escapeIdentifier, type Pool, type PoolClient, type QueryConfig } from '
 import { inPostgresTransaction, openPostgresPool } from '../storage';
 import { keptNewest, planPrune, retentionError } from './feed-prune';
 import { checkSchemaName, ensureSchema } from './postgres-schema';
+import { GroupQueue, type GroupMember } from './postgres-group-commit';
 import { PostgresWriteBuffer } from './postgres-write-buffer';
 import type {
   FeedPruneResult,
@@ -42,7 +43,9 @@ import { InvalidCursorError } from './record-store.port';
  * BEGIN IMMEDIATE; transactions here are short and never span network calls.
  * What keeps them short (issue 11): inside the lock a transaction makes one round trip
  * per record it reads (each record once; `prefetch` reads many in one), one for all its
- * writes and the COMMIT; the statements are prepared once per connection.
+ * writes and the COMMIT; the statements are prepared once per connection. And the
+ * transactions waiting on one instance share one lock hold and one COMMIT (group
+ * commit, postgres-group-commit.ts): the commit's WAL flush is paid once per group.
  *
  * Bodies: `text` holding JSON.stringify output, not `jsonb`. jsonb reorders and
  * de-duplicates object keys and rejects "\u0000" in strings, so a body could
@@ -215,7 +218,8 @@ export class PostgresRecordStore implements RecordStorePort {
   // lock alone would serialize them, but each waiter would hold a connection; if the
   // pool filled with waiters, a running transaction whose callback needs a
   // connection for a plain read (store.get) could never get one: a deadlock.
-  #queue: Promise<unknown> = Promise.resolve();
+  // Waiting ones commit together (postgres-group-commit.ts).
+  readonly #queue = new GroupQueue((group) => this.#runGroup(group));
   #closing: Promise<void> | null = null;
 
   /** On an existing pool whose schema `open` already created; the caller ends the pool. */
@@ -239,29 +243,54 @@ export class PostgresRecordStore implements RecordStorePort {
     fn: (tx: RecordTx) => Promise<T>,
   ): Promise<T> {
     if (this.#closing) return Promise.reject(new Error('PostgresRecordStore is closed'));
-    const run = this.#queue.then(() => this.#run(guard, fn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.add(guard, fn);
   }
 
-  #run<T>(
-    guard: ((client: PoolClient) => Promise<void>) | null,
-    fn: (tx: RecordTx) => Promise<T>,
-  ): Promise<T> {
-    return inPostgresTransaction(this.#pool, async (client) => {
-      const locked = await client.query<{ seq: string }>(prepared(this.#sql.lock));
-      if (guard) await guard(client);
-      const writes = new PostgresWriteBuffer(Number(locked.rows[0]?.seq ?? 0));
-      let open = true;
-      let result: T;
-      try {
-        result = await fn(this.#tx(client, writes, () => open));
-      } finally {
-        // Before COMMIT: after it the client is back in the pool, serving someone else.
-        open = false;
-      }
-      await this.#flush(client, writes);
-      return result;
+  /** Runs a group in one PostgreSQL transaction and settles every member (never rejects). */
+  async #runGroup(group: readonly GroupMember[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      await inPostgresTransaction(this.#pool, async (client) => {
+        const locked = await client.query<{ seq: string }>(prepared(this.#sql.lock));
+        // A guarded member is always alone in its group (GroupQueue).
+        const guard = group.length === 1 ? group[0]?.guard : null;
+        if (guard) await guard(client);
+        const writes = new PostgresWriteBuffer(Number(locked.rows[0]?.seq ?? 0));
+        const statements = { failed: false };
+        for (const member of group) {
+          const mark = writes.mark();
+          let open = true;
+          try {
+            const value = await member.fn(this.#tx(client, writes, () => open, statements));
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            writes.restore(mark);
+            outcomes.push({ ok: false, error });
+            // After a failed statement PostgreSQL refuses every further one in this
+            // transaction: the members after it cannot run, those before it cannot commit.
+            if (statements.failed) throw error;
+          } finally {
+            // Before COMMIT: after it the client is back in the pool, serving someone else.
+            open = false;
+          }
+        }
+        // Nothing to commit: roll back, as a lone transaction that threw always did.
+        if (!outcomes.some((o) => o.ok)) throw NOTHING_TO_COMMIT;
+        await this.#flush(client, writes);
+      });
+    } catch (error) {
+      // Nothing committed. A member that failed on its own gets its own error, every other
+      // (succeeded but not committed, or not run) the group's.
+      group.forEach((member, i) => {
+        const own = outcomes[i];
+        member.reject(own && !own.ok ? own.error : error);
+      });
+      return;
+    }
+    group.forEach((member, i) => {
+      const own = outcomes[i];
+      if (own?.ok) member.resolve(own.value);
+      else member.reject(own?.error);
     });
   }
 
@@ -281,10 +310,23 @@ export class PostgresRecordStore implements RecordStorePort {
     ]);
   }
 
-  #tx(client: PoolClient, writes: PostgresWriteBuffer, isOpen: () => boolean): RecordTx {
+  #tx(
+    client: PoolClient,
+    writes: PostgresWriteBuffer,
+    isOpen: () => boolean,
+    statements: { failed: boolean },
+  ): RecordTx {
     const check = (): void => {
       // After COMMIT/ROLLBACK the client is back in the pool, serving someone else.
       if (!isOpen()) throw new Error('RecordTx used after its transaction ended');
+    };
+    const read = async (text: string, values: unknown[]): Promise<Row[]> => {
+      try {
+        return (await client.query<Row>(prepared(text), values)).rows;
+      } catch (error) {
+        statements.failed = true;
+        throw error;
+      }
     };
     const known = (row: Row) => ({
       version: Number(row.version),
@@ -295,7 +337,8 @@ export class PostgresRecordStore implements RecordStorePort {
     // One stored read per record and transaction; later reads and puts use what it returned.
     const learn = async (kind: RecordKind, id: string): Promise<void> => {
       if (writes.has(kind, id)) return;
-      const { rows } = await client.query<Row>(prepared(this.#sql.get), [kind, id]);
+      checkText(kind, id, 'id');
+      const rows = await read(this.#sql.get, [kind, id]);
       writes.remember(kind, id, rows[0] ? known(rows[0]) : undefined);
     };
     return {
@@ -303,7 +346,8 @@ export class PostgresRecordStore implements RecordStorePort {
         check();
         const unseen = keys.filter((k) => !writes.has(k.kind, k.id));
         if (unseen.length === 0) return;
-        const { rows } = await client.query<Row>(prepared(this.#sql.getMany), [
+        for (const k of unseen) checkText(k.kind, k.id, 'id');
+        const rows = await read(this.#sql.getMany, [
           unseen.map((k) => k.kind),
           unseen.map((k) => k.id),
         ]);
@@ -323,6 +367,7 @@ export class PostgresRecordStore implements RecordStorePort {
         const text = JSON.stringify(body) as string | undefined;
         if (text === undefined)
           throw new TypeError(`Record body of ${kind}/${id} is not JSON (got ${typeof body})`);
+        if (owner !== null) checkText(kind, owner, 'owner');
         await learn(kind, id);
         check(); // the transaction may have ended while the read was in flight
         return writes.put(kind, id, version, text, owner, this.#now());
@@ -405,12 +450,24 @@ export class PostgresRecordStore implements RecordStorePort {
 
   /** Lets queued transactions finish, then ends the pool if `open` created it. */
   close(): Promise<void> {
-    this.#closing ??= this.#queue.then(async () => {
+    this.#closing ??= this.#queue.drained().then(async () => {
       if (this.#ownsPool) await this.#pool.end();
     });
     return this.#closing;
   }
 }
+
+/**
+ * PostgreSQL text cannot hold NUL. Refused here, before any statement: a failed statement
+ * would abort the whole transaction, and with it the other members of its commit group.
+ */
+function checkText(kind: string, value: string, what: 'id' | 'owner'): void {
+  if (kind.includes('\u0000') || value.includes('\u0000'))
+    throw new RangeError(`A record ${what} cannot contain the NUL character (${kind})`);
+}
+
+/** Rejection that rolls back a group whose every member failed (each gets its own error). */
+const NOTHING_TO_COMMIT = new Error('every member of the commit group failed');
 
 function splitCursor(cursor: string): [string, string] {
   const i = cursor.indexOf(SEP);

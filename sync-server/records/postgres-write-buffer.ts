@@ -35,9 +35,16 @@ export interface PendingEntry {
 
 const keyOf = (kind: RecordKind, id: string): string => `${kind}\u0000${id}`;
 
+/** The state of a buffer before a group member ran (postgres-group-commit.ts). */
+export interface BufferMark {
+  readonly known: ReadonlyMap<string, Known | undefined>;
+  readonly pending: number;
+  readonly head: number;
+}
+
 export class PostgresWriteBuffer {
   /** undefined value = read and absent; a missing key = not seen yet. */
-  readonly #known = new Map<string, Known | undefined>();
+  #known = new Map<string, Known | undefined>();
   readonly #pending: PendingEntry[] = [];
   #head: number;
 
@@ -84,6 +91,17 @@ export class PostgresWriteBuffer {
     this.#pending.push({ seq, kind, id, version, body, owner, writtenAt });
     this.#known.set(key, { version, body, owner, seq });
     return seq;
+  }
+
+  mark(): BufferMark {
+    return { known: new Map(this.#known), pending: this.#pending.length, head: this.#head };
+  }
+
+  /** Forgets every put since `mark` (a group member that failed); its seqs are reused. */
+  restore(mark: BufferMark): void {
+    this.#known = new Map(mark.known);
+    this.#pending.length = mark.pending;
+    this.#head = mark.head;
   }
 
   /** Entries in seq order (consecutive from the locked head + 1), and the new head. */
