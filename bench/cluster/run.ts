@@ -14,6 +14,8 @@
  *   step, memory per connection, and the highest idle count at which the active p99 < 50 ms.
  * - For the three instances, the recovery after a SIGKILL of one of them: time until every
  *   client holds every update again.
+ * `--commands-only` measures only the command throughput of each shape and prints its table
+ * (no results file): a look at the writer path (issue 11) without the fan-out ladder.
  * Results: bench/results/cluster.md and .json. Uses the machine's PostgreSQL and Redis (a
  * database and Redis prefix of its own, dropped at the end) and HAProxy.
  */
@@ -47,6 +49,8 @@ import { summarize, type LatencySummary } from '../fanout/stats';
 const QUICK = process.argv.includes('--quick');
 /** Only the recovery after a kill (three instances), to look at it alone. */
 const RECOVERY_ONLY = process.argv.includes('--recovery-only');
+/** Only the command throughput of each shape (the feed's writer path), printed, not written. */
+const COMMANDS_ONLY = process.argv.includes('--commands-only');
 const CLIENTS = 20;
 const WRITERS = 5;
 const SLO_MS = 50;
@@ -358,6 +362,18 @@ async function measureShape(shape: Shape, kill: boolean): Promise<ShapeResult> {
       recoveryMs,
     } as unknown as ShapeResult;
   }
+  if (COMMANDS_ONLY) {
+    console.error(`${shape.name}: commands`);
+    const cmd = await commands(shape);
+    return {
+      shape: shape.name,
+      instances: shape.instances.length,
+      fanout: [],
+      commands: cmd,
+      capacity: [],
+      recoveryMs: null,
+    };
+  }
   console.error(`${shape.name}: fan-out`);
   const fan: FanoutResult[] = [];
   for (const rate of P.rates) fan.push(await fanout(shape, rate, P.windowMs));
@@ -455,6 +471,10 @@ async function main(): Promise<void> {
   }
   const wallS = (Date.now() - started) / 1000;
   if (RECOVERY_ONLY) return; // a look, not a result
+  if (COMMANDS_ONLY) {
+    console.log(render(results, wallS));
+    return;
+  }
   writeResult('cluster', render(results, wallS), { quick: QUICK, params: P, wallS, results });
 }
 
@@ -480,7 +500,7 @@ function render(results: readonly ShapeResult[], wallS: number): string {
   return [
     '# Sync server shapes: SQLite vs PostgreSQL + Redis vs 3 behind HAProxy',
     '',
-    `Command: \`npm run bench:cluster${QUICK ? ' -- --quick' : ''}\`, wall time ${wallS.toFixed(0)} s, ${new Date().toISOString()}, ${process.platform} ${process.arch}, node ${process.version}. **The 2 cores were shared with other engineers' test runs**: absolute numbers swing with their load; the ratios between shapes are from the same run.`,
+    `Command: \`npm run bench:cluster${QUICK || COMMANDS_ONLY ? ' --' : ''}${QUICK ? ' --quick' : ''}${COMMANDS_ONLY ? ' --commands-only' : ''}\`, wall time ${wallS.toFixed(0)} s, ${new Date().toISOString()}, ${process.platform} ${process.arch}, node ${process.version}. **The 2 cores were shared with other engineers' test runs**: absolute numbers swing with their load; the ratios between shapes are from the same run.`,
     '',
     `Fan-out: ${CLIENTS} stock y-websocket clients on one document, ${WRITERS} writing, each rate for ${P.windowMs / 1000} s; latency = a writer's push to each other client's receipt; CPU = user + system time of the instances (HAProxy separately) per update written. Held: p99 < ${SLO_MS} ms and every update delivered.`,
     '',

@@ -40,7 +40,8 @@ function detailOf(command: Command): string | null {
   }
 }
 
-const commandEntryId = (key: string): string => `${key}#command`;
+/** The id of a command's own audit line (gateway steps add `#<step>` to the key instead). */
+export const commandAuditEntryId = (key: string): string => `${key}#command`;
 
 /**
  * The audit line of one applied command, in the command's own transaction (so the trail
@@ -56,7 +57,7 @@ export async function auditCommand(
   detail?: string,
 ): Promise<void> {
   const entry: AuditEntry = {
-    id: commandEntryId(command.idempotencyKey),
+    id: commandAuditEntryId(command.idempotencyKey),
     event: 'command',
     at: acceptedAt,
     commandKey: command.idempotencyKey,
@@ -90,7 +91,7 @@ export async function auditGatewayStep(
     readonly at: number;
   },
 ): Promise<void> {
-  const origin = (await tx.get<AuditEntry>('audit', commandEntryId(input.commandKey)))?.body;
+  const origin = (await tx.get<AuditEntry>('audit', commandAuditEntryId(input.commandKey)))?.body;
   const entry: AuditEntry = {
     id: `${input.commandKey}#${input.step}`,
     event: 'gateway-step',

@@ -52,6 +52,16 @@ beforeAll(async () => {
   cluster.defer(() => admin.end());
 }, 90_000);
 
+/** Every background job runs under its own lease (one holder at a time). */
+const LEASED_JOBS = [
+  'audit-pruner',
+  'drone-simulator',
+  'feed-pruner',
+  'payment-sweep',
+  'region-status',
+  'yjs-compaction',
+];
+
 describe('three instances behind HAProxy', () => {
   it('migrate once and seed once when started together, and share one token key', async () => {
     const { rows } = await admin.query<{ version: number; applied_by: string }>(
@@ -76,14 +86,7 @@ describe('three instances behind HAProxy', () => {
     const { rows } = await admin.query<{ name: string; holder: string }>(
       'SELECT name, holder FROM fleetdesk.leases WHERE expires_at > now() ORDER BY name',
     );
-    expect(rows.map((r) => r.name)).toEqual([
-      'audit-pruner',
-      'drone-simulator',
-      'feed-pruner',
-      'payment-sweep',
-      'region-status',
-      'yjs-compaction',
-    ]);
+    expect(rows.map((r) => r.name)).toEqual(LEASED_JOBS);
     const ids = await Promise.all(instances.map((i) => readyzInstance(i.url)));
     for (const r of rows) expect(ids).toContain(r.holder);
   });
@@ -220,7 +223,7 @@ describe('three instances behind HAProxy', () => {
         const { rows } = await admin.query<{ holder: string }>(
           'SELECT holder FROM fleetdesk.leases WHERE expires_at > now()',
         );
-        return rows.length === 5 && rows.every((r) => r.holder !== victimId)
+        return rows.length === LEASED_JOBS.length && rows.every((r) => r.holder !== victimId)
           ? Date.now() - killedAt
           : undefined;
       },

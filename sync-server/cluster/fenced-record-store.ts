@@ -20,6 +20,7 @@ export function fencedRecordStore(
         (tx) =>
           fn({
             get: (kind, id) => tx.get(kind, id),
+            prefetch: (keys) => tx.prefetch?.(keys) ?? Promise.resolve(),
             put: async (kind, id, version, body, owner) => {
               const seq = await tx.put(kind, id, version, body, owner);
               if (seq !== null) lastSeq = seq;

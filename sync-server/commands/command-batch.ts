@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Principal } from '../auth';
 import type { RecordStorePort } from '../records';
+import { commandFootprint } from './command-footprint';
 import type { CommandReply, CommandService, PreparedCommand } from './command-service';
 
 /** Most commands one batch may carry (README: "Batch command API"). */
@@ -109,6 +110,8 @@ async function applyChunk(
   replies: BatchItemReply[],
 ): Promise<void> {
   const done = await store.transact(async (tx) => {
+    // The chunk's records in one read, not one read each while the writer lock is held.
+    await tx.prefetch?.(chunk.flatMap(({ p }) => commandFootprint(p.command)));
     const out: { i: number; reply: CommandReply; after?: () => void }[] = [];
     for (const { p, i } of chunk) {
       const applied = await service.applyIn(tx, p, principal);

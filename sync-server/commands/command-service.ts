@@ -13,6 +13,7 @@ import { auditCommand } from '../audit';
 import type { Principal } from '../auth';
 import type { RecordStorePort, RecordTx } from '../records';
 import type { CommandHandler, CommandHandlers, HandlerResult } from './command-handler';
+import { commandFootprint } from './command-footprint';
 import { statusOf, type CommandRecordBody } from './command-record';
 
 /** The HTTP-level answer: a status code and a JSON body. */
@@ -48,6 +49,7 @@ export class CommandService {
     if (!prepared.ok) return prepared.reply;
     let after: (() => void) | undefined;
     const reply = await this.store.transact(async (tx) => {
+      await tx.prefetch?.(commandFootprint(prepared.command));
       const applied = await this.applyIn(tx, prepared, principal);
       after = applied.afterCommit;
       return applied.reply;

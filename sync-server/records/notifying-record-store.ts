@@ -12,6 +12,7 @@ export function withChangeNotifications(
       const result = await store.transact((tx) =>
         fn({
           get: (kind, id) => tx.get(kind, id),
+          prefetch: (keys) => tx.prefetch?.(keys) ?? Promise.resolve(),
           put: async (kind, id, version, body, owner) => {
             const seq = await tx.put(kind, id, version, body, owner);
             if (seq !== null) lastSeq = seq;

@@ -1,4 +1,5 @@
-import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import { escapeIdentifier, type Pool, type PoolClient, type QueryConfig } from 'pg';
 import type { AuditEntry } from '../../domain/protocol';
 import { inPostgresTransaction, openPostgresPool } from '../storage';
 import { auditPruneCandidatesSql, auditSearchSql, POSTGRES_AUDIT } from './audit-sql';
@@ -10,6 +11,8 @@ import {
 } from './audit-trail.port';
 import { keptNewest, planPrune, retentionError } from './feed-prune';
 import { checkSchemaName, ensureSchema } from './postgres-schema';
+import { GroupQueue, type GroupMember } from './postgres-group-commit';
+import { PostgresWriteBuffer } from './postgres-write-buffer';
 import type {
   FeedPruneResult,
   FeedRetention,
@@ -28,7 +31,10 @@ import { InvalidCursorError } from './record-store.port';
  * across processes, not just inside one.
  *
  * Feed seqs: a single-row counter (`feed_head`), locked FOR UPDATE as the first
- * statement of every transaction and bumped with `UPDATE … RETURNING` per put.
+ * statement of every transaction. Under that lock nobody else can write, so the
+ * transaction numbers its puts itself (head + 1, + 2, …), keeps them in memory
+ * (postgres-write-buffer.ts: later gets in the same transaction see them) and sends
+ * them all, with the moved head, in one statement just before COMMIT.
  * Why not a SEQUENCE / BIGSERIAL: nextval() is non-transactional, so a rolled-back
  * transaction leaves a gap, and two concurrent writers can commit out of seq order
  * (seq 8 visible before seq 7). A reader that polled changesSince(6), saw 8 and
@@ -43,6 +49,11 @@ import { InvalidCursorError } from './record-store.port';
  * never runs concurrently with another one, on this or any other instance.
  * The cost is one writer at a time across the cluster, the same as SQLite's
  * BEGIN IMMEDIATE; transactions here are short and never span network calls.
+ * What keeps them short (issue 11): inside the lock a transaction makes one round trip
+ * per record it reads (each record once; `prefetch` reads many in one), one for all its
+ * writes and the COMMIT; the statements are prepared once per connection. And the
+ * transactions waiting on one instance share one lock hold and one COMMIT (group
+ * commit, postgres-group-commit.ts): the commit's WAL flush is paid once per group.
  *
  * Bodies: `text` holding JSON.stringify output, not `jsonb`. jsonb reorders and
  * de-duplicates object keys and rejects "\u0000" in strings, so a body could
@@ -84,6 +95,21 @@ const SEP = '\u0000';
 const COLUMNS = 'kind, id, version, body, owner';
 const DEFAULT_SCHEMA = 'fleetdesk';
 
+/**
+ * A named (server-side prepared) statement: PostgreSQL parses and plans it once per
+ * connection instead of on every call. Named by a hash of the text, so the statements of
+ * stores on different schemas that share a pool never collide.
+ */
+const preparedNames = new Map<string, string>();
+function prepared(text: string): QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `fd_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return { name, text };
+}
+
 export interface PostgresRecordStoreOptions {
   /** Schema holding the tables; lets several stores (or test runs) share one database. */
   readonly schema?: string;
@@ -104,7 +130,8 @@ interface Sql {
   readonly get: string;
   readonly list: string;
   readonly lock: string;
-  readonly put: string;
+  readonly getMany: string;
+  readonly flush: string;
   readonly hwm: string;
   readonly oldest: string;
   readonly snapshot: string;
@@ -126,26 +153,27 @@ function sqlFor(schema: string): Sql {
     get: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 AND id = $2`,
     list: `SELECT ${COLUMNS}, updated_seq AS seq FROM ${records} WHERE kind = $1 ORDER BY id`,
     lock: `SELECT seq FROM ${head} WHERE id = 1 FOR UPDATE`,
-    // One round trip per put. All parts see the same snapshot (which includes this
-    // transaction's earlier puts); `next` yields no row when the version is stale,
-    // and then neither insert writes anything and the statement returns no row.
-    put: `
-      WITH next AS (
-        UPDATE ${head} SET seq = seq + 1
-        WHERE id = 1 AND NOT EXISTS (
-          SELECT 1 FROM ${records} WHERE kind = $1::text AND id = $2::text AND version >= $3::bigint
-        )
-        RETURNING seq
+    // Several records in one round trip ($1 kinds and $2 ids, pairwise).
+    getMany: `
+      SELECT ${COLUMNS}, updated_seq AS seq FROM ${records}
+      WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    // Every put of a transaction in one statement, just before COMMIT (postgres-write-buffer.ts).
+    // The feed gets every entry; records only the newest version of each (kind, id): one
+    // INSERT … ON CONFLICT may not update the same row twice. Then the head moves once.
+    flush: `
+      WITH entry AS (
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+          $6::text[], $7::bigint[]) AS e(seq, kind, id, version, body, owner, written_at)
       ), logged AS (
         INSERT INTO ${feed} (seq, ${COLUMNS}, written_at)
-        SELECT seq, $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::bigint FROM next
+        SELECT seq, ${COLUMNS}, written_at FROM entry
       ), upserted AS (
         INSERT INTO ${records} (${COLUMNS}, updated_seq)
-        SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, seq FROM next
+        SELECT DISTINCT ON (kind, id) ${COLUMNS}, seq FROM entry ORDER BY kind, id, seq DESC
         ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body,
           owner = excluded.owner, updated_seq = excluded.updated_seq
       )
-      SELECT seq FROM next`,
+      UPDATE ${head} SET seq = $8::bigint WHERE id = 1`,
     // The counter is the committed high-water mark (MVCC: readers never wait on the lock).
     hwm: `SELECT seq FROM ${head} WHERE id = 1`,
     oldest: `SELECT COALESCE(MIN(seq), 0) AS seq FROM ${feed}`,
@@ -204,7 +232,8 @@ export class PostgresRecordStore implements RecordStorePort {
   // lock alone would serialize them, but each waiter would hold a connection; if the
   // pool filled with waiters, a running transaction whose callback needs a
   // connection for a plain read (store.get) could never get one: a deadlock.
-  #queue: Promise<unknown> = Promise.resolve();
+  // Waiting ones commit together (postgres-group-commit.ts).
+  readonly #queue = new GroupQueue((group) => this.#runGroup(group));
   #closing: Promise<void> | null = null;
 
   /** On an existing pool whose schema `open` already created; the caller ends the pool. */
@@ -228,52 +257,134 @@ export class PostgresRecordStore implements RecordStorePort {
     fn: (tx: RecordTx) => Promise<T>,
   ): Promise<T> {
     if (this.#closing) return Promise.reject(new Error('PostgresRecordStore is closed'));
-    const run = this.#queue.then(() => this.#run(guard, fn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.add(guard, fn);
   }
 
-  #run<T>(
-    guard: ((client: PoolClient) => Promise<void>) | null,
-    fn: (tx: RecordTx) => Promise<T>,
-  ): Promise<T> {
-    return inPostgresTransaction(this.#pool, async (client) => {
-      await client.query(this.#sql.lock);
-      if (guard) await guard(client);
-      let open = true;
-      try {
-        return await fn(this.#tx(client, () => open));
-      } finally {
-        // Before COMMIT: after it the client is back in the pool, serving someone else.
-        open = false;
-      }
+  /** Runs a group in one PostgreSQL transaction and settles every member (never rejects). */
+  async #runGroup(group: readonly GroupMember[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      await inPostgresTransaction(this.#pool, async (client) => {
+        const locked = await client.query<{ seq: string }>(prepared(this.#sql.lock));
+        // A guarded member is always alone in its group (GroupQueue).
+        const guard = group.length === 1 ? group[0]?.guard : null;
+        if (guard) await guard(client);
+        const writes = new PostgresWriteBuffer(Number(locked.rows[0]?.seq ?? 0));
+        const statements = { failed: false };
+        for (const member of group) {
+          const mark = writes.mark();
+          let open = true;
+          try {
+            const value = await member.fn(this.#tx(client, writes, () => open, statements));
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            writes.restore(mark);
+            outcomes.push({ ok: false, error });
+            // After a failed statement PostgreSQL refuses every further one in this
+            // transaction: the members after it cannot run, those before it cannot commit.
+            if (statements.failed) throw error;
+          } finally {
+            // Before COMMIT: after it the client is back in the pool, serving someone else.
+            open = false;
+          }
+        }
+        // Nothing to commit: roll back, as a lone transaction that threw always did.
+        if (!outcomes.some((o) => o.ok)) throw NOTHING_TO_COMMIT;
+        await this.#flush(client, writes);
+      });
+    } catch (error) {
+      // Nothing committed. A member that failed on its own gets its own error, every other
+      // (succeeded but not committed, or not run) the group's.
+      group.forEach((member, i) => {
+        const own = outcomes[i];
+        member.reject(own && !own.ok ? own.error : error);
+      });
+      return;
+    }
+    group.forEach((member, i) => {
+      const own = outcomes[i];
+      if (own?.ok) member.resolve(own.value);
+      else member.reject(own?.error);
     });
   }
 
-  #tx(client: PoolClient, isOpen: () => boolean): RecordTx {
+  /** Sends the buffered puts, still under the writer lock; COMMIT follows. */
+  async #flush(client: PoolClient, writes: PostgresWriteBuffer): Promise<void> {
+    const entries = writes.pending;
+    if (entries.length === 0) return;
+    await client.query(prepared(this.#sql.flush), [
+      entries.map((e) => e.seq),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.id),
+      entries.map((e) => e.version),
+      entries.map((e) => e.body),
+      entries.map((e) => e.owner),
+      entries.map((e) => e.writtenAt),
+      writes.head,
+    ]);
+  }
+
+  #tx(
+    client: PoolClient,
+    writes: PostgresWriteBuffer,
+    isOpen: () => boolean,
+    statements: { failed: boolean },
+  ): RecordTx {
     const check = (): void => {
       // After COMMIT/ROLLBACK the client is back in the pool, serving someone else.
       if (!isOpen()) throw new Error('RecordTx used after its transaction ended');
     };
+    const read = async (text: string, values: unknown[]): Promise<Row[]> => {
+      try {
+        return (await client.query<Row>(prepared(text), values)).rows;
+      } catch (error) {
+        statements.failed = true;
+        throw error;
+      }
+    };
+    const known = (row: Row) => ({
+      version: Number(row.version),
+      body: row.body,
+      owner: row.owner,
+      seq: Number(row.seq),
+    });
+    // One stored read per record and transaction; later reads and puts use what it returned.
+    const learn = async (kind: RecordKind, id: string): Promise<void> => {
+      if (writes.has(kind, id)) return;
+      checkText(kind, id, 'id');
+      const rows = await read(this.#sql.get, [kind, id]);
+      writes.remember(kind, id, rows[0] ? known(rows[0]) : undefined);
+    };
     return {
+      prefetch: async (keys) => {
+        check();
+        const unseen = keys.filter((k) => !writes.has(k.kind, k.id));
+        if (unseen.length === 0) return;
+        for (const k of unseen) checkText(k.kind, k.id, 'id');
+        const rows = await read(this.#sql.getMany, [
+          unseen.map((k) => k.kind),
+          unseen.map((k) => k.id),
+        ]);
+        for (const row of rows) writes.remember(row.kind, row.id, known(row));
+        // What the database did not return is absent (remember ignores what a put wrote meanwhile).
+        for (const k of unseen) writes.remember(k.kind, k.id, undefined);
+      },
       get: async <Body>(kind: RecordKind, id: string) => {
         check();
-        const { rows } = await client.query<Row>(this.#sql.get, [kind, id]);
-        return rows[0] ? (toRecord(rows[0]) as StoredRecord<Body>) : undefined;
+        await learn(kind, id);
+        return writes.read<Body>(kind, id);
       },
       put: async (kind, id, version, body, owner = null) => {
         check();
         if (!Number.isSafeInteger(version))
           throw new RangeError(`Record version must be an integer, got ${version}`);
-        const { rows } = await client.query<{ seq: string }>(this.#sql.put, [
-          kind,
-          id,
-          version,
-          JSON.stringify(body),
-          owner,
-          this.#now(),
-        ]);
-        return rows[0] ? Number(rows[0].seq) : null;
+        const text = JSON.stringify(body) as string | undefined;
+        if (text === undefined)
+          throw new TypeError(`Record body of ${kind}/${id} is not JSON (got ${typeof body})`);
+        if (owner !== null) checkText(kind, owner, 'owner');
+        await learn(kind, id);
+        check(); // the transaction may have ended while the read was in flight
+        return writes.put(kind, id, version, text, owner, this.#now());
       },
     };
   }
@@ -379,12 +490,24 @@ export class PostgresRecordStore implements RecordStorePort {
 
   /** Lets queued transactions finish, then ends the pool if `open` created it. */
   close(): Promise<void> {
-    this.#closing ??= this.#queue.then(async () => {
+    this.#closing ??= this.#queue.drained().then(async () => {
       if (this.#ownsPool) await this.#pool.end();
     });
     return this.#closing;
   }
 }
+
+/**
+ * PostgreSQL text cannot hold NUL. Refused here, before any statement: a failed statement
+ * would abort the whole transaction, and with it the other members of its commit group.
+ */
+function checkText(kind: string, value: string, what: 'id' | 'owner'): void {
+  if (kind.includes('\u0000') || value.includes('\u0000'))
+    throw new RangeError(`A record ${what} cannot contain the NUL character (${kind})`);
+}
+
+/** Rejection that rolls back a group whose every member failed (each gets its own error). */
+const NOTHING_TO_COMMIT = new Error('every member of the commit group failed');
 
 function splitCursor(cursor: string): [string, string] {
   const i = cursor.indexOf(SEP);

@@ -42,8 +42,20 @@ export interface RecordFilter {
   readonly viewer: string | null;
 }
 
+/** Names one record. */
+export interface RecordKey {
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
 export interface RecordTx {
   get<Body>(kind: RecordKind, id: string): Promise<StoredRecord<Body> | undefined>;
+  /**
+   * A hint: the records this transaction is about to get or put. A store whose reads are
+   * round trips (PostgreSQL) fetches them at once; gets and puts answer exactly as without it.
+   * Stores that read in-process (memory, SQLite) leave it out.
+   */
+  prefetch?(keys: readonly RecordKey[]): Promise<void>;
   /**
    * Writes a new version. Idempotent by version: a version not greater than the
    * stored one is ignored and returns null; otherwise returns the new feed seq.
