@@ -12,7 +12,7 @@ import { REDIS_URL } from '../test-support/local-redis';
 import { eventually, type ServerProcess } from '../test-support/server-process';
 import { throwawayPostgres } from '../test-support/throwaway-postgres';
 import { api, freePort, type Haproxy } from '../test-support/cluster-harness';
-import { ClusterFixture } from './test-support/cluster-fixture';
+import { ClusterFixture, LEASED_JOBS } from './test-support/cluster-fixture';
 import {
   changeablePayments,
   changeCommand,
@@ -51,16 +51,6 @@ beforeAll(async () => {
   admin.on('error', () => undefined);
   cluster.defer(() => admin.end());
 }, 90_000);
-
-/** Every background job runs under its own lease (one holder at a time). */
-const LEASED_JOBS = [
-  'audit-pruner',
-  'drone-simulator',
-  'feed-pruner',
-  'payment-sweep',
-  'region-status',
-  'yjs-compaction',
-];
 
 describe('three instances behind HAProxy', () => {
   it('migrate once and seed once when started together, and share one token key', async () => {

@@ -17,6 +17,20 @@ import {
 import { eventually, tempDataDir, type ServerProcess } from '../../test-support/server-process';
 import { notesClient, tally, type NotesClient } from './cluster-load';
 
+/**
+ * Every background job of a scale-out deployment, each under its own lease (one holder at a
+ * time); `drone-simulator` only where the simulator is on. One list for the cluster tests, so a
+ * new job is counted everywhere at once.
+ */
+export const LEASED_JOBS = [
+  'audit-pruner',
+  'drone-simulator',
+  'feed-pruner',
+  'payment-sweep',
+  'region-status',
+  'yjs-compaction',
+] as const;
+
 export class ClusterFixture {
   readonly data = tempDataDir();
   instances: ServerProcess[] = [];
