@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RecordStorePort } from '../records';
-import { setLongTimeout, type LongTimeout } from '../timers';
+import { PeriodicPasses } from '../timers';
 
 /** Audit-trail retention: how old a line may get, and how the periodic prune paces itself. */
 export interface AuditRetentionOptions {
@@ -38,30 +38,25 @@ export interface AuditPrunerEvents {
  * waits for the batch in flight.
  */
 export class AuditPruner {
-  #timer: LongTimeout | null = null;
-  #pass: Promise<void> | null = null;
-  #halted = false;
+  readonly #periodic: PeriodicPasses<AuditPrunePass>;
 
   constructor(
     private readonly store: Pick<RecordStorePort, 'pruneAudit'>,
     private readonly now: () => number,
     private readonly options: AuditRetentionOptions,
     private readonly events: AuditPrunerEvents,
-  ) {}
+  ) {
+    this.#periodic = new PeriodicPasses(() => this.runPass(), options.intervalMs, events);
+  }
 
   /** First pass at once, then one every `intervalMs` after the previous one ends. */
   start(): void {
-    if (this.#timer || this.#pass) return;
-    this.#halted = false;
-    this.#schedule(0);
+    this.#periodic.start();
   }
 
   /** No further batches or passes; resolves once the batch in flight (if any) has committed. */
-  async stop(): Promise<void> {
-    this.#halted = true;
-    this.#timer?.clear();
-    this.#timer = null;
-    await this.#pass;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One pass now. Rejects with the store's error (the periodic runner reports it). */
@@ -78,27 +73,9 @@ export class AuditPruner {
       batches += 1;
       pruned += batch.pruned;
       if (batch.pruned > 0) this.events.pruned(batch.pruned);
-      if (!batch.more || this.#halted)
+      if (!batch.more || this.#periodic.halted)
         return { pruned, batches, cutoff, ms: Math.round(performance.now() - started) };
       await yieldToEventLoop();
     }
-  }
-
-  #schedule(delayMs: number): void {
-    // Unref'd, re-arming timer (intervals of days exceed what setTimeout holds).
-    this.#timer = setLongTimeout(() => {
-      this.#timer = null;
-      this.#pass = this.#tick();
-    }, delayMs);
-  }
-
-  async #tick(): Promise<void> {
-    try {
-      this.events.passed(await this.runPass());
-    } catch (error) {
-      this.events.failed(error);
-    }
-    this.#pass = null;
-    if (!this.#halted) this.#schedule(this.options.intervalMs);
   }
 }

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RecordStorePort } from '../records';
-import { setLongTimeout, type LongTimeout } from '../timers';
+import { PeriodicPasses } from '../timers';
 
 /** Change-feed retention: what the periodic prune keeps, and how it paces itself. */
 export interface FeedRetentionOptions {
@@ -41,30 +41,25 @@ export interface FeedPrunerEvents {
  * overlap; `stop` waits for the batch in flight.
  */
 export class FeedPruner {
-  #timer: LongTimeout | null = null;
-  #pass: Promise<void> | null = null;
-  #halted = false;
+  readonly #periodic: PeriodicPasses<PrunePass>;
 
   constructor(
     private readonly store: Pick<RecordStorePort, 'pruneFeed'>,
     private readonly now: () => number,
     private readonly options: FeedRetentionOptions,
     private readonly events: FeedPrunerEvents,
-  ) {}
+  ) {
+    this.#periodic = new PeriodicPasses(() => this.runPass(), options.intervalMs, events);
+  }
 
   /** First pass at once, then one every `intervalMs` after the previous one ends. */
   start(): void {
-    if (this.#timer || this.#pass) return;
-    this.#halted = false;
-    this.#schedule(0);
+    this.#periodic.start();
   }
 
   /** No further batches or passes; resolves once the batch in flight (if any) has committed. */
-  async stop(): Promise<void> {
-    this.#halted = true;
-    this.#timer?.clear();
-    this.#timer = null;
-    await this.#pass;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One pass now. Rejects with the store's error (the periodic runner reports it). */
@@ -82,30 +77,11 @@ export class FeedPruner {
       batches += 1;
       pruned += batch.pruned;
       if (batch.pruned > 0) this.events.pruned(batch.pruned);
-      if (!batch.more || this.#halted) {
+      if (!batch.more || this.#periodic.halted) {
         const ms = Math.round(performance.now() - started);
         return { pruned, batches, oldestRetainedSeq: batch.oldestRetainedSeq, ms };
       }
       await yieldToEventLoop();
     }
-  }
-
-  #schedule(delayMs: number): void {
-    // `--feed-prune-interval 30d` is longer than setTimeout holds; the shared timer re-arms
-    // (and is unref'd: a pending prune is no reason to keep the process alive).
-    this.#timer = setLongTimeout(() => {
-      this.#timer = null;
-      this.#pass = this.#tick();
-    }, delayMs);
-  }
-
-  async #tick(): Promise<void> {
-    try {
-      this.events.passed(await this.runPass());
-    } catch (error) {
-      this.events.failed(error);
-    }
-    this.#pass = null;
-    if (!this.#halted) this.#schedule(this.options.intervalMs);
   }
 }

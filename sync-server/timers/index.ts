@@ -6,3 +6,4 @@ export {
   timerDelay,
   type LongTimeout,
 } from './long-timeout';
+export { PeriodicPasses, type PeriodicPassEvents } from './periodic-passes';
